@@ -1,0 +1,34 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const packages = readdirSync(new URL('./packages', import.meta.url));
+
+// Tests run against the TypeScript sources, so `pnpm test` needs no build for the unit suites.
+const alias = {
+  ...Object.fromEntries(packages.map((dir) => [`@tiercache/${dir}`, `${root}packages/${dir}/src/index.ts`])),
+  '@tiercache/test-servers': `${root}internal/test-servers/src/index.ts`,
+};
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    projects: [
+      ...packages.map((dir) => ({
+        extends: true as const,
+        test: { name: dir, root: `${root}packages/${dir}`, include: ['test/**/*.test.ts'] },
+      })),
+      {
+        extends: true as const,
+        test: { name: 'faults', root: `${root}tests/faults`, include: ['**/*.test.ts'], fileParallelism: false },
+      },
+      {
+        extends: true as const,
+        test: { name: 'examples', root: `${root}examples`, include: ['*/test/**/*.test.ts'] },
+      },
+    ],
+  },
+});
