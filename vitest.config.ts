@@ -23,7 +23,12 @@ export default defineConfig({
       })),
       {
         extends: true as const,
-        test: { name: 'faults', root: `${root}tests/faults`, include: ['**/*.test.ts'], fileParallelism: false },
+        test: {
+          name: 'faults',
+          root: `${root}tests/faults`,
+          include: ['**/*.test.ts'],
+          fileParallelism: false,
+        },
       },
       {
         extends: true as const,

@@ -130,7 +130,12 @@ export interface StreamingBackend {
    * oldest first. With `blockMs`, waits that long for entries and resolves `[]` on timeout.
    * An aborted `signal` ends the wait and resolves `[]`.
    */
-  streamRead(stream: string, lastId: string, count: number, options?: StreamReadOptions): Promise<StreamEntry[]>;
+  streamRead(
+    stream: string,
+    lastId: string,
+    count: number,
+    options?: StreamReadOptions,
+  ): Promise<StreamEntry[]>;
   /** `true` when the stream server answers. */
   healthCheck?(): Promise<boolean>;
   /** Release every connection. */
@@ -144,6 +149,11 @@ export interface StreamingBackend {
 export interface BusTransport {
   /** A short name for stats, e.g. `"redis-pubsub"`. */
   readonly name: string;
+  /**
+   * `true` when, after a disconnect, the transport delivers what was published meanwhile
+   * (streams). When `false` (pub/sub), the bus clears local tiers on reconnect instead.
+   */
+  readonly replays?: boolean;
   /** Send one message to every subscriber on the channel (this instance included). */
   publish(channel: string, message: string): Promise<void>;
   /**

@@ -137,28 +137,39 @@ export class TimeoutError extends TierCacheError {
 /** A tier skipped because its circuit breaker is open. */
 export class CircuitOpenError extends TierCacheError {
   constructor(tier: string) {
-    super('TIERCACHE_CIRCUIT_OPEN', `tier "${tier}" is skipped: its circuit breaker is open after repeated failures`);
+    super(
+      'TIERCACHE_CIRCUIT_OPEN',
+      `tier "${tier}" is skipped: its circuit breaker is open after repeated failures`,
+    );
   }
 }
 
 /** A factory ran past its hard timeout. */
 export class FactoryTimeoutError extends TierCacheError {
   constructor(key: string, timeoutMs: number) {
-    super('TIERCACHE_FACTORY_TIMEOUT', `factory for key "${key}" did not finish within ${timeoutMs} ms (hard timeout)`);
+    super(
+      'TIERCACHE_FACTORY_TIMEOUT',
+      `factory for key "${key}" did not finish within ${timeoutMs} ms (hard timeout)`,
+    );
   }
 }
 
 /** A factory threw something that is not an `Error`; the thrown value is kept as `cause`. */
 export class FactoryError extends TierCacheError {
   constructor(key: string, cause: unknown) {
-    super('TIERCACHE_FACTORY_FAILED', `factory for key "${key}" threw a non-Error value: ${String(cause)}`, { cause });
+    super('TIERCACHE_FACTORY_FAILED', `factory for key "${key}" threw a non-Error value: ${String(cause)}`, {
+      cause,
+    });
   }
 }
 
 /** A stream call on a cache configured without a `StreamingBackend`. */
 export class NoStreamError extends TierCacheError {
   constructor() {
-    super('TIERCACHE_NO_STREAM', 'no StreamingBackend is configured; pass `stream` to the TieredCache options');
+    super(
+      'TIERCACHE_NO_STREAM',
+      'no StreamingBackend is configured; pass `stream` to the TieredCache options',
+    );
   }
 }
 

@@ -1,3 +1,4 @@
+export { type BreakerState, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 export type {
   BusTransport,
   BusTransportStatus,
@@ -12,8 +13,26 @@ export type {
   ValueWithTtl,
 } from './contracts.js';
 export * from './errors.js';
+export type { CacheEvents } from './events.js';
+export type { BusMessage, BusOperation, BusOptions } from './invalidation-bus.js';
 export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
+export { MemoryBusHub } from './memory-bus.js';
 export { MemoryStream, type MemoryStreamOptions, parseStreamId } from './memory-stream.js';
 export { jsonSerializer, type Serializer } from './serializer.js';
+export type { BusStats, CacheStatsSnapshot, TierStats } from './stats.js';
+export { type CacheStrategy, Strategy } from './strategies.js';
+export { StreamBusTransport, type StreamBusTransportOptions } from './stream-transport.js';
+export { isCallerError, type PromotionPolicy, type TierOptions } from './tier.js';
+export {
+  type Factory,
+  type FactoryContext,
+  type GetOrSetOptions,
+  type LockOptions,
+  type SetManyEntry,
+  type SetOptions,
+  TieredCache,
+  type TieredCacheOptions,
+  type TierHealth,
+} from './tiered-cache.js';
 export { type Duration, type DurationUnit, parseDuration, parseTtl } from './ttl.js';

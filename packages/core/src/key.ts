@@ -20,7 +20,9 @@ export function validateKey(key: unknown, maxLength = DEFAULT_MAX_KEY_LENGTH): a
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(key)) {
-    throw new InvalidKeyError('cache key contains a control character (U+0000-U+001F or U+007F); remove or encode it');
+    throw new InvalidKeyError(
+      'cache key contains a control character (U+0000-U+001F or U+007F); remove or encode it',
+    );
   }
 }
 

@@ -50,7 +50,10 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
     const slot = this.#live(key);
     if (!slot) return undefined;
     const value = this.#clone ? structuredClone(slot.value) : slot.value;
-    return { value, ttlMs: slot.expiresAt === Number.POSITIVE_INFINITY ? undefined : slot.expiresAt - Date.now() };
+    return {
+      value,
+      ttlMs: slot.expiresAt === Number.POSITIVE_INFINITY ? undefined : slot.expiresAt - Date.now(),
+    };
   }
 
   peek(key: string): V | undefined {
@@ -142,7 +145,10 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
   #set(key: string, value: V, ttlMs: number | undefined): void {
     const stored = this.#clone ? structuredClone(value) : value;
     this.#map.delete(key); // re-insert so Map order is recency order
-    this.#map.set(key, { value: stored, expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlMs });
+    this.#map.set(key, {
+      value: stored,
+      expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlMs,
+    });
     if (this.#map.size > this.#maxEntries) {
       const oldest = this.#map.keys().next().value;
       if (oldest !== undefined) this.#map.delete(oldest);

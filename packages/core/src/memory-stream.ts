@@ -1,4 +1,10 @@
-import type { StreamAddOptions, StreamEntry, StreamFields, StreamingBackend, StreamReadOptions } from './contracts.js';
+import type {
+  StreamAddOptions,
+  StreamEntry,
+  StreamFields,
+  StreamingBackend,
+  StreamReadOptions,
+} from './contracts.js';
 import { ClosedError, InvalidStreamIdError } from './errors.js';
 
 /** Options for {@link MemoryStream}. */
@@ -68,7 +74,8 @@ export class MemoryStream implements StreamingBackend {
       this.#streams.set(stream, list);
     }
     list.push(entry);
-    if (options.maxLen !== undefined && list.length > options.maxLen) list.splice(0, list.length - options.maxLen);
+    if (options.maxLen !== undefined && list.length > options.maxLen)
+      list.splice(0, list.length - options.maxLen);
     const waiters = this.#waiters.get(stream);
     if (waiters) for (const w of [...waiters]) w.wake();
     return entry.id;
@@ -83,7 +90,12 @@ export class MemoryStream implements StreamingBackend {
       .map(toEntry);
   }
 
-  async streamRead(stream: string, lastId: string, count: number, options: StreamReadOptions = {}): Promise<StreamEntry[]> {
+  async streamRead(
+    stream: string,
+    lastId: string,
+    count: number,
+    options: StreamReadOptions = {},
+  ): Promise<StreamEntry[]> {
     this.#open();
     let after: [number, number];
     if (lastId === '$') after = [this.#lastMs, this.#lastSeq];

@@ -37,7 +37,9 @@ export const jsonSerializer: Serializer = {
       );
     }
     if (text === undefined) {
-      throw new SerializationError(`a ${typeof value} cannot be serialized as JSON; cache data, not ${typeof value}s`);
+      throw new SerializationError(
+        `a ${typeof value} cannot be serialized as JSON; cache data, not ${typeof value}s`,
+      );
     }
     return text;
   },

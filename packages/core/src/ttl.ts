@@ -20,11 +20,17 @@ const DURATION_RE = /^(\d+(?:\.\d+)?)\s?(ms|s|m|h|d)$/;
  */
 export function parseDuration(input: unknown, what = 'duration'): number {
   if (typeof input === 'number') {
-    if (Number.isNaN(input)) throw new InvalidTtlError(`${what} is NaN; pass milliseconds (>= 0) or a string like "90s"`);
+    if (Number.isNaN(input))
+      throw new InvalidTtlError(`${what} is NaN; pass milliseconds (>= 0) or a string like "90s"`);
     if (!Number.isFinite(input)) {
-      throw new InvalidTtlError(`${what} is ${input}; for an entry that never expires leave the TTL out (ttl: undefined)`);
+      throw new InvalidTtlError(
+        `${what} is ${input}; for an entry that never expires leave the TTL out (ttl: undefined)`,
+      );
     }
-    if (input < 0) throw new InvalidTtlError(`${what} is negative (${input}); pass milliseconds >= 0 or a string like "90s"`);
+    if (input < 0)
+      throw new InvalidTtlError(
+        `${what} is negative (${input}); pass milliseconds >= 0 or a string like "90s"`,
+      );
     return input;
   }
   if (typeof input === 'string') {
@@ -37,7 +43,9 @@ export function parseDuration(input: unknown, what = 'duration'): number {
       `${what} "${input}" is not a duration; use milliseconds or a number with one unit of ms, s, m, h, d (e.g. "90s", "5m", "2h")`,
     );
   }
-  throw new InvalidTtlError(`${what} must be a number of milliseconds or a string like "5m", got ${typeof input}`);
+  throw new InvalidTtlError(
+    `${what} must be a number of milliseconds or a string like "5m", got ${typeof input}`,
+  );
 }
 
 /**
@@ -49,7 +57,9 @@ export function parseTtl(input: unknown, what = 'ttl'): number | undefined {
   if (input === undefined) return undefined;
   const ms = parseDuration(input, what);
   if (ms <= 0) {
-    throw new InvalidTtlError(`${what} must be greater than 0 (got ${String(input)}); to remove an entry call delete()`);
+    throw new InvalidTtlError(
+      `${what} must be greater than 0 (got ${String(input)}); to remove an entry call delete()`,
+    );
   }
   return ms;
 }

@@ -1,0 +1,107 @@
+/** Per-tier counters in a {@link CacheStatsSnapshot}. */
+export interface TierStats {
+  name: string;
+  hits: number;
+  errors: number;
+  /** Entries written into this tier from a lower one. */
+  promotions: number;
+  /** `"closed"` (healthy), `"open"` (skipped) or `"half-open"` (probing); always closed for local tiers. */
+  breaker: 'closed' | 'open' | 'half-open';
+}
+
+/** Invalidation bus counters. */
+export interface BusStats {
+  sent: number;
+  received: number;
+  applied: number;
+  errors: number;
+  /** Times the bus cleared local tiers because messages may have been lost. */
+  resyncs: number;
+  /** Messages waiting to be sent again after a transport failure. */
+  queued: number;
+}
+
+/** A point-in-time copy of a cache's counters. */
+export interface CacheStatsSnapshot {
+  requests: number;
+  hits: number;
+  misses: number;
+  /** hits / requests (0 when there were none). */
+  hitRate: number;
+  tiers: (TierStats & { hitRate: number })[];
+  promotions: number;
+  factoryRuns: number;
+  factoryErrors: number;
+  /** Callers that joined a factory run already in flight. */
+  coalesced: number;
+  /** Factory runs in flight right now. */
+  inFlight: number;
+  /** Stale values served by fail-safe. */
+  staleServed: number;
+  /** Background refreshes started. */
+  refreshes: number;
+  bus: BusStats;
+}
+
+/**
+ * Mutable counters owned by one cache. Plain number fields so the hot path pays one
+ * increment per event and nothing else.
+ */
+export class CacheStats {
+  requests = 0;
+  misses = 0;
+  factoryRuns = 0;
+  factoryErrors = 0;
+  coalesced = 0;
+  inFlight = 0;
+  staleServed = 0;
+  refreshes = 0;
+  readonly tierHits: number[];
+  readonly tierErrors: number[];
+  readonly tierPromotions: number[];
+  readonly bus: BusStats = { sent: 0, received: 0, applied: 0, errors: 0, resyncs: 0, queued: 0 };
+
+  constructor(readonly tierNames: readonly string[]) {
+    this.tierHits = tierNames.map(() => 0);
+    this.tierErrors = tierNames.map(() => 0);
+    this.tierPromotions = tierNames.map(() => 0);
+  }
+
+  /** A copy that later calls do not change; `breakers` gives each tier's breaker state. */
+  snapshot(breakers: readonly TierStats['breaker'][]): CacheStatsSnapshot {
+    const hits = this.tierHits.reduce((a, b) => a + b, 0);
+    const rate = (n: number): number => (this.requests === 0 ? 0 : n / this.requests);
+    return {
+      requests: this.requests,
+      hits,
+      misses: this.misses,
+      hitRate: rate(hits),
+      tiers: this.tierNames.map((name, i) => ({
+        name,
+        hits: this.tierHits[i]!,
+        errors: this.tierErrors[i]!,
+        promotions: this.tierPromotions[i]!,
+        breaker: breakers[i] ?? 'closed',
+        hitRate: rate(this.tierHits[i]!),
+      })),
+      promotions: this.tierPromotions.reduce((a, b) => a + b, 0),
+      factoryRuns: this.factoryRuns,
+      factoryErrors: this.factoryErrors,
+      coalesced: this.coalesced,
+      inFlight: this.inFlight,
+      staleServed: this.staleServed,
+      refreshes: this.refreshes,
+      bus: { ...this.bus },
+    };
+  }
+
+  /** Zero every counter except `inFlight` (which describes work still running). */
+  reset(): void {
+    this.requests = this.misses = this.factoryRuns = this.factoryErrors = 0;
+    this.coalesced = this.staleServed = this.refreshes = 0;
+    this.tierHits.fill(0);
+    this.tierErrors.fill(0);
+    this.tierPromotions.fill(0);
+    Object.assign(this.bus, { sent: 0, received: 0, applied: 0, errors: 0, resyncs: 0 });
+  }
+}

@@ -1,0 +1,180 @@
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import type { CacheBackend } from './contracts.js';
+import { CircuitOpenError, InvalidOptionError, TierError, TimeoutError } from './errors.js';
+import { type Duration, parseDuration } from './ttl.js';
+
+/**
+ * Whether a value found in a lower tier is copied into this tier: `"always"`, `"never"`, or
+ * `{ probability }` (0..1) to promote only a share of hits (keeps a small L1 for the hottest keys).
+ */
+export type PromotionPolicy = 'always' | 'never' | { probability: number };
+
+/** One tier of a `TieredCache`, with its own settings. */
+export interface TierOptions<V = unknown> {
+  /** The backend that stores this tier's entries. */
+  backend: CacheBackend<V>;
+  /**
+   * Multiplies an entry's TTL in this tier (`0.1` keeps L1 entries a tenth as long as the
+   * entry's TTL). Default 1. Must be > 0.
+   */
+  ttlScale?: number;
+  /** Whether hits in lower tiers are copied here. Default `"always"`. */
+  promotion?: PromotionPolicy;
+  /** Upper bound for TTLs written to this tier; defaults to the backend's `maxTtlMs`. */
+  maxTtl?: Duration;
+  /**
+   * Bound on every call to this tier. Default 1000 ms for remote tiers, none for local ones.
+   * `0` disables the core's own timer (the adapter's timeout still applies).
+   */
+  timeout?: Duration;
+  /** Circuit breaker for this tier; `false` disables it. Default on for remote tiers. */
+  breaker?: CircuitBreakerOptions | false;
+}
+
+/** Error codes that describe the caller's input: not the tier's fault, never a breaker failure. */
+const CALLER_ERROR_CODES = new Set([
+  'TIERCACHE_BAD_KEY',
+  'TIERCACHE_KEY_TOO_LONG',
+  'TIERCACHE_BAD_VALUE',
+  'TIERCACHE_BAD_TTL',
+  'TIERCACHE_SERIALIZE',
+  'TIERCACHE_VALUE_TOO_LARGE',
+  'TIERCACHE_UNSUPPORTED',
+]);
+
+/** `true` for errors caused by the input (bad key, unserializable or oversized value). */
+export function isCallerError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    CALLER_ERROR_CODES.has((error as { code?: string }).code ?? '')
+  );
+}
+
+/**
+ * A backend with the manager's per-tier settings resolved once: TTL scale, promotion,
+ * timeout and circuit breaker. `run` is the one way the manager calls a remote tier.
+ */
+export class Tier<V> {
+  readonly name: string;
+  readonly local: boolean;
+  readonly ttlScale: number;
+  readonly maxTtlMs: number | undefined;
+  readonly timeoutMs: number;
+  readonly breaker: CircuitBreaker | undefined;
+  readonly #promoteAlways: boolean;
+  readonly #promoteProbability: number;
+
+  constructor(
+    readonly index: number,
+    readonly backend: CacheBackend<V>,
+    options: Omit<TierOptions<V>, 'backend'>,
+    onBreakerChange: (state: 'closed' | 'open' | 'half-open') => void,
+  ) {
+    this.name = backend.name;
+    this.local = backend.local === true;
+    const scale = options.ttlScale ?? 1;
+    if (!(typeof scale === 'number' && scale > 0 && Number.isFinite(scale))) {
+      throw new InvalidOptionError(
+        `tier ${index} ("${this.name}"): ttlScale must be a finite number > 0, got ${scale}`,
+      );
+    }
+    this.ttlScale = scale;
+    this.maxTtlMs =
+      options.maxTtl === undefined ? backend.maxTtlMs : parseDuration(options.maxTtl, `tier ${index} maxTtl`);
+    this.timeoutMs =
+      options.timeout === undefined
+        ? this.local
+          ? 0
+          : 1000
+        : parseDuration(options.timeout, `tier ${index} timeout`);
+    const promotion = options.promotion ?? 'always';
+    if (promotion === 'always' || promotion === 'never') {
+      this.#promoteAlways = promotion === 'always';
+      this.#promoteProbability = promotion === 'always' ? 1 : 0;
+    } else if (
+      typeof promotion === 'object' &&
+      typeof promotion.probability === 'number' &&
+      promotion.probability >= 0 &&
+      promotion.probability <= 1
+    ) {
+      this.#promoteAlways = promotion.probability === 1;
+      this.#promoteProbability = promotion.probability;
+    } else {
+      throw new InvalidOptionError(
+        `tier ${index} ("${this.name}"): promotion must be "always", "never" or { probability: 0..1 }`,
+      );
+    }
+    const breakerOptions = options.breaker ?? (this.local ? false : {});
+    this.breaker = breakerOptions === false ? undefined : new CircuitBreaker(breakerOptions, onBreakerChange);
+  }
+
+  /** Decide (per hit) whether to copy a lower-tier value into this tier. */
+  shouldPromote(): boolean {
+    return this.#promoteAlways || (this.#promoteProbability > 0 && Math.random() < this.#promoteProbability);
+  }
+
+  /**
+   * This tier's TTL for an entry whose TTL is `ttlMs` at scale 1 (`undefined` = never expires),
+   * capped by `maxTtlMs`.
+   */
+  scaleTtl(ttlMs: number | undefined): number | undefined {
+    if (ttlMs === undefined) return this.maxTtlMs;
+    const scaled = this.ttlScale === 1 ? ttlMs : Math.max(1, Math.round(ttlMs * this.ttlScale));
+    return this.maxTtlMs !== undefined && scaled > this.maxTtlMs ? this.maxTtlMs : scaled;
+  }
+
+  /**
+   * Call the backend through the breaker and timeout. Caller errors (bad value, key) pass
+   * through unchanged; anything else becomes a {@link TierError} and counts as a failure.
+   */
+  run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    const breaker = this.breaker;
+    if (breaker && !breaker.allow()) return Promise.reject(new CircuitOpenError(this.name));
+    let promise: Promise<T>;
+    try {
+      promise = call();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    if (this.timeoutMs > 0)
+      promise = withTimeout(promise, this.timeoutMs, `tier "${this.name}" ${operation}`);
+    if (!breaker) return promise.catch((error: unknown) => Promise.reject(this.#wrap(operation, error)));
+    return promise.then(
+      (value) => {
+        breaker.success();
+        return value;
+      },
+      (error: unknown) => {
+        if (isCallerError(error)) {
+          breaker.success();
+          throw error;
+        }
+        breaker.failure();
+        throw this.#wrap(operation, error);
+      },
+    );
+  }
+
+  #wrap(operation: string, error: unknown): unknown {
+    if (isCallerError(error) || error instanceof TierError) return error;
+    return new TierError(this.name, operation, error);
+  }
+}
+
+/** Reject with {@link TimeoutError} if `promise` has not settled within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

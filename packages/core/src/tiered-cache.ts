@@ -1,0 +1,885 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  CacheBackend,
+  L2CacheBackend,
+  StreamAddOptions,
+  StreamEntry,
+  StreamFields,
+  StreamingBackend,
+  StreamReadOptions,
+  ValueWithTtl,
+} from './contracts.js';
+import {
+  ClosedError,
+  FactoryError,
+  FactoryTimeoutError,
+  InvalidOptionError,
+  InvalidValueError,
+  NoStreamError,
+  UnsupportedOperationError,
+} from './errors.js';
+import { CacheEventEmitter, type CacheEvents } from './events.js';
+import { type BusOperation, type BusOptions, InvalidationBus } from './invalidation-bus.js';
+import { DEFAULT_MAX_KEY_LENGTH, validateKey } from './key.js';
+import { MemoryBackend } from './memory-backend.js';
+import { SingleFlight } from './single-flight.js';
+import { sleep } from './sleep.js';
+import { CacheStats, type CacheStatsSnapshot } from './stats.js';
+import { type CacheStrategy, Strategy } from './strategies.js';
+import { isCallerError, Tier, type TierOptions, withTimeout } from './tier.js';
+import { type Duration, parseDuration, parseTtl } from './ttl.js';
+
+/** Options for a {@link TieredCache}, validated once in the constructor. */
+export interface TieredCacheOptions<V = unknown> {
+  /** Name for stats, events and metrics. Default `"tiercache"`. */
+  name?: string;
+  /**
+   * The tiers, fastest first (L1, L2, ...; any number). A bare backend uses the default tier
+   * options. Default: one in-process `MemoryBackend`.
+   */
+  tiers?: readonly (CacheBackend<V> | TierOptions<V>)[];
+  /** Default TTL of an entry. Overrides `strategy`. */
+  ttl?: Duration;
+  /** Default strategy when no `ttl` is given. Default `Strategy.ShortTerm` (5 min). */
+  strategy?: CacheStrategy;
+  /** Longest key accepted, in UTF-16 code units. Default 1024. */
+  maxKeyLength?: number;
+  /**
+   * What a failed write to a tier does: `"tolerate"` (default) reports it (stats, `tier:error`
+   * event) and the call succeeds with the tiers that worked; `"raise"` rejects the call with
+   * the `TierError` after the other tiers were written.
+   */
+  writeFailures?: 'tolerate' | 'raise';
+  /** Spread expiries: each TTL is reduced by a random share up to this fraction (0..0.5). Default 0. */
+  jitter?: number;
+  /** Hard bound on a factory run; past it waiters get `FactoryTimeoutError`. Default: none. */
+  factoryTimeout?: Duration;
+  /**
+   * Cross-process single-flight for `getOrSet` through the first remote tier that can lock
+   * (`acquireLock`/`releaseLock`, e.g. Redis). `false` turns it off. Default: on when such a
+   * tier exists.
+   */
+  lock?: false | LockOptions;
+  /** A stream backend for `publishToStream`/`readStream*`. */
+  stream?: StreamingBackend;
+  /** Cross-instance invalidation. */
+  bus?: BusOptions;
+  /** Broadcast `set`s on the bus so other instances drop their L1 copy. Default `true` when a bus is configured. */
+  broadcastSets?: boolean;
+  /** Longest wait for in-flight work in `close()`, ms. Default 5000. */
+  closeTimeout?: Duration;
+}
+
+/** Settings of the distributed lock used by cross-process single-flight. */
+export interface LockOptions {
+  /** Lease of the lock; a holder that dies frees the key after this. Default 10 s. */
+  lease?: Duration;
+  /** First poll interval while another process computes; doubles up to 200 ms. Default 10 ms. */
+  poll?: Duration;
+}
+
+/** Per-call options for writes. */
+export interface SetOptions {
+  /** This entry's TTL; overrides `strategy` and the cache default. */
+  ttl?: Duration;
+  /** A strategy for this entry. */
+  strategy?: CacheStrategy;
+  /** Publish on the bus so other instances drop their L1 copy. Default: the cache's `broadcastSets`. */
+  broadcast?: boolean;
+}
+
+/** Per-call options for {@link TieredCache.getOrSet}. */
+export interface GetOrSetOptions extends SetOptions {
+  /** Stop waiting for this call; the factory is aborted only when every waiter has aborted. */
+  signal?: AbortSignal;
+  /** Hard timeout of this factory run, overriding the cache's `factoryTimeout`. */
+  timeout?: Duration;
+}
+
+/** What a factory receives. */
+export interface FactoryContext {
+  /** The key being computed. */
+  key: string;
+  /** Aborted when every waiter gave up, on hard timeout, or on `close()`. */
+  signal: AbortSignal;
+}
+
+/** Computes a value on a miss; return `null` to cache a negative result. */
+export type Factory<V> = (context: FactoryContext) => V | Promise<V>;
+
+/** One entry for {@link TieredCache.setMany}. */
+export interface SetManyEntry<V> extends SetOptions {
+  key: string;
+  value: V;
+}
+
+/** A tier's answer in {@link TieredCache.healthCheck}. */
+export interface TierHealth {
+  name: string;
+  healthy: boolean;
+  latencyMs: number;
+  breaker: 'closed' | 'open' | 'half-open';
+}
+
+/**
+ * One cache over several tiers: reads go down the tiers until a hit and copy the value up with
+ * its remaining TTL; writes go to every tier; `getOrSet` runs a factory once per key per
+ * process (and across processes with a lockable shared tier); a bus keeps other instances'
+ * in-process tiers from serving stale values.
+ *
+ * The L1 hit path is synchronous under the promise: one `peek`, one counter, no serialization,
+ * no copy.
+ */
+export class TieredCache<V = unknown> {
+  readonly name: string;
+  /** This instance's id on the bus (its own messages are ignored). */
+  readonly instanceId: string = randomUUID();
+  readonly #tiers: Tier<V>[];
+  /** The first tier's synchronous read, when it has one; the hot path. */
+  readonly #l1Peek: ((key: string) => V | undefined) | undefined;
+  readonly #firstSlowTier: number;
+  readonly #defaultTtlMs: number;
+  readonly #maxKeyLength: number;
+  readonly #raiseWrites: boolean;
+  readonly #jitter: number;
+  readonly #factoryTimeoutMs: number | undefined;
+  readonly #lockTier: Tier<V> | undefined;
+  readonly #leaseMs: number;
+  readonly #pollMs: number;
+  readonly #stream: StreamingBackend | undefined;
+  readonly #bus: InvalidationBus | undefined;
+  readonly #busReady: Promise<void> | undefined;
+  readonly #broadcastSets: boolean;
+  readonly #closeTimeoutMs: number;
+  readonly #stats: CacheStats;
+  readonly #events = new CacheEventEmitter();
+  readonly #flights = new SingleFlight<V>();
+  readonly #background = new Set<Promise<unknown>>();
+  #closed = false;
+
+  constructor(options: TieredCacheOptions<V> = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidOptionError('TieredCache options must be an object');
+    }
+    this.name = options.name ?? 'tiercache';
+    const tierInputs = options.tiers ?? [new MemoryBackend<V>({ name: 'memory' })];
+    if (!Array.isArray(tierInputs) || tierInputs.length === 0) {
+      throw new InvalidOptionError('TieredCache needs at least one tier in `tiers`');
+    }
+    this.#tiers = tierInputs.map((input, index) => {
+      const tierOptions: TierOptions<V> = isTierOptions(input) ? input : { backend: input };
+      const backend = tierOptions.backend;
+      if (!backend || typeof backend.get !== 'function' || typeof backend.setWithTtl !== 'function') {
+        throw new InvalidOptionError(
+          `tiers[${index}] is not a CacheBackend (it needs get, setWithTtl, remove, healthCheck)`,
+        );
+      }
+      return new Tier<V>(index, backend, tierOptions, (state) => {
+        if (this.#events.has('breaker:state')) {
+          this.#events.emit('breaker:state', { tier: index, tierName: backend.name, state });
+        }
+      });
+    });
+    const first = this.#tiers[0]!;
+    this.#l1Peek =
+      typeof first.backend.peek === 'function' && first.ttlScale > 0
+        ? first.backend.peek.bind(first.backend)
+        : undefined;
+    this.#firstSlowTier = this.#l1Peek ? 1 : 0;
+    this.#defaultTtlMs =
+      options.ttl !== undefined
+        ? (parseTtl(options.ttl, 'ttl') as number)
+        : (options.strategy ?? Strategy.ShortTerm).ttlMs;
+    this.#maxKeyLength = options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH;
+    if (!Number.isInteger(this.#maxKeyLength) || this.#maxKeyLength < 1) {
+      throw new InvalidOptionError(`maxKeyLength must be a positive integer, got ${options.maxKeyLength}`);
+    }
+    const writeFailures = options.writeFailures ?? 'tolerate';
+    if (writeFailures !== 'tolerate' && writeFailures !== 'raise') {
+      throw new InvalidOptionError(
+        `writeFailures must be "tolerate" or "raise", got ${String(writeFailures)}`,
+      );
+    }
+    this.#raiseWrites = writeFailures === 'raise';
+    this.#jitter = options.jitter ?? 0;
+    if (!(this.#jitter >= 0 && this.#jitter <= 0.5)) {
+      throw new InvalidOptionError(`jitter must be a fraction between 0 and 0.5, got ${options.jitter}`);
+    }
+    this.#factoryTimeoutMs =
+      options.factoryTimeout === undefined ? undefined : parseTtl(options.factoryTimeout, 'factoryTimeout');
+    const lock = options.lock ?? {};
+    this.#lockTier =
+      lock === false
+        ? undefined
+        : this.#tiers.find(
+            (t) =>
+              !t.local &&
+              typeof t.backend.acquireLock === 'function' &&
+              typeof t.backend.releaseLock === 'function',
+          );
+    this.#leaseMs = lock === false ? 0 : (parseTtl(lock.lease ?? 10_000, 'lock.lease') as number);
+    this.#pollMs = lock === false ? 0 : (parseTtl(lock.poll ?? 10, 'lock.poll') as number);
+    this.#stream = options.stream;
+    this.#closeTimeoutMs = parseDuration(options.closeTimeout ?? 5000, 'closeTimeout');
+    this.#stats = new CacheStats(this.#tiers.map((t) => t.name));
+    if (options.bus) {
+      if (!options.bus.transport) throw new InvalidOptionError('bus.transport is required when bus is given');
+      this.#bus = new InvalidationBus(
+        options.bus,
+        this.instanceId,
+        { apply: (op) => this.#applyRemote(op), resync: () => this.#clearLocal() },
+        this.#stats.bus,
+        this.#events,
+      );
+      this.#busReady = this.#bus.start();
+      // A failed subscription is reported, and awaited by ready(); it must not be an unhandled rejection.
+      this.#busReady.catch((error: unknown) => {
+        this.#stats.bus.errors++;
+        if (this.#events.has('bus:error')) this.#events.emit('bus:error', { error });
+      });
+    }
+    this.#broadcastSets = options.broadcastSets ?? this.#bus !== undefined;
+  }
+
+  /** Resolves once the bus subscription is active (immediately without a bus). */
+  async ready(): Promise<void> {
+    await this.#busReady;
+  }
+
+  /** Subscribe to an event; returns an unsubscribe function. */
+  on<E extends keyof CacheEvents>(event: E, listener: (payload: CacheEvents[E]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Unsubscribe from an event. */
+  off<E extends keyof CacheEvents>(event: E, listener: (payload: CacheEvents[E]) => void): void {
+    this.#events.off(event, listener);
+  }
+
+  /** The tiers' names, fastest first. */
+  get tierNames(): string[] {
+    return this.#tiers.map((t) => t.name);
+  }
+
+  /** A copy of the counters. */
+  stats(): CacheStatsSnapshot {
+    return this.#stats.snapshot(this.#tiers.map((t) => t.breaker?.state ?? 'closed'));
+  }
+
+  /** Zero the counters. */
+  resetStats(): void {
+    this.#stats.reset();
+  }
+
+  /**
+   * The value under `key` from the fastest tier that has it, or `undefined`. A hit in a lower
+   * tier is copied into the upper tiers with its remaining TTL. A failing tier is skipped.
+   */
+  get(key: string): Promise<V | undefined> {
+    this.#stats.requests++;
+    if (this.#l1Peek !== undefined) {
+      const value = this.#l1Peek(key);
+      if (value !== undefined) {
+        this.#stats.tierHits[0]!++;
+        if (this.#events.listenerCount > 0) this.#emitHit(key, 0);
+        return Promise.resolve(value);
+      }
+    }
+    return this.#getSlow(key);
+  }
+
+  /** `true` when some tier has `key` (a read like `get`, promotion included). */
+  async has(key: string): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  /** Values for `keys` in order (`undefined` for misses), one batched read per tier. */
+  async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
+    this.#open();
+    if (!Array.isArray(keys)) throw new InvalidOptionError('getMany takes an array of keys');
+    for (const key of keys) validateKey(key, this.#maxKeyLength);
+    this.#stats.requests += keys.length;
+    const out: (V | undefined)[] = new Array(keys.length);
+    let missing: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const value = this.#l1Peek?.(keys[i]!);
+      if (value !== undefined) {
+        out[i] = value;
+        this.#stats.tierHits[0]!++;
+      } else missing.push(i);
+    }
+    for (let t = this.#firstSlowTier; t < this.#tiers.length && missing.length > 0; t++) {
+      const tier = this.#tiers[t]!;
+      let found: (ValueWithTtl<V> | undefined)[];
+      try {
+        found = await tier.run('getMany', () =>
+          this.#readMany(
+            tier,
+            missing.map((i) => keys[i]!),
+          ),
+        );
+      } catch (error) {
+        this.#tierError(tier, 'getMany', error);
+        continue;
+      }
+      const still: number[] = [];
+      for (let j = 0; j < missing.length; j++) {
+        const index = missing[j]!;
+        const hit = found[j];
+        if (hit === undefined) {
+          still.push(index);
+          continue;
+        }
+        out[index] = hit.value;
+        this.#stats.tierHits[t]!++;
+        this.#promote(keys[index]!, hit, t);
+      }
+      missing = still;
+    }
+    this.#stats.misses += missing.length;
+    return out;
+  }
+
+  /**
+   * Store `value` under `key` in every tier. Resolves once every tier answered. A value a tier
+   * refuses (cannot be serialized, too large) rejects the call and leaves the key absent in
+   * every tier rather than different values in different tiers.
+   */
+  async set(key: string, value: V, options?: SetOptions): Promise<void> {
+    this.#open();
+    validateKey(key, this.#maxKeyLength);
+    validateValue(value);
+    const ttlMs = this.#ttlFor(options);
+    await this.#writeAll(key, value, ttlMs);
+    if (this.#events.has('set')) this.#events.emit('set', { key, ttlMs });
+    if (this.#bus && (options?.broadcast ?? this.#broadcastSets))
+      this.#track(this.#bus.publish({ op: 'set', keys: [key] }));
+  }
+
+  /** Store several entries; one batched write per tier where the tier supports it. */
+  async setMany(entries: readonly SetManyEntry<V>[]): Promise<void> {
+    this.#open();
+    if (!Array.isArray(entries))
+      throw new InvalidOptionError('setMany takes an array of { key, value, ttl? }');
+    const prepared = entries.map((e) => {
+      validateKey(e.key, this.#maxKeyLength);
+      validateValue(e.value);
+      return { key: e.key, value: e.value, ttlMs: this.#ttlFor(e), broadcast: e.broadcast };
+    });
+    if (prepared.length === 0) return;
+    const results = await Promise.allSettled(
+      this.#tiers.map((tier) =>
+        tier.run('setMany', () => {
+          const scaled = prepared.map((e) => ({ key: e.key, value: e.value, ttlMs: tier.scaleTtl(e.ttlMs) }));
+          if (tier.backend.setMany) return tier.backend.setMany(scaled);
+          return Promise.all(scaled.map((e) => tier.backend.setWithTtl(e.key, e.value, e.ttlMs))).then(
+            () => undefined,
+          );
+        }),
+      ),
+    );
+    await this.#settleWrites(
+      results,
+      'setMany',
+      prepared.map((e) => e.key),
+    );
+    const broadcast = prepared.filter((e) => e.broadcast ?? this.#broadcastSets).map((e) => e.key);
+    if (this.#bus && broadcast.length > 0) this.#track(this.#bus.publish({ op: 'set', keys: broadcast }));
+  }
+
+  /** Remove `key` from every tier and tell other instances to drop their local copy. */
+  async delete(key: string): Promise<void> {
+    this.#open();
+    validateKey(key, this.#maxKeyLength);
+    const results = await Promise.allSettled(
+      this.#tiers.map((tier) => tier.run('remove', () => tier.backend.remove(key))),
+    );
+    if (this.#events.has('delete')) this.#events.emit('delete', { key, source: 'local' });
+    if (this.#bus) this.#track(this.#bus.publish({ op: 'delete', keys: [key] }));
+    await this.#settleWrites(results, 'remove');
+  }
+
+  /** Same as {@link TieredCache.delete}: the name used by the seed and the invalidation docs. */
+  invalidate(key: string): Promise<void> {
+    return this.delete(key);
+  }
+
+  /**
+   * Remove every key matching a glob (`*`, `?`) from every tier, and from other instances'
+   * local tiers. Rejects with `UnsupportedOperationError` naming the tier before touching
+   * anything when a remote tier cannot delete by pattern (memcached cannot list keys).
+   */
+  async invalidatePattern(pattern: string): Promise<number> {
+    this.#open();
+    if (typeof pattern !== 'string' || pattern.length === 0) {
+      throw new InvalidOptionError('invalidatePattern needs a non-empty glob such as "user:*"');
+    }
+    for (const tier of this.#tiers) {
+      if (!tier.local && typeof tier.backend.removePattern !== 'function') {
+        throw new UnsupportedOperationError(
+          tier.name,
+          'delete by pattern',
+          'the server cannot list keys; use delete() for known keys, clear() (namespace versioning), or a tier that supports removePattern',
+        );
+      }
+    }
+    const results = await Promise.allSettled(
+      this.#tiers.map((tier) =>
+        tier.run('removePattern', () =>
+          tier.backend.removePattern ? tier.backend.removePattern(pattern) : clearTier(tier).then(() => 0),
+        ),
+      ),
+    );
+    if (this.#bus) this.#track(this.#bus.publish({ op: 'pattern', pattern }));
+    await this.#settleWrites(results, 'removePattern');
+    return results.reduce((max, r) => (r.status === 'fulfilled' ? Math.max(max, r.value) : max), 0);
+  }
+
+  /** Empty every tier (each backend's own namespace only) and other instances' local tiers. */
+  async clear(): Promise<void> {
+    this.#open();
+    for (const tier of this.#tiers) {
+      if (typeof tier.backend.clear !== 'function') throw new UnsupportedOperationError(tier.name, 'clear');
+    }
+    const results = await Promise.allSettled(
+      this.#tiers.map((tier) => tier.run('clear', () => clearTier(tier))),
+    );
+    if (this.#bus) this.#track(this.#bus.publish({ op: 'clear' }));
+    await this.#settleWrites(results, 'clear');
+  }
+
+  /**
+   * The value under `key`, or the factory's result stored in every tier. Concurrent calls for
+   * one key share one factory run in this process (and across processes when a shared tier
+   * can lock); every waiter gets the value or the error; a failed run stores nothing.
+   */
+  getOrSet(key: string, factory: Factory<V>, options?: GetOrSetOptions): Promise<V> {
+    this.#stats.requests++;
+    if (this.#l1Peek !== undefined) {
+      const value = this.#l1Peek(key);
+      if (value !== undefined) {
+        this.#stats.tierHits[0]!++;
+        if (this.#events.listenerCount > 0) this.#emitHit(key, 0);
+        return Promise.resolve(value);
+      }
+    }
+    return this.#getOrSetSlow(key, factory, options);
+  }
+
+  /** Health of each tier, measured now, with the time each took to answer. */
+  async healthCheck(): Promise<{ healthy: boolean; tiers: TierHealth[] }> {
+    const tiers = await Promise.all(
+      this.#tiers.map(async (tier): Promise<TierHealth> => {
+        const started = performance.now();
+        let healthy = false;
+        try {
+          const check = tier.backend.healthCheck();
+          healthy =
+            tier.timeoutMs > 0
+              ? await withTimeout(check, tier.timeoutMs, `${tier.name} health check`)
+              : await check;
+        } catch {
+          healthy = false;
+        }
+        return {
+          name: tier.name,
+          healthy: healthy === true,
+          latencyMs: performance.now() - started,
+          breaker: tier.breaker?.state ?? 'closed',
+        };
+      }),
+    );
+    return { healthy: tiers.every((t) => t.healthy), tiers };
+  }
+
+  /** Append to a stream of the configured `StreamingBackend`; resolves the entry id. */
+  publishToStream(stream: string, fields: StreamFields, options?: StreamAddOptions): Promise<string> {
+    return this.#streamBackend().streamAdd(stream, fields, options);
+  }
+
+  /** The newest `count` entries of a stream, newest first. */
+  readStreamLatest(stream: string, count: number): Promise<StreamEntry[]> {
+    return this.#streamBackend().streamReadLatest(stream, count);
+  }
+
+  /** Entries after `lastId` (`"0"` from the start, `"$"` only new), optionally blocking. */
+  readStream(
+    stream: string,
+    lastId: string,
+    count: number,
+    options?: StreamReadOptions,
+  ): Promise<StreamEntry[]> {
+    return this.#streamBackend().streamRead(stream, lastId, count, options);
+  }
+
+  /**
+   * Stop: later calls reject with `ClosedError`; in-flight factories, writes and bus messages
+   * get up to `closeTimeout` to finish; then the bus, the stream and every tier are closed.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const pending = Promise.allSettled([...this.#background, this.#flights.idle(), this.#bus?.flush()]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      pending,
+      new Promise((resolve) => (timer = setTimeout(resolve, this.#closeTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    this.#flights.abortAll(new ClosedError(`TieredCache "${this.name}"`));
+    await Promise.allSettled([
+      this.#bus?.close(),
+      this.#stream?.close?.(),
+      ...this.#tiers.map((t) => t.backend.close?.()),
+    ]);
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  async #getSlow(key: string): Promise<V | undefined> {
+    this.#open();
+    validateKey(key, this.#maxKeyLength);
+    const found = await this.#readBelow(key);
+    if (found === undefined) {
+      this.#stats.misses++;
+      if (this.#events.has('miss')) this.#events.emit('miss', { key });
+      return undefined;
+    }
+    return found;
+  }
+
+  /** Read the tiers below the synchronous L1 in order; count and promote the first hit. */
+  async #readBelow(key: string, from = this.#firstSlowTier): Promise<V | undefined> {
+    for (let t = from; t < this.#tiers.length; t++) {
+      const tier = this.#tiers[t]!;
+      let hit: ValueWithTtl<V> | undefined;
+      try {
+        hit = await tier.run('get', () => readOne(tier, key));
+      } catch (error) {
+        this.#tierError(tier, 'get', error);
+        continue;
+      }
+      if (hit !== undefined) {
+        this.#stats.tierHits[t]!++;
+        if (this.#events.listenerCount > 0) this.#emitHit(key, t);
+        if (t > 0) this.#promote(key, hit, t);
+        return hit.value;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Copy a hit from tier `from` into the tiers above it. The remaining TTL is taken back to
+   * scale 1 and re-scaled for each upper tier, so an entry never outlives its source.
+   */
+  #promote(key: string, hit: ValueWithTtl<V>, from: number): void {
+    const source = this.#tiers[from]!;
+    let logicalTtl: number | undefined;
+    if (hit.ttlMs !== undefined) logicalTtl = hit.ttlMs / source.ttlScale;
+    else if (
+      typeof asL2(source.backend).getWithTtl !== 'function' &&
+      typeof source.backend.peekWithTtl !== 'function'
+    ) {
+      logicalTtl = this.#defaultTtlMs; // the tier cannot tell: fall back to the cache's default
+    }
+    for (let t = 0; t < from; t++) {
+      const tier = this.#tiers[t]!;
+      if (!tier.shouldPromote()) continue;
+      const ttlMs = tier.scaleTtl(logicalTtl === undefined ? undefined : Math.max(1, Math.round(logicalTtl)));
+      this.#stats.tierPromotions[t]!++;
+      if (this.#events.has('promote')) this.#events.emit('promote', { key, from, to: t, ttlMs });
+      const write = tier.run('promote', () => tier.backend.setWithTtl(key, hit.value, ttlMs));
+      if (tier.local) write.catch((error: unknown) => this.#tierError(tier, 'promote', error));
+      else this.#track(write.catch((error: unknown) => this.#tierError(tier, 'promote', error)));
+    }
+  }
+
+  async #getOrSetSlow(key: string, factory: Factory<V>, options: GetOrSetOptions | undefined): Promise<V> {
+    this.#open();
+    validateKey(key, this.#maxKeyLength);
+    if (typeof factory !== 'function') throw new InvalidOptionError('getOrSet needs a factory function');
+    const ttlMs = this.#ttlFor(options);
+    const timeoutMs =
+      options?.timeout === undefined ? this.#factoryTimeoutMs : parseTtl(options.timeout, 'timeout');
+    const joined = this.#flights.join(key, options?.signal);
+    if (joined) {
+      this.#stats.coalesced++;
+      if (this.#events.has('coalesce')) this.#events.emit('coalesce', { key });
+      return joined;
+    }
+    return this.#flights.start(
+      key,
+      (signal) => this.#load(key, factory, ttlMs, timeoutMs, signal, options?.broadcast),
+      options?.signal,
+    );
+  }
+
+  /** The body of one single-flight run: lower tiers, then the lock, then the factory. */
+  async #load(
+    key: string,
+    factory: Factory<V>,
+    ttlMs: number,
+    timeoutMs: number | undefined,
+    signal: AbortSignal,
+    broadcast: boolean | undefined,
+  ): Promise<V> {
+    const below = await this.#readBelow(key);
+    if (below !== undefined) return below;
+    this.#stats.misses++;
+    if (this.#events.has('miss')) this.#events.emit('miss', { key });
+    const lockTier = this.#lockTier;
+    if (lockTier === undefined || lockTier.breaker?.state === 'open') {
+      return this.#compute(key, factory, ttlMs, timeoutMs, signal, broadcast);
+    }
+    const lockKey = `getOrSet:${key}`;
+    const deadline = Date.now() + this.#leaseMs * 2 + 1000;
+    let pause = this.#pollMs;
+    while (!signal.aborted) {
+      let token: string | undefined;
+      try {
+        token = await lockTier.run('acquireLock', () =>
+          lockTier.backend.acquireLock!(lockKey, this.#leaseMs),
+        );
+      } catch (error) {
+        // Without the lock tier, carry on as a single process: availability over global single-flight.
+        this.#tierError(lockTier, 'acquireLock', error);
+        return this.#compute(key, factory, ttlMs, timeoutMs, signal, broadcast);
+      }
+      if (token !== undefined) {
+        try {
+          // Another process may have finished between our miss and our lock.
+          const late = await this.#readBelow(key, lockTier.index);
+          if (late !== undefined) return late;
+          return await this.#compute(key, factory, ttlMs, timeoutMs, signal, broadcast);
+        } finally {
+          this.#track(
+            lockTier
+              .run('releaseLock', () => lockTier.backend.releaseLock!(lockKey, token))
+              .catch((error: unknown) => this.#tierError(lockTier, 'releaseLock', error)),
+          );
+        }
+      }
+      // Another process holds the lock: wait for its value to appear in the shared tier.
+      await sleep(pause, signal);
+      pause = Math.min(pause * 2, 200);
+      const value = await this.#readBelow(key, lockTier.index);
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) break;
+    }
+    if (signal.aborted) throw signal.reason;
+    return this.#compute(key, factory, ttlMs, timeoutMs, signal, broadcast);
+  }
+
+  async #compute(
+    key: string,
+    factory: Factory<V>,
+    ttlMs: number,
+    timeoutMs: number | undefined,
+    signal: AbortSignal,
+    broadcast: boolean | undefined,
+  ): Promise<V> {
+    this.#stats.factoryRuns++;
+    this.#stats.inFlight++;
+    if (this.#events.has('factory:start')) this.#events.emit('factory:start', { key });
+    const started = performance.now();
+    let value: V;
+    const timeout = timeoutMs === undefined ? undefined : new AbortController();
+    const factorySignal = timeout ? AbortSignal.any([signal, timeout.signal]) : signal;
+    try {
+      let run = Promise.resolve().then(() => factory({ key, signal: factorySignal }));
+      if (timeout !== undefined && timeoutMs !== undefined) {
+        run = withTimeout(run, timeoutMs, 'factory').catch((error: unknown) => {
+          if ((error as { code?: string }).code === 'TIERCACHE_TIMEOUT') {
+            const timedOut = new FactoryTimeoutError(key, timeoutMs);
+            timeout.abort(timedOut);
+            throw timedOut;
+          }
+          throw error;
+        });
+      }
+      value = await run;
+      if (value === undefined) {
+        throw new InvalidValueError(
+          `factory for key "${key}" returned undefined; return null to cache a negative result`,
+        );
+      }
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new FactoryError(key, thrown);
+      this.#stats.factoryErrors++;
+      this.#stats.inFlight--;
+      if (this.#events.has('factory:end')) {
+        this.#events.emit('factory:end', { key, durationMs: performance.now() - started, ok: false, error });
+      }
+      throw error;
+    }
+    this.#stats.inFlight--;
+    if (this.#events.has('factory:end')) {
+      this.#events.emit('factory:end', { key, durationMs: performance.now() - started, ok: true });
+    }
+    await this.#writeAll(key, value, this.#jittered(ttlMs));
+    if (this.#bus && (broadcast ?? this.#broadcastSets))
+      this.#track(this.#bus.publish({ op: 'set', keys: [key] }));
+    return value;
+  }
+
+  /** Write one entry to every tier; caller errors (bad value) clean up and reject. */
+  async #writeAll(key: string, value: V, ttlMs: number | undefined): Promise<void> {
+    const tiers = this.#tiers;
+    if (tiers.length === 1) {
+      const tier = tiers[0]!;
+      try {
+        await tier.run('set', () => tier.backend.setWithTtl(key, value, tier.scaleTtl(ttlMs)));
+      } catch (error) {
+        if (isCallerError(error)) throw error;
+        this.#tierError(tier, 'set', error);
+        if (this.#raiseWrites) throw error;
+      }
+      return;
+    }
+    const results = await Promise.allSettled(
+      tiers.map((tier) => tier.run('set', () => tier.backend.setWithTtl(key, value, tier.scaleTtl(ttlMs)))),
+    );
+    await this.#settleWrites(results, 'set', [key]);
+  }
+
+  /**
+   * Report the failed tiers of a write. A caller error (the value cannot be stored) removes
+   * `keys` from every tier and rejects with it; tier errors reject only with `writeFailures: "raise"`.
+   */
+  async #settleWrites(
+    results: PromiseSettledResult<unknown>[],
+    operation: string,
+    keys?: string[],
+  ): Promise<void> {
+    let callerError: unknown;
+    let tierError: unknown;
+    for (let t = 0; t < results.length; t++) {
+      const result = results[t]!;
+      if (result.status === 'fulfilled') continue;
+      if (isCallerError(result.reason)) {
+        callerError ??= result.reason;
+      } else {
+        this.#tierError(this.#tiers[t]!, operation, result.reason);
+        tierError ??= result.reason;
+      }
+    }
+    if (callerError !== undefined) {
+      if (keys) {
+        await Promise.allSettled(
+          keys.flatMap((key) =>
+            this.#tiers.map((tier) => tier.run('remove', () => tier.backend.remove(key))),
+          ),
+        );
+      }
+      throw callerError;
+    }
+    if (tierError !== undefined && this.#raiseWrites) throw tierError;
+  }
+
+  #readMany(tier: Tier<V>, keys: string[]): Promise<(ValueWithTtl<V> | undefined)[]> {
+    const backend = tier.backend;
+    // Remaining TTLs keep promotion honest; adapters pipeline concurrent calls into one round trip.
+    if (typeof asL2(backend).getWithTtl === 'function' || typeof backend.peekWithTtl === 'function') {
+      return Promise.all(keys.map((key) => readOne(tier, key)));
+    }
+    if (typeof backend.getMany === 'function') {
+      return backend
+        .getMany(keys)
+        .then((values) => values.map((v) => (v === undefined ? undefined : { value: v, ttlMs: undefined })));
+    }
+    return Promise.all(keys.map((key) => readOne(tier, key)));
+  }
+
+  async #applyRemote(message: BusOperation): Promise<void> {
+    const locals = this.#tiers.filter((t) => t.local);
+    if (message.op === 'delete' || message.op === 'set') {
+      await Promise.all(locals.flatMap((t) => message.keys.map((key) => t.backend.remove(key))));
+      if (this.#events.has('delete'))
+        for (const key of message.keys) this.#events.emit('delete', { key, source: 'bus' });
+    } else if (message.op === 'pattern') {
+      await Promise.all(
+        locals.map((t) =>
+          t.backend.removePattern ? t.backend.removePattern(message.pattern) : clearTier(t),
+        ),
+      );
+    } else {
+      await this.#clearLocal();
+    }
+  }
+
+  async #clearLocal(): Promise<void> {
+    await Promise.all(this.#tiers.filter((t) => t.local).map((t) => clearTier(t)));
+  }
+
+  #ttlFor(options: SetOptions | undefined): number {
+    if (options === undefined) return this.#defaultTtlMs;
+    if (options.ttl !== undefined) return parseTtl(options.ttl, 'ttl') as number;
+    if (options.strategy !== undefined) return options.strategy.ttlMs;
+    return this.#defaultTtlMs;
+  }
+
+  #jittered(ttlMs: number): number {
+    return this.#jitter === 0 ? ttlMs : Math.max(1, Math.round(ttlMs * (1 - Math.random() * this.#jitter)));
+  }
+
+  #tierError(tier: Tier<V>, operation: string, error: unknown): void {
+    this.#stats.tierErrors[tier.index]!++;
+    if (this.#events.has('tier:error')) {
+      this.#events.emit('tier:error', { tier: tier.index, tierName: tier.name, operation, error });
+    }
+  }
+
+  #emitHit(key: string, tier: number): void {
+    if (this.#events.has('hit')) this.#events.emit('hit', { key, tier, tierName: this.#tiers[tier]!.name });
+  }
+
+  #track(promise: Promise<unknown>): void {
+    this.#background.add(promise);
+    promise.finally(() => this.#background.delete(promise)).catch(() => undefined);
+  }
+
+  #streamBackend(): StreamingBackend {
+    this.#open();
+    if (!this.#stream) throw new NoStreamError();
+    return this.#stream;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new ClosedError(`TieredCache "${this.name}"`);
+  }
+}
+
+function readOne<V>(tier: Tier<V>, key: string): Promise<ValueWithTtl<V> | undefined> {
+  const backend = tier.backend;
+  if (typeof backend.peekWithTtl === 'function') return Promise.resolve(backend.peekWithTtl(key));
+  const getWithTtl = asL2(backend).getWithTtl;
+  if (typeof getWithTtl === 'function') return getWithTtl.call(backend, key);
+  return backend.get(key).then((value) => (value === undefined ? undefined : { value, ttlMs: undefined }));
+}
+
+/** The optional L2 view of a backend: `getWithTtl` is present only on tiers that can tell remaining TTL. */
+function asL2<V>(backend: CacheBackend<V>): Partial<Pick<L2CacheBackend<V>, 'getWithTtl'>> {
+  return backend as Partial<Pick<L2CacheBackend<V>, 'getWithTtl'>>;
+}
+
+function isTierOptions<V>(input: CacheBackend<V> | TierOptions<V>): input is TierOptions<V> {
+  return (
+    typeof input === 'object' && input !== null && 'backend' in input && typeof input.backend === 'object'
+  );
+}
+
+function clearTier<V>(tier: Tier<V>): Promise<void> {
+  if (typeof tier.backend.clear !== 'function') throw new UnsupportedOperationError(tier.name, 'clear');
+  return tier.backend.clear();
+}
+
+function validateValue(value: unknown): void {
+  if (value === undefined) {
+    throw new InvalidValueError('cannot cache undefined (it means "miss"); store null for a negative result');
+  }
+  const type = typeof value;
+  if (type === 'function' || type === 'symbol') {
+    throw new InvalidValueError(`cannot cache a ${type}; cache data, not code`);
+  }
+}
