@@ -28,6 +28,7 @@ export {
   type Factory,
   type FactoryContext,
   type GetOrSetOptions,
+  type GetOrSetResult,
   type LockOptions,
   type SetManyEntry,
   type SetOptions,

@@ -55,6 +55,28 @@ export interface TieredCacheOptions<V = unknown> {
   /** Hard bound on a factory run; past it waiters get `FactoryTimeoutError`. Default: none. */
   factoryTimeout?: Duration;
   /**
+   * Fail-safe window: entries are kept this long past their TTL. A stale entry is never
+   * returned by `get`, but `getOrSet` returns it when the factory fails or passes its soft
+   * timeout (and `getOrSetResult` says `stale: true`). Default: none.
+   */
+  grace?: Duration;
+  /**
+   * After `getOrSet` served a stale value because the factory failed, the stale value is kept
+   * fresh in the local tiers for this long before the factory is tried again. Default 5 s.
+   */
+  graceBackoff?: Duration;
+  /**
+   * With a stale value available (see `grace`), a factory slower than this returns the stale
+   * value at once and finishes in the background to refresh the cache. Default: none.
+   */
+  factorySoftTimeout?: Duration;
+  /**
+   * Refresh ahead: when a `getOrSet` hit has used this fraction of its TTL (0 < f < 1, e.g.
+   * 0.8), one background factory run refreshes it so hot keys do not expire under load.
+   * Default: off.
+   */
+  eagerRefresh?: number;
+  /**
    * Cross-process single-flight for `getOrSet` through the first remote tier that can lock
    * (`acquireLock`/`releaseLock`, e.g. Redis). `false` turns it off. Default: on when such a
    * tier exists.
@@ -94,6 +116,15 @@ export interface GetOrSetOptions extends SetOptions {
   signal?: AbortSignal;
   /** Hard timeout of this factory run, overriding the cache's `factoryTimeout`. */
   timeout?: Duration;
+  /** Soft timeout of this factory run, overriding the cache's `factorySoftTimeout`. */
+  softTimeout?: Duration;
+}
+
+/** What {@link TieredCache.getOrSetResult} returns: the value and whether it is stale. */
+export interface GetOrSetResult<V> {
+  value: V;
+  /** `true` when the value is past its TTL and was served by fail-safe (factory failed or slow). */
+  stale: boolean;
 }
 
 /** What a factory receives. */
@@ -143,6 +174,14 @@ export class TieredCache<V = unknown> {
   readonly #raiseWrites: boolean;
   readonly #jitter: number;
   readonly #factoryTimeoutMs: number | undefined;
+  readonly #softTimeoutMs: number | undefined;
+  readonly #graceMs: number;
+  readonly #graceBackoffMs: number;
+  readonly #eagerRefresh: number;
+  /** The first tier's synchronous read with remaining TTL, used when grace or eager refresh need it. */
+  readonly #l1PeekWithTtl: ((key: string) => ValueWithTtl<V> | undefined) | undefined;
+  /** Background refreshes (eager or past a soft timeout) by key: at most one per key. */
+  readonly #refreshing = new Map<string, Promise<unknown>>();
   readonly #lockTier: Tier<V> | undefined;
   readonly #leaseMs: number;
   readonly #pollMs: number;
@@ -153,7 +192,7 @@ export class TieredCache<V = unknown> {
   readonly #closeTimeoutMs: number;
   readonly #stats: CacheStats;
   readonly #events = new CacheEventEmitter();
-  readonly #flights = new SingleFlight<V>();
+  readonly #flights = new SingleFlight<GetOrSetResult<V>>();
   readonly #background = new Set<Promise<unknown>>();
   #closed = false;
 
@@ -180,12 +219,43 @@ export class TieredCache<V = unknown> {
         }
       });
     });
+    this.#graceMs = options.grace === undefined ? 0 : parseDuration(options.grace, 'grace');
+    this.#graceBackoffMs = parseTtl(options.graceBackoff ?? 5000, 'graceBackoff') as number;
+    this.#softTimeoutMs =
+      options.factorySoftTimeout === undefined
+        ? undefined
+        : parseTtl(options.factorySoftTimeout, 'factorySoftTimeout');
+    this.#eagerRefresh = options.eagerRefresh ?? 0;
+    if (!(this.#eagerRefresh === 0 || (this.#eagerRefresh > 0 && this.#eagerRefresh < 1))) {
+      throw new InvalidOptionError(
+        `eagerRefresh must be a fraction of the TTL between 0 and 1, got ${options.eagerRefresh}`,
+      );
+    }
     const first = this.#tiers[0]!;
-    this.#l1Peek =
-      typeof first.backend.peek === 'function' && first.ttlScale > 0
-        ? first.backend.peek.bind(first.backend)
-        : undefined;
-    this.#firstSlowTier = this.#l1Peek ? 1 : 0;
+    const l1 = first.backend;
+    this.#l1PeekWithTtl = typeof l1.peekWithTtl === 'function' ? l1.peekWithTtl.bind(l1) : undefined;
+    if (this.#graceMs === 0) {
+      this.#l1Peek = typeof l1.peek === 'function' ? l1.peek.bind(l1) : undefined;
+    } else if (this.#l1PeekWithTtl !== undefined) {
+      // With grace, L1 holds entries past their TTL: the fast path serves fresh ones only.
+      const peekWithTtl = this.#l1PeekWithTtl;
+      const staleBelow = this.#graceMs * first.ttlScale;
+      this.#l1Peek = (key) => {
+        const entry = peekWithTtl(key);
+        return entry === undefined || (entry.ttlMs !== undefined && entry.ttlMs <= staleBelow)
+          ? undefined
+          : entry.value;
+      };
+    } else {
+      this.#l1Peek = undefined;
+    }
+    if (this.#eagerRefresh > 0 && this.#l1PeekWithTtl === undefined) {
+      throw new InvalidOptionError(
+        `eagerRefresh needs a first tier that can tell remaining TTL (peekWithTtl); "${first.name}" cannot`,
+      );
+    }
+    // Stale L1 entries are fail-safe candidates, so with grace the slow path reads L1 again.
+    this.#firstSlowTier = this.#l1Peek && this.#graceMs === 0 ? 1 : 0;
     this.#defaultTtlMs =
       options.ttl !== undefined
         ? (parseTtl(options.ttl, 'ttl') as number)
@@ -370,7 +440,11 @@ export class TieredCache<V = unknown> {
     const results = await Promise.allSettled(
       this.#tiers.map((tier) =>
         tier.run('setMany', () => {
-          const scaled = prepared.map((e) => ({ key: e.key, value: e.value, ttlMs: tier.scaleTtl(e.ttlMs) }));
+          const scaled = prepared.map((e) => ({
+            key: e.key,
+            value: e.value,
+            ttlMs: tier.scaleTtl(e.ttlMs === undefined ? undefined : e.ttlMs + this.#graceMs),
+          }));
           if (tier.backend.setMany) return tier.backend.setMany(scaled);
           return Promise.all(scaled.map((e) => tier.backend.setWithTtl(e.key, e.value, e.ttlMs))).then(
             () => undefined,
@@ -455,13 +529,32 @@ export class TieredCache<V = unknown> {
    */
   getOrSet(key: string, factory: Factory<V>, options?: GetOrSetOptions): Promise<V> {
     this.#stats.requests++;
-    if (this.#l1Peek !== undefined) {
-      const value = this.#l1Peek(key);
-      if (value !== undefined) {
-        this.#stats.tierHits[0]!++;
-        if (this.#events.listenerCount > 0) this.#emitHit(key, 0);
-        return Promise.resolve(value);
+    if (this.#eagerRefresh === 0) {
+      if (this.#l1Peek !== undefined) {
+        const value = this.#l1Peek(key);
+        if (value !== undefined) {
+          this.#stats.tierHits[0]!++;
+          if (this.#events.listenerCount > 0) this.#emitHit(key, 0);
+          return Promise.resolve(value);
+        }
       }
+    } else {
+      const value = this.#eagerHit(key, factory, options);
+      if (value !== undefined) return Promise.resolve(value);
+    }
+    return this.#getOrSetSlow(key, factory, options).then(valueOf);
+  }
+
+  /**
+   * Like {@link TieredCache.getOrSet}, and says whether the value is stale (served by
+   * fail-safe within the `grace` window because the factory failed or was slow).
+   */
+  getOrSetResult(key: string, factory: Factory<V>, options?: GetOrSetOptions): Promise<GetOrSetResult<V>> {
+    this.#stats.requests++;
+    const value = this.#eagerRefresh === 0 ? this.#l1Peek?.(key) : this.#eagerHit(key, factory, options);
+    if (value !== undefined) {
+      if (this.#eagerRefresh === 0) this.#stats.tierHits[0]!++;
+      return Promise.resolve({ value, stale: false });
     }
     return this.#getOrSetSlow(key, factory, options);
   }
@@ -540,16 +633,21 @@ export class TieredCache<V = unknown> {
     this.#open();
     validateKey(key, this.#maxKeyLength);
     const found = await this.#readBelow(key);
-    if (found === undefined) {
+    if (found === undefined || !found.fresh) {
       this.#stats.misses++;
       if (this.#events.has('miss')) this.#events.emit('miss', { key });
       return undefined;
     }
-    return found;
+    return found.value;
   }
 
-  /** Read the tiers below the synchronous L1 in order; count and promote the first hit. */
-  async #readBelow(key: string, from = this.#firstSlowTier): Promise<V | undefined> {
+  /**
+   * Read the tiers below the synchronous L1 in order; count and promote the first fresh hit.
+   * With grace, the first stale entry met is returned (`fresh: false`) when no tier has a
+   * fresh one, as the fail-safe candidate.
+   */
+  async #readBelow(key: string, from = this.#firstSlowTier): Promise<ReadResult<V> | undefined> {
+    let stale: ReadResult<V> | undefined;
     for (let t = from; t < this.#tiers.length; t++) {
       const tier = this.#tiers[t]!;
       let hit: ValueWithTtl<V> | undefined;
@@ -559,14 +657,57 @@ export class TieredCache<V = unknown> {
         this.#tierError(tier, 'get', error);
         continue;
       }
-      if (hit !== undefined) {
-        this.#stats.tierHits[t]!++;
-        if (this.#events.listenerCount > 0) this.#emitHit(key, t);
-        if (t > 0) this.#promote(key, hit, t);
-        return hit.value;
+      if (hit === undefined) continue;
+      if (this.#graceMs > 0 && hit.ttlMs !== undefined && hit.ttlMs <= this.#graceMs * tier.ttlScale) {
+        stale ??= { value: hit.value, fresh: false };
+        continue;
+      }
+      this.#stats.tierHits[t]!++;
+      if (this.#events.listenerCount > 0) this.#emitHit(key, t);
+      if (t > 0) this.#promote(key, hit, t);
+      return { value: hit.value, fresh: true };
+    }
+    return stale;
+  }
+
+  /**
+   * The eager-refresh hot path: a fresh L1 hit, plus one background refresh when the entry
+   * has used `eagerRefresh` of its TTL. `undefined` sends the caller down the slow path.
+   */
+  #eagerHit(key: string, factory: Factory<V>, options: GetOrSetOptions | undefined): V | undefined {
+    const entry = this.#l1PeekWithTtl!(key);
+    if (entry === undefined) return undefined;
+    const scale = this.#tiers[0]!.ttlScale;
+    const left = entry.ttlMs === undefined ? undefined : entry.ttlMs / scale - this.#graceMs;
+    if (left !== undefined && left <= 0) return undefined; // stale: the slow path decides
+    this.#stats.tierHits[0]!++;
+    if (this.#events.listenerCount > 0) this.#emitHit(key, 0);
+    if (left !== undefined && !this.#closed && !this.#refreshing.has(key)) {
+      const ttlMs = this.#ttlFor(options);
+      if (left < ttlMs * (1 - this.#eagerRefresh)) {
+        this.#stats.refreshes++;
+        if (this.#events.has('refresh:start')) this.#events.emit('refresh:start', { key });
+        this.#refreshInBackground(
+          key,
+          this.#compute(
+            key,
+            factory,
+            ttlMs,
+            this.#timeoutFor(options),
+            new AbortController().signal,
+            options?.broadcast,
+          ),
+        );
       }
     }
-    return undefined;
+    return entry.value;
+  }
+
+  /** Track a factory run that finishes after its callers got an answer; one per key. */
+  #refreshInBackground(key: string, run: Promise<unknown>): void {
+    const tracked = run.catch(() => undefined).finally(() => this.#refreshing.delete(key));
+    this.#refreshing.set(key, tracked);
+    this.#track(tracked);
   }
 
   /**
@@ -595,13 +736,15 @@ export class TieredCache<V = unknown> {
     }
   }
 
-  async #getOrSetSlow(key: string, factory: Factory<V>, options: GetOrSetOptions | undefined): Promise<V> {
+  async #getOrSetSlow(
+    key: string,
+    factory: Factory<V>,
+    options: GetOrSetOptions | undefined,
+  ): Promise<GetOrSetResult<V>> {
     this.#open();
     validateKey(key, this.#maxKeyLength);
     if (typeof factory !== 'function') throw new InvalidOptionError('getOrSet needs a factory function');
     const ttlMs = this.#ttlFor(options);
-    const timeoutMs =
-      options?.timeout === undefined ? this.#factoryTimeoutMs : parseTtl(options.timeout, 'timeout');
     const joined = this.#flights.join(key, options?.signal);
     if (joined) {
       this.#stats.coalesced++;
@@ -610,7 +753,7 @@ export class TieredCache<V = unknown> {
     }
     return this.#flights.start(
       key,
-      (signal) => this.#load(key, factory, ttlMs, timeoutMs, signal, options?.broadcast),
+      (signal) => this.#load(key, factory, ttlMs, options, signal),
       options?.signal,
     );
   }
@@ -620,14 +763,32 @@ export class TieredCache<V = unknown> {
     key: string,
     factory: Factory<V>,
     ttlMs: number,
-    timeoutMs: number | undefined,
+    options: GetOrSetOptions | undefined,
     signal: AbortSignal,
-    broadcast: boolean | undefined,
-  ): Promise<V> {
+  ): Promise<GetOrSetResult<V>> {
     const below = await this.#readBelow(key);
-    if (below !== undefined) return below;
+    if (below?.fresh) return { value: below.value, stale: false };
     this.#stats.misses++;
     if (this.#events.has('miss')) this.#events.emit('miss', { key });
+    if (below !== undefined) {
+      // A stale value is at hand: the factory gets its fail-safe and soft-timeout treatment.
+      if (this.#refreshing.has(key)) return this.#serveStale(key, below.value, 'factory-timeout');
+      return this.#computeWithFallback(key, factory, ttlMs, options, signal, below.value);
+    }
+    const value = await this.#computeShared(key, factory, ttlMs, options, signal);
+    return { value, stale: false };
+  }
+
+  /** Run the factory once across processes when a shared tier can lock, else once here. */
+  async #computeShared(
+    key: string,
+    factory: Factory<V>,
+    ttlMs: number,
+    options: GetOrSetOptions | undefined,
+    signal: AbortSignal,
+  ): Promise<V> {
+    const timeoutMs = this.#timeoutFor(options);
+    const broadcast = options?.broadcast;
     const lockTier = this.#lockTier;
     if (lockTier === undefined || lockTier.breaker?.state === 'open') {
       return this.#compute(key, factory, ttlMs, timeoutMs, signal, broadcast);
@@ -650,7 +811,7 @@ export class TieredCache<V = unknown> {
         try {
           // Another process may have finished between our miss and our lock.
           const late = await this.#readBelow(key, lockTier.index);
-          if (late !== undefined) return late;
+          if (late?.fresh) return late.value;
           return await this.#compute(key, factory, ttlMs, timeoutMs, signal, broadcast);
         } finally {
           this.#track(
@@ -663,12 +824,66 @@ export class TieredCache<V = unknown> {
       // Another process holds the lock: wait for its value to appear in the shared tier.
       await sleep(pause, signal);
       pause = Math.min(pause * 2, 200);
-      const value = await this.#readBelow(key, lockTier.index);
-      if (value !== undefined) return value;
+      const found = await this.#readBelow(key, lockTier.index);
+      if (found?.fresh) return found.value;
       if (Date.now() > deadline) break;
     }
     if (signal.aborted) throw signal.reason;
     return this.#compute(key, factory, ttlMs, timeoutMs, signal, broadcast);
+  }
+
+  /**
+   * Fail-safe: run the factory with a stale value in hand. A factory error or hard timeout
+   * serves the stale value (kept fresh locally for `graceBackoff` so the factory is not
+   * hammered); past the soft timeout the stale value is served and the run refreshes the
+   * cache in the background.
+   */
+  async #computeWithFallback(
+    key: string,
+    factory: Factory<V>,
+    ttlMs: number,
+    options: GetOrSetOptions | undefined,
+    signal: AbortSignal,
+    staleValue: V,
+  ): Promise<GetOrSetResult<V>> {
+    const run = this.#computeShared(key, factory, ttlMs, options, signal);
+    const softMs =
+      options?.softTimeout === undefined ? this.#softTimeoutMs : parseTtl(options.softTimeout, 'softTimeout');
+    let timer: NodeJS.Timeout | undefined;
+    const soft =
+      softMs === undefined
+        ? undefined
+        : new Promise<'soft'>((resolve) => (timer = setTimeout(resolve, softMs, 'soft')));
+    try {
+      const first = await (soft ? Promise.race([run, soft]) : run);
+      if (first === 'soft') {
+        this.#refreshInBackground(key, run);
+        return this.#serveStale(key, staleValue, 'factory-timeout');
+      }
+      return { value: first, stale: false };
+    } catch (error) {
+      if (isCallerError(error)) throw error;
+      const reason =
+        (error as { code?: string }).code === 'TIERCACHE_FACTORY_TIMEOUT'
+          ? 'factory-timeout'
+          : 'factory-error';
+      // Keep the stale value fresh in the local tiers for a while: retry the factory later, not on every call.
+      const backoff = this.#graceBackoffMs + this.#graceMs;
+      await Promise.allSettled(
+        this.#tiers
+          .filter((t) => t.local)
+          .map((t) => t.run('set', () => t.backend.setWithTtl(key, staleValue, t.scaleTtl(backoff)))),
+      );
+      return this.#serveStale(key, staleValue, reason);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #serveStale(key: string, value: V, reason: 'factory-error' | 'factory-timeout'): GetOrSetResult<V> {
+    this.#stats.staleServed++;
+    if (this.#events.has('stale')) this.#events.emit('stale', { key, reason });
+    return { value, stale: true };
   }
 
   async #compute(
@@ -724,7 +939,9 @@ export class TieredCache<V = unknown> {
   }
 
   /** Write one entry to every tier; caller errors (bad value) clean up and reject. */
-  async #writeAll(key: string, value: V, ttlMs: number | undefined): Promise<void> {
+  async #writeAll(key: string, value: V, logicalTtlMs: number | undefined): Promise<void> {
+    // Tiers keep entries for TTL + grace; freshness is remaining TTL > grace (scaled per tier).
+    const ttlMs = logicalTtlMs === undefined ? undefined : logicalTtlMs + this.#graceMs;
     const tiers = this.#tiers;
     if (tiers.length === 1) {
       const tier = tiers[0]!;
@@ -819,6 +1036,10 @@ export class TieredCache<V = unknown> {
     return this.#defaultTtlMs;
   }
 
+  #timeoutFor(options: GetOrSetOptions | undefined): number | undefined {
+    return options?.timeout === undefined ? this.#factoryTimeoutMs : parseTtl(options.timeout, 'timeout');
+  }
+
   #jittered(ttlMs: number): number {
     return this.#jitter === 0 ? ttlMs : Math.max(1, Math.round(ttlMs * (1 - Math.random() * this.#jitter)));
   }
@@ -848,6 +1069,16 @@ export class TieredCache<V = unknown> {
   #open(): void {
     if (this.#closed) throw new ClosedError(`TieredCache "${this.name}"`);
   }
+}
+
+/** A read through the tiers: the value, and whether it is within its TTL (not only within grace). */
+interface ReadResult<V> {
+  value: V;
+  fresh: boolean;
+}
+
+function valueOf<V>(result: GetOrSetResult<V>): V {
+  return result.value;
 }
 
 function readOne<V>(tier: Tier<V>, key: string): Promise<ValueWithTtl<V> | undefined> {
