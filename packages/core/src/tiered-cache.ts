@@ -542,7 +542,7 @@ export class TieredCache<V = unknown> {
       const value = this.#eagerHit(key, factory, options);
       if (value !== undefined) return Promise.resolve(value);
     }
-    return this.#getOrSetSlow(key, factory, options).then(valueOf);
+    return this.#getOrSetSlow(key, factory, options).then(resultValue);
   }
 
   /**
@@ -1077,7 +1077,7 @@ interface ReadResult<V> {
   fresh: boolean;
 }
 
-function valueOf<V>(result: GetOrSetResult<V>): V {
+function resultValue<V>(result: GetOrSetResult<V>): V {
   return result.value;
 }
 
