@@ -1,0 +1,124 @@
+import type { L2CacheBackend } from '@tiercache/core';
+import { describe, expect, it } from 'vitest';
+import { LONG_TTL_MS } from './cache-cases.js';
+import type { ResolvedCacheOptions } from './options.js';
+import { delay, pollUntil } from './polling.js';
+import type { SuiteContext } from './suite-context.js';
+
+/**
+ * Register the `getWithTtl` cases. Remaining-TTL bounds are measured against the wall-clock
+ * time around the calls plus `ttlToleranceMs`, never a fixed guess, so a slow run widens the
+ * window instead of failing. The upper bound has no tolerance on purpose: a tier that reports
+ * more time than it was given makes promotions keep entries alive longer than asked.
+ */
+export function defineL2Cases(ctx: SuiteContext<L2CacheBackend>, o: ResolvedCacheOptions): void {
+  const noExpiry = !o.lacks.has('noExpiry');
+
+  /** Write with `ttlMs` and read back; `elapsed` is the time from before the write to after the read. */
+  async function writeThenRead(key: string, value: unknown, ttlMs: number | undefined) {
+    const started = Date.now();
+    await ctx.backend.setWithTtl(key, value, ttlMs);
+    const read = await ctx.backend.getWithTtl(key);
+    return { read, elapsed: Date.now() - started };
+  }
+
+  describe('getWithTtl', () => {
+    it('resolves undefined on a miss', async () => {
+      await expect(ctx.backend.getWithTtl(ctx.key('l2-miss'))).resolves.toBeUndefined();
+    });
+
+    it('right after a write: the value, and a remaining TTL > 0 and <= the TTL written', async () => {
+      const { read, elapsed } = await writeThenRead(ctx.key('l2-fresh'), { fresh: true }, LONG_TTL_MS);
+      expect(read?.value).toStrictEqual({ fresh: true });
+      expect(read?.ttlMs).toBeGreaterThan(0);
+      expect(read?.ttlMs).toBeLessThanOrEqual(LONG_TTL_MS);
+      expect(read?.ttlMs).toBeGreaterThanOrEqual(LONG_TTL_MS - elapsed - o.ttlToleranceMs);
+    });
+
+    it(
+      'the remaining TTL goes down as time passes',
+      async () => {
+        const key = ctx.key('l2-decreasing');
+        await ctx.backend.setWithTtl(key, 'ticking', LONG_TTL_MS);
+        const t0 = Date.now();
+        const first = await ctx.backend.getWithTtl(key);
+        const t1 = Date.now();
+        await delay(Math.max(o.shortTtlMs, o.ttlToleranceMs * 2));
+        const t2 = Date.now();
+        const second = await ctx.backend.getWithTtl(key);
+        const t3 = Date.now();
+        const drop = (first?.ttlMs ?? Number.NaN) - (second?.ttlMs ?? Number.NaN);
+        expect(drop, 'remaining TTL did not go down').toBeGreaterThan(0);
+        // The server saw the two reads at least t2 - t1 and at most t3 - t0 apart.
+        expect(drop).toBeGreaterThanOrEqual(t2 - t1 - o.ttlToleranceMs);
+        expect(drop).toBeLessThanOrEqual(t3 - t0 + o.ttlToleranceMs);
+      },
+      o.ttlCaseTimeoutMs,
+    );
+
+    if (noExpiry) {
+      it('reports ttlMs undefined for an entry written without a TTL', async () => {
+        const { read } = await writeThenRead(ctx.key('l2-forever'), 'forever', undefined);
+        expect(read).toStrictEqual({ value: 'forever', ttlMs: undefined });
+      });
+    } else {
+      it('lacks noExpiry: an entry written without a TTL reports a finite TTL (<= maxTtlMs when declared)', async () => {
+        const { read } = await writeThenRead(ctx.key('l2-bounded'), 'bounded', undefined);
+        expect(read?.value).toBe('bounded');
+        expect(read?.ttlMs).toBeGreaterThan(0);
+        expect(Number.isFinite(read?.ttlMs)).toBe(true);
+        if (ctx.backend.maxTtlMs !== undefined) expect(read?.ttlMs).toBeLessThanOrEqual(ctx.backend.maxTtlMs);
+      });
+    }
+
+    it('returns a null value with its TTL', async () => {
+      const { read, elapsed } = await writeThenRead(ctx.key('l2-null'), null, LONG_TTL_MS);
+      expect(read).toBeDefined();
+      expect(read?.value).toBeNull();
+      expect(read?.ttlMs).toBeLessThanOrEqual(LONG_TTL_MS);
+      expect(read?.ttlMs).toBeGreaterThanOrEqual(LONG_TTL_MS - elapsed - o.ttlToleranceMs);
+    });
+
+    it('after an overwrite the remaining TTL reflects the new TTL', async () => {
+      const key = ctx.key('l2-overwrite');
+      const shorter = LONG_TTL_MS / 2;
+      await ctx.backend.setWithTtl(key, 'first', LONG_TTL_MS);
+      const { read, elapsed } = await writeThenRead(key, 'second', shorter);
+      expect(read?.value).toBe('second');
+      expect(read?.ttlMs).toBeLessThanOrEqual(shorter);
+      expect(read?.ttlMs).toBeGreaterThanOrEqual(shorter - elapsed - o.ttlToleranceMs);
+      const longer = await writeThenRead(key, 'third', LONG_TTL_MS);
+      expect(longer.read?.ttlMs).toBeGreaterThan(shorter);
+      if (noExpiry) {
+        const forever = await writeThenRead(key, 'fourth', undefined);
+        expect(forever.read).toStrictEqual({ value: 'fourth', ttlMs: undefined });
+      }
+    });
+
+    it('agrees with get, and misses after remove', async () => {
+      const key = ctx.key('l2-remove');
+      await ctx.backend.setWithTtl(key, [1, 'two'], LONG_TTL_MS);
+      const read = await ctx.backend.getWithTtl(key);
+      expect(read?.value).toStrictEqual(await ctx.backend.get(key));
+      await ctx.backend.remove(key);
+      await expect(ctx.backend.getWithTtl(key)).resolves.toBeUndefined();
+    });
+
+    it(
+      'misses once the entry has expired',
+      async () => {
+        const key = ctx.key('l2-expired');
+        await ctx.backend.setWithTtl(key, 'x', o.shortTtlMs);
+        const expired = await pollUntil(
+          async () => (await ctx.backend.getWithTtl(key)) === undefined,
+          o.expiryBoundMs,
+        );
+        expect(
+          expired,
+          `getWithTtl still returned the entry ${o.expiryBoundMs} ms after a ${o.shortTtlMs} ms TTL`,
+        ).toBe(true);
+      },
+      o.ttlCaseTimeoutMs,
+    );
+  });
+}

@@ -1,0 +1,161 @@
+import { InvalidOptionError } from '@tiercache/core';
+
+/** How values are protected from changes by callers after they are cached. */
+export type LruCloneMode = 'none' | 'freeze' | 'structured';
+
+/**
+ * Options for {@link LruBackend}. At least one of `maxEntries` and `maxBytes` is required:
+ * an in-process cache without a bound is a memory leak.
+ */
+export interface LruBackendOptions<V = unknown> {
+  /** Name in stats, events and errors. Default `"lru"`. */
+  name?: string;
+  /**
+   * Most entries kept; the least recently used are evicted first. lru-cache allocates its
+   * index arrays for this many slots up front, so size it to what you expect to hold.
+   */
+  maxEntries?: number;
+  /** Most bytes kept, as measured by `sizeOf`; the least recently used are evicted first. */
+  maxBytes?: number;
+  /**
+   * Size of one entry in bytes, called once per write when `maxBytes` or `maxEntryBytes` is
+   * set (and never otherwise). Must return a finite number >= 0; it is rounded up to a whole
+   * byte, at least 1. Default: {@link estimateSize} of the value plus 2 bytes per key character.
+   */
+  sizeOf?: (value: V, key: string) => number;
+  /**
+   * Largest entry stored, in bytes. A write of a larger entry is not stored, and any previous
+   * value under that key is removed (so a read never returns the superseded value). Default:
+   * `maxBytes` (no limit when only `maxEntries` is set).
+   */
+  maxEntryBytes?: number;
+  /** TTL for entries written with `ttlMs: undefined`. Default: none (such entries never expire). */
+  defaultTtlMs?: number;
+  /**
+   * Longest TTL kept: longer TTLs, and entries written without one (when there is no
+   * `defaultTtlMs`), are cut to it. Exposed as `maxTtlMs`, so the manager caps promotions into
+   * this tier too. Default: none.
+   */
+  maxTtlMs?: number;
+  /**
+   * `'none'` (default): values are stored and returned as they are, with no copying on the hot
+   * path; a caller that mutates a value it wrote or read changes the cached entry.
+   * `'freeze'`: values are deep-frozen on write (the caller's object itself becomes frozen);
+   * reads return the same frozen reference, so mutation throws in strict mode.
+   * `'structured'`: `structuredClone` on write and on read, as a remote tier would; costs a copy
+   * per read.
+   */
+  clone?: LruCloneMode;
+}
+
+/** {@link LruBackendOptions} checked, with defaults applied. */
+export interface ResolvedLruOptions<V> {
+  name: string;
+  maxEntries: number | undefined;
+  maxBytes: number | undefined;
+  sizeOf: ((value: V, key: string) => number) | undefined;
+  maxEntryBytes: number | undefined;
+  defaultTtlMs: number | undefined;
+  maxTtlMs: number | undefined;
+  clone: LruCloneMode;
+}
+
+const KNOWN: ReadonlySet<string> = new Set([
+  'name',
+  'maxEntries',
+  'maxBytes',
+  'sizeOf',
+  'maxEntryBytes',
+  'defaultTtlMs',
+  'maxTtlMs',
+  'clone',
+]);
+const HINTS: Readonly<Record<string, string>> = {
+  max: 'maxEntries',
+  maxSize: 'maxBytes',
+  maxEntrySize: 'maxEntryBytes',
+  sizeCalculation: 'sizeOf',
+  ttl: 'defaultTtlMs',
+};
+const CLONE_MODES: readonly LruCloneMode[] = ['none', 'freeze', 'structured'];
+
+/** Check every option once, at construction, with messages that say how to fix them. */
+export function resolveLruOptions<V>(options: LruBackendOptions<V>): ResolvedLruOptions<V> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError(
+      'LruBackend needs an options object with maxEntries and/or maxBytes, e.g. { maxEntries: 10_000 }',
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) {
+      const hint = HINTS[key]
+        ? `; did you mean ${HINTS[key]}?`
+        : `; known options are ${[...KNOWN].join(', ')}`;
+      throw new InvalidOptionError(`LruBackend has no option "${key}"${hint}`);
+    }
+  }
+  const name = options.name ?? 'lru';
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidOptionError(`name must be a non-empty string, got ${JSON.stringify(name)}`);
+  }
+  const maxEntries = wholeNumber(options.maxEntries, 'maxEntries');
+  const maxBytes = wholeNumber(options.maxBytes, 'maxBytes');
+  if (maxEntries === undefined && maxBytes === undefined) {
+    throw new InvalidOptionError(
+      'LruBackend needs maxEntries, maxBytes or both: an unbounded in-process cache grows until the process runs out of memory',
+    );
+  }
+  const maxEntryBytes = wholeNumber(options.maxEntryBytes, 'maxEntryBytes');
+  if (maxEntryBytes !== undefined && maxBytes !== undefined && maxEntryBytes > maxBytes) {
+    throw new InvalidOptionError(
+      `maxEntryBytes (${maxEntryBytes}) is larger than maxBytes (${maxBytes}); an entry can never be larger than the whole cache`,
+    );
+  }
+  const sizeOf = options.sizeOf;
+  if (sizeOf !== undefined) {
+    if (typeof sizeOf !== 'function') {
+      throw new InvalidOptionError(`sizeOf must be a function (value, key) => bytes, got ${typeof sizeOf}`);
+    }
+    if (maxBytes === undefined && maxEntryBytes === undefined) {
+      throw new InvalidOptionError(
+        'sizeOf is only used with maxBytes or maxEntryBytes; set one of them or drop sizeOf',
+      );
+    }
+  }
+  const defaultTtlMs = positiveMs(options.defaultTtlMs, 'defaultTtlMs');
+  const maxTtlMs = positiveMs(options.maxTtlMs, 'maxTtlMs');
+  if (defaultTtlMs !== undefined && maxTtlMs !== undefined && defaultTtlMs > maxTtlMs) {
+    throw new InvalidOptionError(
+      `defaultTtlMs (${defaultTtlMs}) is larger than maxTtlMs (${maxTtlMs}); lower defaultTtlMs`,
+    );
+  }
+  const clone = options.clone ?? 'none';
+  if (!CLONE_MODES.includes(clone)) {
+    throw new InvalidOptionError(
+      `clone must be one of ${CLONE_MODES.map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(clone)}`,
+    );
+  }
+  return { name, maxEntries, maxBytes, sizeOf, maxEntryBytes, defaultTtlMs, maxTtlMs, clone };
+}
+
+function wholeNumber(value: unknown, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidOptionError(`${what} must be a whole number >= 1, got ${shown(value)}`);
+  }
+  return value;
+}
+
+function positiveMs(value: unknown, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) {
+    throw new InvalidOptionError(
+      `${what} must be a finite number of milliseconds >= 1, got ${shown(value)}; leave it out for no limit`,
+    );
+  }
+  return value;
+}
+
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : `${typeof value} ${JSON.stringify(value) ?? ''}`.trim();
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { LruBackend } from '../src/index.js';
+
+describe('TTL options', () => {
+  it('defaultTtlMs applies to writes without a TTL, not to writes with one', async () => {
+    const l1 = new LruBackend({ maxEntries: 10, defaultTtlMs: 5_000 });
+    await l1.setWithTtl('default', 1, undefined);
+    await l1.setWithTtl('explicit', 2, 60_000);
+    expect(l1.peekWithTtl('default')?.ttlMs).toBeLessThanOrEqual(5_000);
+    expect(l1.peekWithTtl('default')?.ttlMs).toBeGreaterThan(0);
+    expect(l1.peekWithTtl('explicit')?.ttlMs).toBeGreaterThan(5_000);
+  });
+
+  it('maxTtlMs caps longer TTLs and writes without one, and is exposed for the manager', async () => {
+    const l1 = new LruBackend({ maxEntries: 10, maxTtlMs: 10_000 });
+    expect(l1.maxTtlMs).toBe(10_000);
+    await l1.setWithTtl('long', 1, 3_600_000);
+    await l1.setWithTtl('forever', 2, undefined);
+    await l1.setWithTtl('short', 3, 1_000);
+    expect(l1.peekWithTtl('long')?.ttlMs).toBeLessThanOrEqual(10_000);
+    expect(l1.peekWithTtl('forever')?.ttlMs).toBeLessThanOrEqual(10_000);
+    expect(l1.peekWithTtl('short')?.ttlMs).toBeLessThanOrEqual(1_000);
+  });
+
+  it('rounds a fractional TTL down, but never to 0 (which lru-cache reads as "forever")', async () => {
+    const l1 = new LruBackend({ maxEntries: 10 });
+    await l1.setWithTtl('frac', 1, 1500.9);
+    expect(l1.peekWithTtl('frac')?.ttlMs).toBeLessThanOrEqual(1500);
+    await l1.setWithTtl('tiny', 1, 0.5);
+    const tiny = l1.peekWithTtl('tiny');
+    expect(tiny === undefined || tiny.ttlMs === 1).toBe(true);
+  });
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])(
+    'rejects ttlMs %s with InvalidTtlError',
+    async (ttl) => {
+      const l1 = new LruBackend({ maxEntries: 10 });
+      await expect(l1.setWithTtl('k', 1, ttl)).rejects.toMatchObject({ code: 'TIERCACHE_BAD_TTL' });
+      await expect(l1.setMany([{ key: 'k', value: 1, ttlMs: ttl }])).rejects.toMatchObject({
+        code: 'TIERCACHE_BAD_TTL',
+      });
+      await expect(l1.get('k')).resolves.toBeUndefined();
+    },
+  );
+});
+
+describe('values and lifecycle', () => {
+  it('rejects undefined as a value (it means a miss)', async () => {
+    const l1 = new LruBackend<unknown>({ maxEntries: 10 });
+    await expect(l1.setWithTtl('k', undefined, 1_000)).rejects.toMatchObject({ code: 'TIERCACHE_BAD_VALUE' });
+  });
+
+  it('is local and has no lock capability', () => {
+    const l1 = new LruBackend({ maxEntries: 10 });
+    expect(l1.local).toBe(true);
+    expect('acquireLock' in l1).toBe(false);
+  });
+
+  it('after close: healthCheck is false, writes reject with ClosedError, reads miss', async () => {
+    const l1 = new LruBackend({ maxEntries: 10 });
+    await l1.setWithTtl('k', 1, 1_000);
+    await l1.close();
+    await expect(l1.healthCheck()).resolves.toBe(false);
+    await expect(l1.setWithTtl('k', 1, 1_000)).rejects.toMatchObject({ code: 'TIERCACHE_CLOSED' });
+    expect(l1.peek('k')).toBeUndefined();
+    expect(l1.size).toBe(0);
+  });
+
+  it('removePattern does not count expired entries', async () => {
+    const l1 = new LruBackend({ maxEntries: 10 });
+    await l1.setWithTtl('p:live', 1, 60_000);
+    await l1.setWithTtl('p:dead', 1, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(l1.removePattern('p:*')).resolves.toBe(1);
+    expect(l1.size).toBe(0);
+  });
+});
