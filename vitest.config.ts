@@ -23,6 +23,10 @@ export default defineConfig({
       })),
       {
         extends: true as const,
+        test: { name: 'integration', root: `${root}tests/integration`, include: ['**/*.test.ts'] },
+      },
+      {
+        extends: true as const,
         test: {
           name: 'faults',
           root: `${root}tests/faults`,

@@ -35,4 +35,12 @@ if ! source scripts/services/start.sh redis memcached kafka; then
   echo "test: WARNING: some servers did not start; their suites will skip loudly" >&2
 fi
 
-pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json "$@"
+# The fault suite stops and restarts the shared servers, so it runs on its own, after the rest.
+projects=()
+for dir in packages/*/; do projects+=(--project "$(basename "$dir")"); done
+projects+=(--project integration)
+[ -n "$(ls examples/*/test/*.test.ts 2>/dev/null)" ] && projects+=(--project examples)
+status=0
+pnpm exec vitest run "${projects[@]}" --reporter=default --reporter=json --outputFile.json=reports/vitest.json "$@" || status=1
+pnpm exec vitest run --project faults --reporter=default --reporter=json --outputFile.json=reports/vitest-faults.json "$@" || status=1
+exit "$status"
