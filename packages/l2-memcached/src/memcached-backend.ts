@@ -1,0 +1,252 @@
+import {
+  type CacheEntry,
+  ClosedError,
+  DeserializationError,
+  InvalidValueError,
+  type L2CacheBackend,
+  parseTtl,
+  SerializationError,
+  type Serializer,
+  TierError,
+  ValueTooLargeError,
+  type ValueWithTtl,
+} from '@tiercache/core';
+import { Client } from 'memjs';
+import { withDeadline } from './call-deadline.js';
+import { openEnvelope, sealEnvelope } from './envelope.js';
+import { memcachedExpiration } from './expiration.js';
+import { memcachedKey } from './memcached-key.js';
+import { NamespaceVersion } from './namespace-version.js';
+import { type KeyPolicy, type MemcachedBackendOptions, resolveMemcachedOptions } from './options.js';
+
+// memjs logs every failed request to console by default; failures reach callers as errors.
+const silentLogger = { log(): void {} };
+
+/** A value ready to send: the memcached key, the sealed bytes and the expiration field. */
+interface PreparedWrite {
+  key: string;
+  data: Buffer;
+  expires: number;
+}
+
+/**
+ * An {@link L2CacheBackend} on memcached, through memjs.
+ *
+ * - Remaining TTL: memcached cannot report it, so each item carries its absolute expiry in a
+ *   9-byte envelope; `getWithTtl` computes what is left, and an item whose envelope says it
+ *   has expired reads as a miss even if the server still holds it.
+ * - Keys are `<namespace>:<version>:<key>`; keys memcached cannot take (over 250 bytes, spaces,
+ *   control characters) are hashed or refused per `keyPolicy`.
+ * - `clear()` moves the namespace to a new version (never `flush_all`); other instances see
+ *   it within `versionCacheMs`.
+ * - Not offered: `removePattern` (memcached cannot list keys) and locks (memjs 1.3.2 has no
+ *   CAS, so a lock could not be released safely); use the Redis tier for those.
+ * - Every call settles within `timeoutMs`; memjs failures reject as `TierError`, timeouts as
+ *   `TimeoutError`.
+ */
+export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
+  /** Name in stats, events and errors. */
+  readonly name: string;
+  /** The key prefix this backend owns. */
+  readonly namespace: string;
+  /** The largest stored item, envelope included, in bytes. */
+  readonly maxValueBytes: number;
+  readonly #client: Client;
+  readonly #ownsClient: boolean;
+  readonly #serializer: Serializer;
+  readonly #keyPolicy: KeyPolicy;
+  readonly #timeoutMs: number;
+  readonly #version: NamespaceVersion;
+  #closed = false;
+
+  /** Throws `InvalidOptionError` for bad options; connects lazily, on the first call. */
+  constructor(options: MemcachedBackendOptions) {
+    const resolved = resolveMemcachedOptions(options);
+    this.name = resolved.name;
+    this.namespace = resolved.namespace;
+    this.maxValueBytes = resolved.maxValueBytes;
+    this.#serializer = resolved.serializer;
+    this.#keyPolicy = resolved.keyPolicy;
+    this.#timeoutMs = resolved.timeoutMs;
+    if (resolved.client) {
+      this.#client = resolved.client;
+      this.#ownsClient = resolved.closeClient;
+    } else {
+      const seconds = resolved.timeoutMs / 1000;
+      this.#client = Client.create((resolved.servers ?? []).map((s) => s.spec).join(','), {
+        // memjs counts the first attempt as a retry.
+        retries: resolved.retries + 1,
+        retry_delay: resolved.retryDelayMs / 1000,
+        timeout: seconds,
+        conntimeout: seconds,
+        expires: 0,
+        logger: silentLogger,
+        username: resolved.username,
+        password: resolved.password,
+      });
+      this.#ownsClient = true;
+    }
+    this.#version = new NamespaceVersion(
+      this.name,
+      this.#client,
+      this.namespace,
+      resolved.versionCacheMs,
+      (op, run) => withDeadline(this.name, op, this.#timeoutMs, run),
+    );
+  }
+
+  async get(key: string): Promise<V | undefined> {
+    const hit = await this.getWithTtl(key);
+    return hit?.value;
+  }
+
+  async getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
+    this.#assertOpen();
+    const mkey = memcachedKey(key, await this.#version.prefix(), this.#keyPolicy);
+    const { value } = await this.#call('get', () => this.#client.get(mkey));
+    return this.#decode(value);
+  }
+
+  /** Parallel gets: memjs 1.3.2 has no multi-get, but pipelines requests on one socket per server. */
+  async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
+    this.#assertOpen();
+    if (keys.length === 0) return [];
+    const prefix = await this.#version.prefix();
+    const mkeys = keys.map((key) => memcachedKey(key, prefix, this.#keyPolicy));
+    const found = await Promise.all(mkeys.map((mkey) => this.#call('getMany', () => this.#client.get(mkey))));
+    return found.map(({ value }) => this.#decode(value)?.value);
+  }
+
+  async setWithTtl(key: string, value: V, ttlMs: number | undefined): Promise<void> {
+    this.#assertOpen();
+    const write = this.#prepare(key, value, ttlMs, await this.#version.prefix());
+    await this.#call('set', () => this.#client.set(write.key, write.data, { expires: write.expires }));
+  }
+
+  /**
+   * Parallel sets. Every entry is checked (key, TTL, serialization, size) before any is sent,
+   * so a bad entry fails the call without a partial write; a server failure midway may still
+   * leave some entries written.
+   */
+  async setMany(entries: readonly CacheEntry<V>[]): Promise<void> {
+    this.#assertOpen();
+    if (entries.length === 0) return;
+    const prefix = await this.#version.prefix();
+    const writes = entries.map((e) => this.#prepare(e.key, e.value, e.ttlMs, prefix));
+    await Promise.all(
+      writes.map((w) => this.#call('setMany', () => this.#client.set(w.key, w.data, { expires: w.expires }))),
+    );
+  }
+
+  async remove(key: string): Promise<void> {
+    this.#assertOpen();
+    const mkey = memcachedKey(key, await this.#version.prefix(), this.#keyPolicy);
+    await this.#call('remove', () => this.#client.delete(mkey));
+  }
+
+  /**
+   * Drop every entry of this namespace by moving it to a new version. Other instances keep
+   * reading the old version for up to their `versionCacheMs`.
+   */
+  async clear(): Promise<void> {
+    this.#assertOpen();
+    await this.#version.bump();
+  }
+
+  /** `true` when every server answers `stats` within `timeoutMs`; never rejects. */
+  async healthCheck(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      await this.#call('healthCheck', () => this.#statsFromEveryServer());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Close the memjs client (unless it was passed in without `closeClient`). Later calls reject with `ClosedError`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsClient) this.#client.close();
+  }
+
+  #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return withDeadline(this.name, operation, this.#timeoutMs, run);
+  }
+
+  #prepare(key: string, value: V, ttlMs: number | undefined, prefix: string): PreparedWrite {
+    const mkey = memcachedKey(key, prefix, this.#keyPolicy);
+    const ttl = parseTtl(ttlMs);
+    if (value === undefined) {
+      throw new InvalidValueError(
+        'cannot cache undefined (it means a miss); store null for "known to be absent"',
+      );
+    }
+    const now = Date.now();
+    let payload: string | Uint8Array;
+    try {
+      payload = this.#serializer.serialize(value);
+    } catch (error) {
+      throw error instanceof SerializationError
+        ? error
+        : new SerializationError(`serializer "${this.#serializer.name}" failed: ${errorText(error)}`, error);
+    }
+    const data = sealEnvelope(payload, ttl === undefined ? undefined : now + ttl);
+    if (data.byteLength > this.maxValueBytes)
+      throw new ValueTooLargeError(this.name, data.byteLength, this.maxValueBytes);
+    return { key: mkey, data, expires: memcachedExpiration(ttl, now) };
+  }
+
+  #decode(data: Buffer | null): ValueWithTtl<V> | undefined {
+    if (data === null) return undefined;
+    const { expiresAt, payload } = openEnvelope(data);
+    let ttlMs: number | undefined;
+    if (expiresAt !== undefined) {
+      ttlMs = expiresAt - Date.now();
+      // The server keeps items up to two seconds past their time (whole-second clock).
+      if (ttlMs <= 0) return undefined;
+    }
+    const raw = this.#serializer.format === 'string' ? payload.toString('utf8') : payload;
+    try {
+      return { value: this.#serializer.deserialize(raw) as V, ttlMs };
+    } catch (error) {
+      throw error instanceof DeserializationError
+        ? error
+        : new DeserializationError(
+            `serializer "${this.#serializer.name}" failed: ${errorText(error)}`,
+            error,
+          );
+    }
+  }
+
+  #statsFromEveryServer(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let waiting = this.#client.servers.length;
+      this.#client.stats((error, server) => {
+        if (error) {
+          reject(new TierError(this.name, 'healthCheck', new Error(`${server}: ${errorText(error)}`)));
+          return;
+        }
+        waiting--;
+        if (waiting === 0) resolve();
+      });
+    });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError(`MemcachedBackend "${this.name}"`);
+  }
+}
+
+/**
+ * Create a memcached tier: the same as `new MemcachedBackend(options)`, for configuration
+ * written as a list of factory calls.
+ */
+export function memcachedTier<V = unknown>(options: MemcachedBackendOptions): MemcachedBackend<V> {
+  return new MemcachedBackend<V>(options);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { describeL2Backend } from '@tiercache/conformance';
+import { requireServer } from '@tiercache/test-servers';
+import { describe } from 'vitest';
+import { MemcachedBackend } from '../src/index.js';
+
+const servers = await requireServer('memcached');
+
+describe.skipIf(!servers)('MemcachedBackend against a real memcached', () => {
+  // A namespace per instance: the suite's clear case must not reach the shared instance.
+  describeL2Backend(
+    'l2-memcached',
+    () => new MemcachedBackend({ servers: servers!, namespace: `tcc-${randomUUID()}` }),
+    {
+      lacks: ['removePattern', 'lock', 'peek'],
+      // memcached's clock ticks in whole seconds; the envelope keeps exact ms, so only the
+      // shortest TTL worth testing is longer than for Redis.
+      shortTtlMs: 2000,
+      ttlToleranceMs: 1100,
+      valueIdentity: 'copy',
+    },
+  );
+});
