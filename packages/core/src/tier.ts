@@ -40,6 +40,7 @@ const CALLER_ERROR_CODES = new Set([
   'TIERCACHE_SERIALIZE',
   'TIERCACHE_VALUE_TOO_LARGE',
   'TIERCACHE_UNSUPPORTED',
+  'TIERCACHE_BAD_OPTION',
 ]);
 
 /** `true` for errors caused by the input (bad key, unserializable or oversized value). */

@@ -1,0 +1,8 @@
+export type { RedisConnectionOptions } from './connection.js';
+export { RedisPubSubTransport, type RedisPubSubTransportOptions } from './pubsub-transport.js';
+export {
+  RedisBackend,
+  type RedisBackendOptions,
+  type RedisErrorContext,
+  redisTier,
+} from './redis-backend.js';

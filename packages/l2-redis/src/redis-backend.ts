@@ -1,0 +1,402 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type CacheEntry,
+  ClosedError,
+  DeserializationError,
+  InvalidOptionError,
+  InvalidTtlError,
+  jsonSerializer,
+  type L2CacheBackend,
+  parseTtl,
+  SerializationError,
+  type Serializer,
+  TierError,
+  type ValueWithTtl,
+} from '@tiercache/core';
+import type { Cluster, Redis } from 'ioredis';
+import { boundedCall, toTierError } from './bounded-call.js';
+import { closeClient, type RedisConnectionOptions, resolveClient, validateConnection } from './connection.js';
+import { GET_WITH_TTL, RELEASE_LOCK } from './lua-script.js';
+import { positiveInteger } from './option-checks.js';
+import { toRedisMatch } from './scan-pattern.js';
+
+/** Where an error reported to {@link RedisBackendOptions.onError} came from. */
+export interface RedisErrorContext {
+  /** `"get"`, `"getWithTtl"`, `"getMany"` for unreadable values; `"connection"` for socket errors. */
+  operation: string;
+  /** The cache key (without prefix) whose stored value could not be read. */
+  key?: string;
+}
+
+/** Options for {@link RedisBackend}; see the package README for the full table. */
+export interface RedisBackendOptions extends RedisConnectionOptions {
+  /** Namespace for every key: entries live at `${prefix}${key}`. Non-empty. Default `"tiercache:"`. */
+  prefix?: string;
+  /** Turns values into strings or bytes. Default core's `jsonSerializer`. */
+  serializer?: Serializer;
+  /** Upper bound for every call, in ms (also ioredis `commandTimeout` on clients we create). Default 1000. */
+  commandTimeoutMs?: number;
+  /** How long `healthCheck` waits for PONG before resolving `false`. Default `commandTimeoutMs`. */
+  healthCheckTimeoutMs?: number;
+  /** ioredis auto-pipelining on clients we create. Default `true`. */
+  enableAutoPipelining?: boolean;
+  /** Tier name in stats, events and errors. Default `"redis"`. */
+  name?: string;
+  /** Longest TTL stored, in ms; longer TTLs and "never expires" are capped to it. Default: no cap. */
+  maxTtlMs?: number;
+  /** SCAN COUNT hint for `removePattern`/`clear`. Default 500. */
+  scanCount?: number;
+  /** Keys per UNLINK in `removePattern`/`clear`. Default 500. */
+  deleteBatchSize?: number;
+  /** Where lock keys live. Default `${prefix}lock:`. */
+  lockPrefix?: string;
+  /**
+   * Told about problems that do not fail the call: a stored value the serializer cannot read
+   * (a {@link DeserializationError}; the read is a miss) and connection errors of clients we
+   * created. Must not throw.
+   */
+  onError?: (error: Error, context: RedisErrorContext) => void;
+}
+
+const WHAT = 'RedisBackend';
+
+/**
+ * An {@link L2CacheBackend} on Redis through ioredis (standalone, Sentinel or Cluster).
+ *
+ * - `getWithTtl` is one atomic round trip (a Lua script via EVALSHA returning PTTL and value);
+ * - `removePattern` and `clear` walk the namespace with SCAN and UNLINK in batches, never
+ *   KEYS or FLUSHDB, and touch nothing outside `prefix`;
+ * - `acquireLock`/`releaseLock` are a single-instance Redis lease (SET NX PX + compare-and-delete);
+ * - every call is bounded by `commandTimeoutMs` and rejects with core's `TimeoutError`.
+ *
+ * @typeParam V - the type of the cached values.
+ */
+export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
+  readonly name: string;
+  readonly maxTtlMs?: number;
+  /** The ioredis client in use (shared or ours). */
+  readonly client: Redis | Cluster;
+  readonly #owned: boolean;
+  readonly #prefix: string;
+  readonly #lockPrefix: string;
+  readonly #serializer: Serializer;
+  readonly #binary: boolean;
+  readonly #timeoutMs: number;
+  readonly #healthTimeoutMs: number;
+  readonly #scanCount: number;
+  readonly #batchSize: number;
+  readonly #onError: ((error: Error, context: RedisErrorContext) => void) | undefined;
+  #closed = false;
+
+  constructor(options: RedisBackendOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidOptionError(`${WHAT} needs an options object, e.g. { url: "redis://127.0.0.1:6379" }`);
+    }
+    validateConnection(WHAT, options);
+    const prefix = options.prefix ?? 'tiercache:';
+    if (typeof prefix !== 'string' || prefix.length === 0) {
+      throw new InvalidOptionError(
+        `${WHAT}: prefix must be a non-empty string (it is what keeps clear() inside your namespace), got ${JSON.stringify(prefix)}`,
+      );
+    }
+    const serializer = options.serializer ?? jsonSerializer;
+    if (typeof serializer?.serialize !== 'function' || typeof serializer.deserialize !== 'function') {
+      throw new InvalidOptionError(`${WHAT}: serializer must have serialize() and deserialize() methods`);
+    }
+    if (options.onError !== undefined && typeof options.onError !== 'function') {
+      throw new InvalidOptionError(`${WHAT}: onError must be a function`);
+    }
+    if (
+      options.lockPrefix !== undefined &&
+      (typeof options.lockPrefix !== 'string' || options.lockPrefix === '')
+    ) {
+      throw new InvalidOptionError(`${WHAT}: lockPrefix must be a non-empty string`);
+    }
+    this.name = options.name ?? 'redis';
+    this.#prefix = prefix;
+    this.#lockPrefix = options.lockPrefix ?? `${prefix}lock:`;
+    this.#serializer = serializer;
+    this.#binary = serializer.format === 'binary';
+    this.#timeoutMs = positiveInteger(WHAT, 'commandTimeoutMs', options.commandTimeoutMs, 1000);
+    this.#healthTimeoutMs = positiveInteger(
+      WHAT,
+      'healthCheckTimeoutMs',
+      options.healthCheckTimeoutMs,
+      this.#timeoutMs,
+    );
+    this.#scanCount = positiveInteger(WHAT, 'scanCount', options.scanCount, 500);
+    this.#batchSize = positiveInteger(WHAT, 'deleteBatchSize', options.deleteBatchSize, 500);
+    const maxTtlMs = positiveInteger(WHAT, 'maxTtlMs', options.maxTtlMs);
+    if (maxTtlMs !== undefined) this.maxTtlMs = maxTtlMs;
+    this.#onError = options.onError;
+    const { client, owned } = resolveClient(options, {
+      commandTimeoutMs: this.#timeoutMs,
+      enableAutoPipelining: options.enableAutoPipelining ?? true,
+      onConnectionError: (error) => this.#report(error, { operation: 'connection' }),
+    });
+    this.client = client;
+    this.#owned = owned;
+  }
+
+  /** The namespace every key of this backend lives under. */
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  async get(key: string): Promise<V | undefined> {
+    this.#open();
+    const k = this.#prefix + key;
+    const raw = await this.#bounded('get', this.#rawGet(k));
+    return this.#decode(raw, 'get', key);
+  }
+
+  async getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
+    this.#open();
+    const reply = await this.#bounded(
+      'getWithTtl',
+      GET_WITH_TTL.run(this.client, [this.#prefix + key], [], this.#binary),
+    );
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
+      throw new TierError(this.name, 'getWithTtl', new Error(`unexpected script reply ${String(reply)}`));
+    }
+    const pttl = reply[0];
+    // -2: no such key. 0: it expires this millisecond, and a promoted copy would be dead on arrival.
+    if (pttl === -2 || pttl === 0) return undefined;
+    const value = this.#decode(reply[1] as string | Buffer | null, 'getWithTtl', key);
+    if (value === undefined) return undefined;
+    return { value, ttlMs: pttl === -1 ? undefined : pttl };
+  }
+
+  async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
+    this.#open();
+    if (keys.length === 0) return [];
+    const full = keys.map((k) => this.#prefix + k);
+    let raws: (string | Buffer | null)[];
+    if (this.client.isCluster) {
+      // MGET across slots fails with CROSSSLOT; single GETs are grouped per node by auto-pipelining.
+      raws = await this.#bounded('getMany', Promise.all(full.map((k) => this.#rawGet(k))));
+    } else {
+      const pending: Promise<(string | Buffer | null)[]> = this.#binary
+        ? this.client.mgetBuffer(full)
+        : this.client.mget(full);
+      raws = await this.#bounded('getMany', pending);
+    }
+    return raws.map((raw, i) => this.#decode(raw, 'getMany', keys[i]!));
+  }
+
+  async setWithTtl(key: string, value: V, ttlMs: number | undefined): Promise<void> {
+    this.#open();
+    const data = this.#encode(value);
+    const ttl = this.#ttl(ttlMs);
+    const k = this.#prefix + key;
+    await this.#bounded(
+      'set',
+      ttl === undefined ? this.client.set(k, data) : this.client.set(k, data, 'PX', ttl),
+    );
+  }
+
+  async setMany(entries: readonly CacheEntry<V>[]): Promise<void> {
+    this.#open();
+    if (entries.length === 0) return;
+    // Encode everything first: a value that cannot be serialized must leave Redis untouched.
+    const prepared = entries.map((e) => ({
+      key: this.#prefix + e.key,
+      data: this.#encode(e.value),
+      ttl: this.#ttl(e.ttlMs),
+    }));
+    if (this.client.isCluster) {
+      await this.#bounded(
+        'setMany',
+        Promise.all(
+          prepared.map((p) =>
+            p.ttl === undefined
+              ? this.client.set(p.key, p.data)
+              : this.client.set(p.key, p.data, 'PX', p.ttl),
+          ),
+        ),
+      );
+      return;
+    }
+    const pipeline = this.client.pipeline();
+    for (const p of prepared) {
+      if (p.ttl === undefined) pipeline.set(p.key, p.data);
+      else pipeline.set(p.key, p.data, 'PX', p.ttl);
+    }
+    const results = await this.#bounded('setMany', pipeline.exec());
+    const failed = results?.find(([error]) => error);
+    if (failed) throw toTierError(this.name, 'setMany', this.#timeoutMs, failed[0]);
+  }
+
+  async remove(key: string): Promise<void> {
+    this.#open();
+    await this.#bounded('remove', this.client.unlink(this.#prefix + key));
+  }
+
+  /**
+   * Remove every key of this namespace matching `pattern` (`*`, `?`, `\` escapes) with SCAN
+   * MATCH + UNLINK in batches (on every master of a Cluster). Keys written while the scan runs
+   * may survive; keys present throughout are removed. Resolves how many keys were removed.
+   */
+  async removePattern(pattern: string): Promise<number> {
+    this.#open();
+    if (typeof pattern !== 'string' || pattern.length === 0) {
+      throw new InvalidOptionError(
+        `${this.name}.removePattern: pattern must be a non-empty glob such as "user:*"`,
+      );
+    }
+    const match = toRedisMatch(this.#prefix, pattern);
+    const nodes: Redis[] = this.client.isCluster
+      ? (this.client as Cluster).nodes('master')
+      : [this.client as Redis];
+    let removed = 0;
+    for (const node of nodes) removed += await this.#scanAndUnlink(node, match);
+    return removed;
+  }
+
+  /** Remove every key under `prefix` (lock keys in it included), leaving the rest of the database alone. */
+  async clear(): Promise<void> {
+    await this.removePattern('*');
+  }
+
+  async healthCheck(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      const reply = await boundedCall(this.name, 'healthCheck', this.#healthTimeoutMs, this.client.ping());
+      return reply === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Take the lease `key` for `leaseMs`: `SET ${lockPrefix}${key} <random token> NX PX leaseMs`.
+   * Resolves the token, or `undefined` while someone else holds it.
+   */
+  async acquireLock(key: string, leaseMs: number): Promise<string | undefined> {
+    this.#open();
+    const parsed = parseTtl(leaseMs, 'leaseMs');
+    if (parsed === undefined)
+      throw new InvalidTtlError('leaseMs is required: how long the lock may be held, in ms');
+    const lease = Math.ceil(parsed);
+    const token = randomBytes(16).toString('hex');
+    const reply = await this.#bounded(
+      'acquireLock',
+      this.client.set(this.#lockPrefix + key, token, 'PX', lease, 'NX'),
+    );
+    return reply === 'OK' ? token : undefined;
+  }
+
+  /** Release the lease only if `token` still holds it (atomic compare-and-delete). */
+  async releaseLock(key: string, token: string): Promise<boolean> {
+    this.#open();
+    const reply = await this.#bounded(
+      'releaseLock',
+      RELEASE_LOCK.run(this.client, [this.#lockPrefix + key], [token]),
+    );
+    return reply === 1;
+  }
+
+  /** Stop accepting calls and quit the connection if we created it (or `closeClient` was set). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#owned) await closeClient(this.client, this.#timeoutMs);
+  }
+
+  async #scanAndUnlink(node: Redis, match: string): Promise<number> {
+    let removed = 0;
+    let cursor = '0';
+    let batch: string[] = [];
+    do {
+      const [next, keys] = await this.#bounded(
+        'removePattern',
+        node.scan(cursor, 'MATCH', match, 'COUNT', this.#scanCount),
+      );
+      cursor = next;
+      batch.push(...keys);
+      while (batch.length >= this.#batchSize) {
+        removed += await this.#unlink(node, batch.slice(0, this.#batchSize));
+        batch = batch.slice(this.#batchSize);
+      }
+    } while (cursor !== '0');
+    if (batch.length > 0) removed += await this.#unlink(node, batch);
+    return removed;
+  }
+
+  async #unlink(node: Redis, keys: string[]): Promise<number> {
+    if (!this.client.isCluster) return this.#bounded('removePattern', node.unlink(...keys));
+    // Keys on one cluster node still span slots, and a multi-key UNLINK across slots is refused.
+    const pipeline = node.pipeline();
+    for (const k of keys) pipeline.unlink(k);
+    const results = (await this.#bounded('removePattern', pipeline.exec())) ?? [];
+    let removed = 0;
+    for (const [error, count] of results) {
+      if (error) throw toTierError(this.name, 'removePattern', this.#timeoutMs, error);
+      removed += Number(count);
+    }
+    return removed;
+  }
+
+  #rawGet(fullKey: string): Promise<string | Buffer | null> {
+    return this.#binary ? this.client.getBuffer(fullKey) : this.client.get(fullKey);
+  }
+
+  #bounded<T>(operation: string, promise: Promise<T>): Promise<T> {
+    return boundedCall(this.name, operation, this.#timeoutMs, promise);
+  }
+
+  #ttl(ttlMs: number | undefined): number | undefined {
+    const ttl = parseTtl(ttlMs);
+    if (this.maxTtlMs !== undefined && (ttl === undefined || ttl > this.maxTtlMs)) return this.maxTtlMs;
+    // PX takes whole milliseconds; rounding up never makes an entry expire early.
+    return ttl === undefined ? undefined : Math.ceil(ttl);
+  }
+
+  #encode(value: V): string | Buffer {
+    let data: string | Uint8Array;
+    try {
+      data = this.#serializer.serialize(value);
+    } catch (error) {
+      if (error instanceof SerializationError) throw error;
+      throw new SerializationError(
+        `serializer "${this.#serializer.name}" could not serialize the value for tier "${this.name}": ${error instanceof Error ? error.message : String(error)}`,
+        error,
+      );
+    }
+    return typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  #decode(raw: string | Buffer | null | undefined, operation: string, key: string): V | undefined {
+    if (raw === null || raw === undefined) return undefined;
+    try {
+      return this.#serializer.deserialize(raw) as V;
+    } catch (error) {
+      const failure =
+        error instanceof DeserializationError
+          ? error
+          : new DeserializationError(
+              `stored value under "${this.#prefix}${key}" could not be read by serializer "${this.#serializer.name}": ${error instanceof Error ? error.message : String(error)}`,
+              error,
+            );
+      this.#report(failure, { operation, key });
+      return undefined;
+    }
+  }
+
+  #report(error: Error, context: RedisErrorContext): void {
+    try {
+      this.#onError?.(error, context);
+    } catch {
+      // A throwing callback must not turn a miss into a failure.
+    }
+  }
+
+  #open(): void {
+    if (this.#closed) throw new ClosedError(`RedisBackend "${this.name}"`);
+  }
+}
+
+/** Build a {@link RedisBackend}; the factory form of `new RedisBackend(options)`. */
+export function redisTier<V = unknown>(options: RedisBackendOptions): RedisBackend<V> {
+  return new RedisBackend<V>(options);
+}

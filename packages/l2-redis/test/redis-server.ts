@@ -1,0 +1,67 @@
+import { Redis } from 'ioredis';
+
+/** A connection for inspecting the server around the code under test. */
+export function adminClient(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 1 });
+}
+
+/** Poll `check` until it returns true, for at most `timeoutMs`; throws `message` otherwise. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  message: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
+}
+
+/** Addresses (`ip:port`) of the server-side clients named `connectionName`. */
+export async function clientAddresses(admin: Redis, connectionName: string): Promise<Set<string>> {
+  const list = String(await admin.client('LIST'));
+  return new Set(
+    list
+      .split('\n')
+      .filter((line) => line.includes(` name=${connectionName} `))
+      .map((line) => /addr=(\S+)/.exec(line)?.[1] ?? ''),
+  );
+}
+
+/**
+ * Record, with MONITOR on a separate connection, every command the server runs for clients
+ * named `connectionName` (they must be connected already). `stop()` resolves the commands
+ * (lower-cased name first) seen up to that moment.
+ */
+export async function recordCommands(url: string, connectionName: string) {
+  const admin = adminClient(url);
+  const sources = await clientAddresses(admin, connectionName);
+  if (sources.size === 0) throw new Error(`no client named ${connectionName} is connected`);
+  const monitor = await admin.duplicate().monitor();
+  const seen: string[][] = [];
+  const markers = new Set<string>();
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (sources.has(source)) seen.push([String(args[0]).toLowerCase(), ...args.slice(1)]);
+    else if (args[0]?.toLowerCase() === 'echo') markers.add(String(args[1]));
+  });
+  // MONITOR output is asynchronous: an ECHO seen on the feed proves everything the server ran
+  // before it has been recorded.
+  const sync = async (): Promise<void> => {
+    const marker = `marker-${Math.random()}`;
+    await eventually(async () => {
+      await admin.echo(marker);
+      return markers.has(marker);
+    }, 'MONITOR did not report the marker command');
+  };
+  await sync();
+  return {
+    async stop(): Promise<string[][]> {
+      await sync();
+      monitor.disconnect();
+      admin.disconnect();
+      return seen;
+    },
+  };
+}

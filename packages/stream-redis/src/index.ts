@@ -1,0 +1,7 @@
+export {
+  type PendingSummary,
+  type ReadGroupOptions,
+  RedisStream,
+  type RedisStreamOptions,
+  redisStream,
+} from './redis-stream.js';

@@ -1,0 +1,511 @@
+import {
+  ClosedError,
+  InvalidOptionError,
+  InvalidStreamNameError,
+  InvalidValueError,
+  parseStreamId,
+  type StreamAddOptions,
+  type StreamEntry,
+  type StreamFields,
+  type StreamingBackend,
+  type StreamReadOptions,
+  TimeoutError,
+} from '@tiercache/core';
+import { Redis, type RedisOptions } from 'ioredis';
+import { type BlockingConnection, BlockingConnectionPool, disconnectAndWait } from './blocking-pool.js';
+import { boundedCall, toStreamError } from './bounded-call.js';
+import { toEntries, toReadEntries } from './stream-reply.js';
+
+/** Options for {@link RedisStream}; see the package README for the full table. */
+export interface RedisStreamOptions {
+  /**
+   * An existing ioredis `Redis` (standalone or Sentinel) for ordinary commands; blocking
+   * reads use `duplicate()`s of it. Not closed by `close()` unless `closeClient` is `true`.
+   */
+  client?: Redis;
+  /** Close `client` in `close()`. Default `false`. */
+  closeClient?: boolean;
+  /** A `redis://` or `rediss://` URL; `redis` options, when also given, are applied on top. */
+  url?: string;
+  /** ioredis options (standalone or Sentinel). */
+  redis?: RedisOptions;
+  /** Prefix of every stream key: stream `s` lives at `${prefix}s`. Default `"tiercache:stream:"`. */
+  prefix?: string;
+  /** Upper bound for every non-blocking call, and the grace added to a blocking read's `blockMs`. Default 1000. */
+  commandTimeoutMs?: number;
+  /** Name in stats and errors. Default `"redis-streams"`. */
+  name?: string;
+  /** `maxLen` trims with `MAXLEN ~` (cheap, keeps at least maxLen) instead of exactly. Default `true`. */
+  approximateTrim?: boolean;
+  /** Blocking-read connections kept open between reads. Default 4. */
+  maxIdleBlockingConnections?: number;
+  /** Told about connection errors of the connections we created. Must not throw. */
+  onError?: (error: Error) => void;
+}
+
+/** Options for {@link RedisStream.readGroup}. */
+export interface ReadGroupOptions extends StreamReadOptions {
+  /** `">"` (default) for entries never delivered to the group; `"0"` for this consumer's pending ones. */
+  id?: string;
+}
+
+/** Summary of a consumer group's pending (delivered, not acknowledged) entries. */
+export interface PendingSummary {
+  /** Entries delivered and not yet acknowledged. */
+  count: number;
+  /** Smallest pending id, `undefined` when nothing is pending. */
+  smallestId: string | undefined;
+  /** Largest pending id, `undefined` when nothing is pending. */
+  largestId: string | undefined;
+  /** Pending count per consumer. */
+  consumers: { name: string; count: number }[];
+}
+
+const WHAT = 'RedisStream';
+
+interface ActiveRead {
+  conn: BlockingConnection;
+  done: boolean;
+}
+
+/**
+ * A {@link StreamingBackend} on Redis Streams through ioredis: XADD with `MAXLEN ~`,
+ * XREVRANGE for the newest entries, XREAD for reads. Blocking reads run on connections of
+ * their own, so they never stall other calls on the same instance; aborting one sends
+ * `CLIENT UNBLOCK` for its connection. Consumer groups are available as an extension
+ * ({@link RedisStream.createGroup} and friends), outside the core contract.
+ */
+export class RedisStream implements StreamingBackend {
+  readonly name: string;
+  /** The connection for non-blocking commands (shared or ours). */
+  readonly client: Redis;
+  readonly #owned: boolean;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  readonly #approximate: boolean;
+  readonly #pool: BlockingConnectionPool;
+  #closed = false;
+
+  constructor(options: RedisStreamOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidOptionError(`${WHAT} needs an options object, e.g. { url: "redis://127.0.0.1:6379" }`);
+    }
+    const ways = [
+      options.client && 'client',
+      options.url !== undefined ? 'url' : options.redis && 'redis',
+    ].filter(Boolean);
+    if (ways.length === 0) {
+      throw new InvalidOptionError(
+        `${WHAT} needs a connection: pass one of client (an ioredis Redis), url ("redis://127.0.0.1:6379") or redis (ioredis options)`,
+      );
+    }
+    if (ways.length > 1)
+      throw new InvalidOptionError(`${WHAT} got ${ways.join(' and ')}; pass only one way to connect`);
+    if (options.client !== undefined && !(options.client instanceof Redis)) {
+      throw new InvalidOptionError(
+        `${WHAT}: client must be an ioredis Redis instance (Cluster is not supported: CLIENT UNBLOCK must reach the node that blocks)`,
+      );
+    }
+    if (
+      options.url !== undefined &&
+      (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))
+    ) {
+      throw new InvalidOptionError(
+        `${WHAT}: url must start with redis:// or rediss://, got ${JSON.stringify(options.url)}`,
+      );
+    }
+    const keyPrefix = options.client?.options.keyPrefix ?? options.redis?.keyPrefix;
+    if (keyPrefix) {
+      throw new InvalidOptionError(
+        `${WHAT}: the ioredis client has keyPrefix "${keyPrefix}"; remove it and pass prefix instead`,
+      );
+    }
+    const prefix = options.prefix ?? 'tiercache:stream:';
+    if (typeof prefix !== 'string') throw new InvalidOptionError(`${WHAT}: prefix must be a string`);
+    this.#prefix = prefix;
+    this.name = options.name ?? 'redis-streams';
+    this.#timeoutMs = positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 1000);
+    this.#approximate = options.approximateTrim ?? true;
+    const maxIdle = nonNegativeInteger('maxIdleBlockingConnections', options.maxIdleBlockingConnections, 4);
+    const onError = options.onError ?? (() => undefined);
+    const report = (error: Error): void => {
+      try {
+        onError(error);
+      } catch {
+        // reporting must never break connection handling
+      }
+    };
+    if (options.client) {
+      this.client = options.client;
+      this.#owned = options.closeClient === true;
+    } else {
+      const ours: RedisOptions = { commandTimeout: this.#timeoutMs, enableAutoPipelining: true };
+      this.client =
+        options.url !== undefined
+          ? new Redis(options.url, { ...ours, ...options.redis })
+          : new Redis({ ...ours, ...options.redis });
+      this.client.on('error', report);
+      this.#owned = true;
+    }
+    this.#pool = new BlockingConnectionPool(() => {
+      // A blocking read legitimately outlives commandTimeout; our own timer bounds it instead.
+      const conn = this.client.duplicate({ commandTimeout: undefined, enableAutoPipelining: false });
+      conn.on('error', report);
+      return conn;
+    }, maxIdle);
+  }
+
+  /** Blocking-read connections open now (busy and idle); for monitoring and tests. */
+  get blockingConnections(): number {
+    return this.#pool.size;
+  }
+
+  async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
+    this.#open();
+    const key = this.#key(stream);
+    const flat = flattenFields(fields);
+    const args: (string | number)[] = [key];
+    if (options.maxLen !== undefined) {
+      const maxLen = options.maxLen;
+      if (!Number.isInteger(maxLen) || maxLen < 0) {
+        throw new InvalidOptionError(
+          `${this.name}.streamAdd: maxLen must be an integer >= 0, got ${String(maxLen)}`,
+        );
+      }
+      args.push('MAXLEN', ...(this.#approximate ? ['~'] : []), maxLen);
+    }
+    args.push('*', ...flat);
+    const id = await this.#bounded('streamAdd', this.client.call('XADD', ...args));
+    return String(id);
+  }
+
+  async streamReadLatest(stream: string, count: number): Promise<StreamEntry[]> {
+    this.#open();
+    const key = this.#key(stream);
+    checkCount(this.name, 'streamReadLatest', count);
+    return toEntries(
+      await this.#bounded('streamReadLatest', this.client.call('XREVRANGE', key, '+', '-', 'COUNT', count)),
+    );
+  }
+
+  async streamRead(
+    stream: string,
+    lastId: string,
+    count: number,
+    options: StreamReadOptions = {},
+  ): Promise<StreamEntry[]> {
+    this.#open();
+    const key = this.#key(stream);
+    checkId(lastId);
+    checkCount(this.name, 'streamRead', count);
+    return this.#read('streamRead', ['XREAD', 'COUNT', count], ['STREAMS', key, lastId], options);
+  }
+
+  async healthCheck(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      return (await this.#bounded('healthCheck', this.client.ping())) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Close every blocking connection (pending blocking reads resolve `[]`) and our command connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.closeAll(this.#timeoutMs);
+    if (!this.#owned) return;
+    // QUIT on a lazy client that never connected would open a connection just to close it.
+    if (this.client.status === 'wait' || this.client.status === 'end') {
+      this.client.disconnect();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.client.quit().catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.#timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    await disconnectAndWait(this.client, this.#timeoutMs);
+  }
+
+  // --- consumer groups: an extension, not part of the StreamingBackend contract ---
+
+  /**
+   * Create consumer group `group` on `stream` (creating the stream if needed), starting
+   * after `startId` (`"$"` = only entries added from now on, `"0"` = the whole stream).
+   * Resolves `true` when created, `false` when the group already existed.
+   */
+  async createGroup(stream: string, group: string, startId = '$'): Promise<boolean> {
+    this.#open();
+    const key = this.#key(stream);
+    checkId(startId);
+    checkName(this.name, 'group', group);
+    try {
+      await this.#bounded(
+        'createGroup',
+        this.client.call('XGROUP', 'CREATE', key, group, startId, 'MKSTREAM'),
+      );
+      return true;
+    } catch (error) {
+      if (
+        error instanceof Error &&
+        error.cause instanceof Error &&
+        error.cause.message.startsWith('BUSYGROUP')
+      )
+        return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Read up to `count` entries for `consumer` in `group` (XREADGROUP). Entries stay pending
+   * until {@link RedisStream.ack}. Blocking and abort behave as in `streamRead`.
+   */
+  async readGroup(
+    stream: string,
+    group: string,
+    consumer: string,
+    count: number,
+    options: ReadGroupOptions = {},
+  ): Promise<StreamEntry[]> {
+    this.#open();
+    const key = this.#key(stream);
+    checkName(this.name, 'group', group);
+    checkName(this.name, 'consumer', consumer);
+    checkCount(this.name, 'readGroup', count);
+    const id = options.id ?? '>';
+    if (id !== '>') checkId(id);
+    return this.#read(
+      'readGroup',
+      ['XREADGROUP', 'GROUP', group, consumer, 'COUNT', count],
+      ['STREAMS', key, id],
+      options,
+    );
+  }
+
+  /** Acknowledge entries of `group` (XACK); resolves how many were pending and are now done. */
+  async ack(stream: string, group: string, ...ids: string[]): Promise<number> {
+    this.#open();
+    const key = this.#key(stream);
+    checkName(this.name, 'group', group);
+    if (ids.length === 0) return 0;
+    for (const id of ids) parseStreamId(id);
+    return Number(await this.#bounded('ack', this.client.call('XACK', key, group, ...ids)));
+  }
+
+  /** The group's pending entries in summary (XPENDING). */
+  async pending(stream: string, group: string): Promise<PendingSummary> {
+    this.#open();
+    const key = this.#key(stream);
+    checkName(this.name, 'group', group);
+    const reply = (await this.#bounded('pending', this.client.call('XPENDING', key, group))) as [
+      number,
+      string | null,
+      string | null,
+      [string, string][] | null,
+    ];
+    return {
+      count: Number(reply[0]),
+      smallestId: reply[1] ?? undefined,
+      largestId: reply[2] ?? undefined,
+      consumers: (reply[3] ?? []).map(([name, n]) => ({ name, count: Number(n) })),
+    };
+  }
+
+  /**
+   * XREAD or XREADGROUP: `head` is the command up to COUNT, `tail` from STREAMS on. Without
+   * `blockMs` it runs on the command connection; with it, BLOCK goes in between and the read
+   * runs on a blocking connection of its own.
+   */
+  async #read(
+    operation: string,
+    head: [string, ...(string | number)[]],
+    tail: string[],
+    options: StreamReadOptions,
+  ): Promise<StreamEntry[]> {
+    const blockMs = checkBlock(this.name, options.blockMs);
+    if (blockMs === 0)
+      return toReadEntries(await this.#bounded(operation, this.client.call(...head, ...tail)));
+    return toReadEntries(
+      await this.#blocking(operation, [...head, 'BLOCK', blockMs, ...tail], blockMs, options.signal),
+    );
+  }
+
+  /**
+   * Run a blocking command on a pooled connection. Resolves the raw reply, or `null` when the
+   * signal aborts (the server is told with CLIENT UNBLOCK) or the instance closes.
+   */
+  async #blocking(
+    operation: string,
+    args: (string | number)[],
+    blockMs: number,
+    signal: AbortSignal | undefined,
+  ) {
+    if (signal?.aborted) return null;
+    let conn: BlockingConnection;
+    try {
+      conn = await this.#pool.acquire(this.#timeoutMs);
+    } catch (error) {
+      if (this.#closed) return null;
+      throw toStreamError(this.name, operation, this.#timeoutMs, error);
+    }
+    if (signal?.aborted) {
+      // Aborted while the connection was being set up: nothing was sent, nothing to unblock.
+      this.#pool.release(conn);
+      return null;
+    }
+    const read: ActiveRead = { conn, done: false };
+    const [command, ...rest] = args as [string, ...(string | number)[]];
+    return new Promise<unknown>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(guard);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const onAbort = (): void => {
+        settle(() => resolve(null));
+        this.#unblock(read);
+      };
+      // Redis answers by itself after blockMs; this only catches a server that stopped answering.
+      const guard = setTimeout(() => {
+        this.#pool.discard(conn);
+        settle(() =>
+          reject(
+            new TimeoutError(`redis stream backend "${this.name}" (${operation})`, blockMs + this.#timeoutMs),
+          ),
+        );
+      }, blockMs + this.#timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      conn.client.call(command, ...rest).then(
+        (reply) => {
+          read.done = true;
+          this.#pool.release(conn);
+          settle(() => resolve(reply));
+        },
+        (error: unknown) => {
+          read.done = true;
+          this.#pool.discard(conn);
+          settle(() =>
+            this.#closed
+              ? resolve(null)
+              : reject(toStreamError(this.name, operation, this.#timeoutMs, error)),
+          );
+        },
+      );
+    });
+  }
+
+  /**
+   * End an aborted read on the server: CLIENT UNBLOCK makes it return at once and keeps the
+   * connection reusable. When that is not possible (id unknown, the read not yet on the
+   * server, the command failing), drop the connection instead.
+   */
+  #unblock(read: ActiveRead): void {
+    const fallback = (): void => {
+      if (!read.done) this.#pool.discard(read.conn);
+    };
+    const id = read.conn.id;
+    if (id === undefined || this.#closed) {
+      fallback();
+      return;
+    }
+    this.#bounded('unblock', this.client.call('CLIENT', 'UNBLOCK', id)).then((n) => {
+      if (Number(n) !== 1) fallback();
+    }, fallback);
+  }
+
+  #bounded<T>(operation: string, promise: Promise<T>): Promise<T> {
+    return boundedCall(this.name, operation, this.#timeoutMs, promise);
+  }
+
+  #key(stream: string): string {
+    if (typeof stream !== 'string' || stream.length === 0) {
+      throw new InvalidStreamNameError(
+        `stream name must be a non-empty string, got ${JSON.stringify(stream)}`,
+      );
+    }
+    return this.#prefix + stream;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new ClosedError(`RedisStream "${this.name}"`);
+  }
+}
+
+/** Build a {@link RedisStream}; the factory form of `new RedisStream(options)`. */
+export function redisStream(options: RedisStreamOptions): RedisStream {
+  return new RedisStream(options);
+}
+
+function flattenFields(fields: StreamFields): string[] {
+  if (!Array.isArray(fields) || fields.length === 0) {
+    throw new InvalidValueError(
+      'a stream entry needs at least one [field, value] pair (Redis cannot store an empty entry)',
+    );
+  }
+  const flat: string[] = [];
+  for (const pair of fields) {
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+      throw new InvalidValueError(
+        `stream fields must be [string, string] pairs, got ${JSON.stringify(pair)}`,
+      );
+    }
+    flat.push(pair[0], pair[1]);
+  }
+  return flat;
+}
+
+/** `"0"`, `"$"` or `<ms>[-<seq>]`; anything else throws core's InvalidStreamIdError. */
+function checkId(id: string): void {
+  if (id !== '$') parseStreamId(id);
+}
+
+function checkCount(name: string, operation: string, count: number): void {
+  if (!Number.isInteger(count) || count <= 0) {
+    throw new InvalidOptionError(
+      `${name}.${operation}: count must be a positive integer, got ${String(count)}`,
+    );
+  }
+}
+
+function checkBlock(name: string, blockMs: number | undefined): number {
+  if (blockMs === undefined || blockMs === 0) return 0;
+  if (typeof blockMs !== 'number' || !Number.isFinite(blockMs) || blockMs < 0) {
+    throw new InvalidOptionError(
+      `${name}: blockMs must be a finite number of milliseconds >= 0, got ${String(blockMs)}`,
+    );
+  }
+  // BLOCK 0 would mean "forever" to Redis; a sub-millisecond wait rounds up to 1.
+  return Math.ceil(blockMs);
+}
+
+function checkName(name: string, what: string, value: string): void {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidOptionError(
+      `${name}: ${what} name must be a non-empty string, got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+function positiveInteger(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new InvalidOptionError(`${WHAT}: ${option} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function nonNegativeInteger(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new InvalidOptionError(`${WHAT}: ${option} must be an integer >= 0, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,27 @@
+import type { StreamEntry, StreamFields } from '@tiercache/core';
+
+/**
+ * Turn one raw entry (`[id, [field, value, ...]]`) into a {@link StreamEntry}. XREADGROUP
+ * reports entries deleted since delivery with `null` fields; they come back with no fields.
+ */
+export function toEntry(raw: unknown): StreamEntry {
+  const [id, flat] = raw as [string, string[] | null];
+  const fields: StreamFields = [];
+  if (flat) for (let i = 0; i + 1 < flat.length; i += 2) fields.push([flat[i]!, flat[i + 1]!]);
+  return { id, fields };
+}
+
+/** Entries of an XRANGE/XREVRANGE reply. */
+export function toEntries(raw: unknown): StreamEntry[] {
+  return Array.isArray(raw) ? raw.map(toEntry) : [];
+}
+
+/**
+ * Entries of an XREAD/XREADGROUP reply for a single stream (`[[key, entries]]`), or `[]` for
+ * the `null` Redis sends when a blocking read times out.
+ */
+export function toReadEntries(raw: unknown): StreamEntry[] {
+  if (!Array.isArray(raw) || raw.length === 0) return [];
+  const [, entries] = raw[0] as [string, unknown];
+  return toEntries(entries);
+}
