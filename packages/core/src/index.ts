@@ -12,6 +12,7 @@ export type {
   StreamReadOptions,
   ValueWithTtl,
 } from './contracts.js';
+export { boundedCall, toTierError, withTimeout } from './deadline.js';
 export * from './errors.js';
 export type { CacheEvents } from './events.js';
 export type { BusMessage, BusOperation, BusOptions } from './invalidation-bus.js';

@@ -1,6 +1,7 @@
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import type { CacheBackend } from './contracts.js';
-import { CircuitOpenError, InvalidOptionError, TierError, TimeoutError } from './errors.js';
+import { withTimeout } from './deadline.js';
+import { CircuitOpenError, InvalidOptionError, TierError } from './errors.js';
 import { type Duration, parseDuration } from './ttl.js';
 
 /**
@@ -161,21 +162,4 @@ export class Tier<V> {
     if (isCallerError(error) || error instanceof TierError) return error;
     return new TierError(this.name, operation, error);
   }
-}
-
-/** Reject with {@link TimeoutError} if `promise` has not settled within `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

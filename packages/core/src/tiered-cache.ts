@@ -9,6 +9,7 @@ import type {
   StreamReadOptions,
   ValueWithTtl,
 } from './contracts.js';
+import { withTimeout } from './deadline.js';
 import {
   ClosedError,
   FactoryError,
@@ -26,7 +27,7 @@ import { SingleFlight } from './single-flight.js';
 import { sleep } from './sleep.js';
 import { CacheStats, type CacheStatsSnapshot } from './stats.js';
 import { type CacheStrategy, Strategy } from './strategies.js';
-import { isCallerError, Tier, type TierOptions, withTimeout } from './tier.js';
+import { isCallerError, Tier, type TierOptions } from './tier.js';
 import { type Duration, parseDuration, parseTtl } from './ttl.js';
 
 /** Options for a {@link TieredCache}, validated once in the constructor. */

@@ -1,4 +1,5 @@
 import {
+  boundedCall,
   type CacheEntry,
   ClosedError,
   DeserializationError,
@@ -12,7 +13,6 @@ import {
   type ValueWithTtl,
 } from '@tiercache/core';
 import { Client } from 'memjs';
-import { withDeadline } from './call-deadline.js';
 import { openEnvelope, sealEnvelope } from './envelope.js';
 import { memcachedExpiration } from './expiration.js';
 import { memcachedKey } from './memcached-key.js';
@@ -91,7 +91,7 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
       this.#client,
       this.namespace,
       resolved.versionCacheMs,
-      (op, run) => withDeadline(this.name, op, this.#timeoutMs, run),
+      (op, run) => boundedCall(this.name, op, this.#timeoutMs, run),
     );
   }
 
@@ -172,7 +172,7 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return withDeadline(this.name, operation, this.#timeoutMs, run);
+    return boundedCall(this.name, operation, this.#timeoutMs, run);
   }
 
   #prepare(key: string, value: V, ttlMs: number | undefined, prefix: string): PreparedWrite {

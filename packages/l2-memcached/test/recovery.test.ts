@@ -8,7 +8,9 @@ import { MemcachedBackend } from '../src/index.js';
 // These cases kill and stop a memcached, so they start their own instead of using the shared one.
 const haveBinary = spawnSync('memcached', ['-V']).status === 0;
 if (!haveBinary && process.env.CI === 'true') {
-  throw new Error('[CI] no memcached binary: the memcached recovery cases cannot run (scripts/services/memcached.sh installs it)');
+  throw new Error(
+    '[CI] no memcached binary: the memcached recovery cases cannot run (scripts/services/memcached.sh installs it)',
+  );
 }
 if (!haveBinary) {
   console.warn(

@@ -1,7 +1,13 @@
-import { type BusTransport, type BusTransportStatus, ClosedError, InvalidOptionError } from '@tiercache/core';
+import {
+  type BusTransport,
+  type BusTransportStatus,
+  boundedCall,
+  ClosedError,
+  InvalidOptionError,
+} from '@tiercache/core';
 import { Cluster, type Redis } from 'ioredis';
-import { boundedCall } from './bounded-call.js';
 import { closeClient, type RedisConnectionOptions, resolveClient, validateConnection } from './connection.js';
+import { isIoredisTimeout } from './ioredis-timeout.js';
 import { positiveInteger } from './option-checks.js';
 
 /** Options for {@link RedisPubSubTransport}. */
@@ -87,7 +93,13 @@ export class RedisPubSubTransport implements BusTransport {
 
   async publish(channel: string, message: string): Promise<void> {
     if (this.#closed) throw new ClosedError(`${WHAT} "${this.name}"`);
-    await boundedCall(this.name, 'publish', this.#timeoutMs, this.#publisher.publish(channel, message));
+    await boundedCall(
+      this.name,
+      'publish',
+      this.#timeoutMs,
+      this.#publisher.publish(channel, message),
+      isIoredisTimeout,
+    );
   }
 
   async subscribe(
@@ -107,11 +119,15 @@ export class RedisPubSubTransport implements BusTransport {
     // the server has confirmed it.
     let active = this.#active.get(channel);
     if (!active) {
-      active = boundedCall(this.name, 'subscribe', this.#timeoutMs, this.#subscriber.subscribe(channel)).then(
-        () => {
-          this.#connected = true;
-        },
-      );
+      active = boundedCall(
+        this.name,
+        'subscribe',
+        this.#timeoutMs,
+        this.#subscriber.subscribe(channel),
+        isIoredisTimeout,
+      ).then(() => {
+        this.#connected = true;
+      });
       this.#active.set(channel, active);
     }
     try {
@@ -160,7 +176,13 @@ export class RedisPubSubTransport implements BusTransport {
     // covers a client whose options have autoResubscribe: false.
     const channels = [...this.#channels.keys()];
     queueMicrotask(() => {
-      boundedCall(this.name, 'subscribe', this.#timeoutMs, this.#subscriber.subscribe(...channels)).then(
+      boundedCall(
+        this.name,
+        'subscribe',
+        this.#timeoutMs,
+        this.#subscriber.subscribe(...channels),
+        isIoredisTimeout,
+      ).then(
         () => {
           if (this.#closed || this.#connected) return;
           this.#connected = true;

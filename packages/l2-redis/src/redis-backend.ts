@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  boundedCall,
   type CacheEntry,
   ClosedError,
   DeserializationError,
@@ -11,11 +12,12 @@ import {
   SerializationError,
   type Serializer,
   TierError,
+  toTierError,
   type ValueWithTtl,
 } from '@tiercache/core';
 import type { Cluster, Redis } from 'ioredis';
-import { boundedCall, toTierError } from './bounded-call.js';
 import { closeClient, type RedisConnectionOptions, resolveClient, validateConnection } from './connection.js';
+import { isIoredisTimeout } from './ioredis-timeout.js';
 import { GET_WITH_TTL, RELEASE_LOCK } from './lua-script.js';
 import { positiveInteger } from './option-checks.js';
 import { toRedisMatch } from './scan-pattern.js';
@@ -224,7 +226,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     }
     const results = await this.#bounded('setMany', pipeline.exec());
     const failed = results?.find(([error]) => error);
-    if (failed) throw toTierError(this.name, 'setMany', this.#timeoutMs, failed[0]);
+    if (failed) throw toTierError(this.name, 'setMany', this.#timeoutMs, failed[0], isIoredisTimeout);
   }
 
   async remove(key: string): Promise<void> {
@@ -261,7 +263,13 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   async healthCheck(): Promise<boolean> {
     if (this.#closed) return false;
     try {
-      const reply = await boundedCall(this.name, 'healthCheck', this.#healthTimeoutMs, this.client.ping());
+      const reply = await boundedCall(
+        this.name,
+        'healthCheck',
+        this.#healthTimeoutMs,
+        this.client.ping(),
+        isIoredisTimeout,
+      );
       return reply === 'PONG';
     } catch {
       return false;
@@ -331,7 +339,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     const results = (await this.#bounded('removePattern', pipeline.exec())) ?? [];
     let removed = 0;
     for (const [error, count] of results) {
-      if (error) throw toTierError(this.name, 'removePattern', this.#timeoutMs, error);
+      if (error) throw toTierError(this.name, 'removePattern', this.#timeoutMs, error, isIoredisTimeout);
       removed += Number(count);
     }
     return removed;
@@ -342,7 +350,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   #bounded<T>(operation: string, promise: Promise<T>): Promise<T> {
-    return boundedCall(this.name, operation, this.#timeoutMs, promise);
+    return boundedCall(this.name, operation, this.#timeoutMs, promise, isIoredisTimeout);
   }
 
   #ttl(ttlMs: number | undefined): number | undefined {

@@ -1,4 +1,5 @@
 import {
+  boundedCall,
   ClosedError,
   InvalidOptionError,
   InvalidStreamNameError,
@@ -10,10 +11,12 @@ import {
   type StreamingBackend,
   type StreamReadOptions,
   TimeoutError,
+  toTierError,
 } from '@tiercache/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { type BlockingConnection, BlockingConnectionPool, disconnectAndWait } from './blocking-pool.js';
-import { boundedCall, toStreamError } from './bounded-call.js';
+import { isIoredisTimeout } from './ioredis-timeout.js';
+
 import { toEntries, toReadEntries } from './stream-reply.js';
 
 /** Options for {@link RedisStream}; see the package README for the full table. */
@@ -351,7 +354,7 @@ export class RedisStream implements StreamingBackend {
       conn = await this.#pool.acquire(this.#timeoutMs);
     } catch (error) {
       if (this.#closed) return null;
-      throw toStreamError(this.name, operation, this.#timeoutMs, error);
+      throw toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout);
     }
     if (signal?.aborted) {
       // Aborted while the connection was being set up: nothing was sent, nothing to unblock.
@@ -395,7 +398,7 @@ export class RedisStream implements StreamingBackend {
           settle(() =>
             this.#closed
               ? resolve(null)
-              : reject(toStreamError(this.name, operation, this.#timeoutMs, error)),
+              : reject(toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout)),
           );
         },
       );
@@ -422,7 +425,7 @@ export class RedisStream implements StreamingBackend {
   }
 
   #bounded<T>(operation: string, promise: Promise<T>): Promise<T> {
-    return boundedCall(this.name, operation, this.#timeoutMs, promise);
+    return boundedCall(this.name, operation, this.#timeoutMs, promise, isIoredisTimeout);
   }
 
   #key(stream: string): string {
