@@ -1,5 +1,6 @@
 import type { BusTransport, BusTransportStatus } from './contracts.js';
 import type { CacheEventEmitter } from './events.js';
+import { sleep } from './sleep.js';
 import type { BusStats } from './stats.js';
 
 /** What a bus message asks other instances to do with their local (in-process) tiers. */
@@ -16,7 +17,7 @@ export type BusMessage = BusOperation & { v: 1; src: string; seq: number };
 export interface BusOptions {
   /** How messages travel: Redis pub/sub, a stream (`StreamBusTransport`), or your own. */
   transport: BusTransport;
-  /** Channel (or stream) name shared by every instance of one cache. Default `"tiercache:bus"`. */
+  /** Channel (or stream) name shared by every instance of one cache. Default `"tiercache-bus"` (a name every transport accepts, Kafka topics included). */
   channel?: string;
   /** Messages kept for re-sending while the transport is down; older ones are dropped (and receivers resync). Default 1000. */
   maxQueue?: number;
@@ -48,7 +49,7 @@ export class InvalidationBus {
   readonly #maxQueue: number;
   readonly #retryMs: number;
   readonly #lastSeq = new Map<string, number>();
-  readonly #queue: string[] = [];
+  readonly #queue: { raw: string; op: BusOperation['op'] }[] = [];
   #seq = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #sending: Promise<void> | undefined;
@@ -63,8 +64,8 @@ export class InvalidationBus {
     events: CacheEventEmitter,
   ) {
     this.#transport = options.transport;
-    this.channel = options.channel ?? 'tiercache:bus';
-    this.#maxQueue = options.maxQueue ?? 1000;
+    this.channel = options.channel ?? 'tiercache-bus';
+    this.#maxQueue = Math.max(2, options.maxQueue ?? 1000);
     this.#retryMs = options.retryMs ?? 500;
     this.instanceId = instanceId;
     this.#target = target;
@@ -88,27 +89,19 @@ export class InvalidationBus {
   publish(operation: BusOperation): Promise<void> {
     if (this.#closed) return Promise.resolve();
     const message: BusMessage = { ...operation, v: 1, src: this.instanceId, seq: ++this.#seq };
-    const raw = JSON.stringify(message);
-    // Keep order: while older messages wait for a retry, new ones queue behind them.
-    if (this.#queue.length > 0) {
-      this.#enqueue(raw);
-      return Promise.resolve();
-    }
-    return this.#transport.publish(this.channel, raw).then(
-      () => {
-        this.#stats.sent++;
-        if (this.#events.has('bus:sent')) this.#events.emit('bus:sent', { op: operation.op });
-      },
-      (error: unknown) => {
-        this.#fail(error);
-        this.#enqueue(raw);
-      },
-    );
+    // Every message goes through the queue and is sent one at a time: receivers rely on each
+    // sender's order (a gap means loss), and concurrent sends may overtake each other on some
+    // transports (Kafka producer requests).
+    this.#enqueue({ raw: JSON.stringify(message), op: operation.op });
+    return this.#drain();
   }
 
   /** Wait (bounded by the caller) until queued messages are sent. */
   async flush(): Promise<void> {
-    while (this.#queue.length > 0 && !this.#closed) await this.#drain();
+    while (this.#queue.length > 0 && !this.#closed) {
+      await this.#drain();
+      if (this.#queue.length > 0) await sleep(this.#retryMs);
+    }
   }
 
   /** Stop receiving and sending; queued messages are dropped. */
@@ -118,11 +111,13 @@ export class InvalidationBus {
     await this.#transport.close();
   }
 
-  #enqueue(raw: string): void {
-    if (this.#queue.length >= this.#maxQueue) this.#queue.shift(); // receivers see the seq gap and resync
-    this.#queue.push(raw);
+  #enqueue(item: { raw: string; op: BusOperation['op'] }): void {
+    if (this.#queue.length >= this.#maxQueue) {
+      // Drop the oldest message not being sent right now; receivers see the gap and resync.
+      this.#queue.splice(this.#sending ? 1 : 0, 1);
+    }
+    this.#queue.push(item);
     this.#stats.queued = this.#queue.length;
-    this.#scheduleRetry();
   }
 
   #scheduleRetry(): void {
@@ -138,8 +133,9 @@ export class InvalidationBus {
     if (this.#sending) return this.#sending;
     this.#sending = (async () => {
       while (this.#queue.length > 0 && !this.#closed) {
+        const next = this.#queue[0]!;
         try {
-          await this.#transport.publish(this.channel, this.#queue[0]!);
+          await this.#transport.publish(this.channel, next.raw);
         } catch (error) {
           this.#fail(error);
           this.#scheduleRetry();
@@ -148,6 +144,7 @@ export class InvalidationBus {
         this.#queue.shift();
         this.#stats.sent++;
         this.#stats.queued = this.#queue.length;
+        if (this.#events.has('bus:sent')) this.#events.emit('bus:sent', { op: next.op });
       }
     })().finally(() => {
       this.#sending = undefined;

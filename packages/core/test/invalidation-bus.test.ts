@@ -174,11 +174,11 @@ describe('replay after a cut bus connection', () => {
     await b.ready();
     await b.set('k', 1, { broadcast: false });
     await senderTransport.publish(
-      'tiercache:bus',
+      'tiercache-bus',
       JSON.stringify({ v: 1, src: 'x', seq: 1, op: 'delete', keys: ['none'] }),
     );
     await senderTransport.publish(
-      'tiercache:bus',
+      'tiercache-bus',
       JSON.stringify({ v: 1, src: 'x', seq: 5, op: 'delete', keys: ['none'] }),
     );
     await until(() => l1.size === 0);
