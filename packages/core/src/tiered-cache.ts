@@ -370,7 +370,7 @@ export class TieredCache<V = unknown> {
     if (!Array.isArray(keys)) throw new InvalidOptionError('getMany takes an array of keys');
     for (const key of keys) validateKey(key, this.#maxKeyLength);
     this.#stats.requests += keys.length;
-    const out: (V | undefined)[] = new Array(keys.length);
+    const out: (V | undefined)[] = new Array(keys.length).fill(undefined);
     let missing: number[] = [];
     for (let i = 0; i < keys.length; i++) {
       const value = this.#l1Peek?.(keys[i]!);

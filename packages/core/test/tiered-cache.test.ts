@@ -97,7 +97,7 @@ describe('TieredCache reads and writes', () => {
     const { l1, l2, cache } = twoTier();
     await l1.setWithTtl('a', 'A', 10_000);
     await l2.setWithTtl('b', 'B', 10_000);
-    expect(await cache.getMany(['a', 'b', 'c'])).toEqual(['A', 'B', undefined]);
+    expect(await cache.getMany(['a', 'b', 'c'])).toStrictEqual(['A', 'B', undefined]); // no holes
     expect(l1.peek('b')).toBe('B');
     const stats = cache.stats();
     expect(stats.tiers.map((t) => t.hits)).toEqual([1, 1]);
