@@ -39,6 +39,12 @@ export interface CacheBackend<V = unknown> {
   readonly local?: boolean;
   /** The largest TTL the tier accepts, in ms; promotions into the tier are capped to it. */
   readonly maxTtlMs?: number;
+  /**
+   * Set by backends that bound every call themselves: each call settles (or rejects with
+   * `TimeoutError`) within this many ms. The manager then adds no timer of its own unless the
+   * tier's `timeout` option asks for one.
+   */
+  readonly timeoutMs?: number;
 
   /** The value under `key`, or `undefined` on a miss or after expiry. `null` is a hit. */
   get(key: string): Promise<V | undefined>;

@@ -1,16 +1,71 @@
 import { TierCacheError, TierError, TimeoutError } from './errors.js';
 
-/** Reject with {@link TimeoutError} if `promise` has not settled within `ms`. */
+interface Pending {
+  deadline: number;
+  expire: () => void;
+}
+
+/** Timeouts at or above this share one sweeping timer; shorter ones get their own. */
+const SWEEP_MIN_MS = 100;
+const SWEEP_EVERY_MS = 20;
+const pending = new Set<Pending>();
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweep(): void {
+  const now = performance.now();
+  for (const entry of pending) {
+    if (entry.deadline <= now) {
+      pending.delete(entry);
+      entry.expire();
+    }
+  }
+  if (pending.size === 0 && sweeper !== undefined) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+/**
+ * Reject with {@link TimeoutError} if `promise` has not settled within `ms`.
+ *
+ * Remote calls run at tens of thousands per second, and a `setTimeout`/`clearTimeout` pair for
+ * each is a measurable share of an L2 hit; so timeouts of 100 ms and more share one timer that
+ * sweeps every 20 ms (they fire up to 20 ms late, never early), and only shorter ones get a
+ * timer of their own.
+ */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  if (ms < SWEEP_MIN_MS) {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+      promise.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+    const entry: Pending = {
+      deadline: performance.now() + ms,
+      expire: () => reject(new TimeoutError(what, ms)),
+    };
+    pending.add(entry);
+    if (sweeper === undefined) {
+      // Kept referenced, like the setTimeout it replaces: it runs only while calls are pending.
+      sweeper = setInterval(sweep, SWEEP_EVERY_MS);
+    }
     promise.then(
       (value) => {
-        clearTimeout(timer);
+        pending.delete(entry);
         resolve(value);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        pending.delete(entry);
         reject(error);
       },
     );

@@ -24,7 +24,8 @@ export interface TierOptions<V = unknown> {
   /** Upper bound for TTLs written to this tier; defaults to the backend's `maxTtlMs`. */
   maxTtl?: Duration;
   /**
-   * Bound on every call to this tier. Default 1000 ms for remote tiers, none for local ones.
+   * Bound on every call to this tier. Default: 1000 ms for remote tiers, none for local ones,
+   * and none for backends that declare `timeoutMs` (they bound every call themselves).
    * `0` disables the core's own timer (the adapter's timeout still applies).
    */
   timeout?: Duration;
@@ -84,9 +85,10 @@ export class Tier<V> {
     this.ttlScale = scale;
     this.maxTtlMs =
       options.maxTtl === undefined ? backend.maxTtlMs : parseDuration(options.maxTtl, `tier ${index} maxTtl`);
+    // Local tiers never wait; backends that bound their own calls need no second timer.
     this.timeoutMs =
       options.timeout === undefined
-        ? this.local
+        ? this.local || backend.timeoutMs !== undefined
           ? 0
           : 1000
         : parseDuration(options.timeout, `tier ${index} timeout`);

@@ -60,6 +60,11 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
   #closed = false;
 
   /** Throws `InvalidOptionError` for bad options; connects lazily, on the first call. */
+  /** Every call settles within this many ms (`timeoutMs`), so `TieredCache` adds no timer of its own. */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
   constructor(options: MemcachedBackendOptions) {
     const resolved = resolveMemcachedOptions(options);
     this.name = resolved.name;

@@ -90,6 +90,11 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   readonly #onError: ((error: Error, context: RedisErrorContext) => void) | undefined;
   #closed = false;
 
+  /** Every call settles within this many ms (`commandTimeoutMs`), so `TieredCache` adds no timer of its own. */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
   constructor(options: RedisBackendOptions) {
     if (options === null || typeof options !== 'object') {
       throw new InvalidOptionError(`${WHAT} needs an options object, e.g. { url: "redis://127.0.0.1:6379" }`);
