@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { ClosedError } from '@tiercache/core';
+import { requireServer } from '@tiercache/test-servers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KafkaStream } from '../src/index.js';
+import { deleteTopicsWithPrefix } from './topic-cleanup.js';
+
+const brokers = await requireServer('kafka');
+
+/** Open TCP sockets of this process (vitest runs each test file in a process of its own). */
+function openSockets(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+}
+
+async function eventually(check: () => boolean, boundMs = 10_000): Promise<boolean> {
+  const until = Date.now() + boundMs;
+  while (Date.now() < until && !check()) await new Promise((r) => setTimeout(r, 50));
+  return check();
+}
+
+describe.skipIf(!brokers)('KafkaStream.close', () => {
+  const topicPrefix = `tc-close-${randomUUID().slice(0, 8)}.`;
+  afterAll(() => deleteTopicsWithPrefix(brokers!, topicPrefix));
+
+  it('releases every connection, ends blocking reads, and later calls reject with ClosedError', async () => {
+    const baseline = openSockets();
+    const stream = new KafkaStream({ brokers, topicPrefix });
+    const id = await stream.streamAdd('s', [['a', 'b']]);
+    await expect(stream.streamRead('s', '0', 10)).resolves.toStrictEqual([{ id, fields: [['a', 'b']] }]);
+    await expect(stream.streamReadLatest('s', 1)).resolves.toHaveLength(1);
+    const blocked = stream.streamRead('s', '$', 10, { blockMs: 600_000 });
+    expect(await eventually(() => stream.stats.blockingReaders === 1)).toBe(true);
+    expect(openSockets()).toBeGreaterThan(baseline);
+
+    await stream.close();
+    await expect(blocked).resolves.toStrictEqual([]);
+    expect(
+      await eventually(() => openSockets() === baseline),
+      `open sockets: ${openSockets()} vs ${baseline}`,
+    ).toBe(true);
+    await expect(stream.streamAdd('s', [['a', 'b']])).rejects.toBeInstanceOf(ClosedError);
+    await expect(stream.streamRead('s', '0', 1)).rejects.toBeInstanceOf(ClosedError);
+    await expect(stream.streamReadLatest('s', 1)).rejects.toBeInstanceOf(ClosedError);
+    await expect(stream.healthCheck()).resolves.toBe(false);
+    await expect(stream.close()).resolves.toBeUndefined();
+  });
+
+  it('closing an instance that never connected resolves at once', async () => {
+    const stream = new KafkaStream({ brokers });
+    await stream.close();
+    await expect(stream.streamAdd('s', [['a', 'b']])).rejects.toBeInstanceOf(ClosedError);
+  });
+});
