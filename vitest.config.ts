@@ -30,6 +30,7 @@ export default defineConfig({
         test: {
           name: 'faults',
           root: `${root}tests/faults`,
+          globalSetup: ['./figures-global-setup.ts'],
           include: ['**/*.test.ts'],
           fileParallelism: false,
         },

@@ -58,12 +58,18 @@ describe('README code blocks run as written', () => {
   });
 
   for (const block of blocks) {
-    const needs = (Object.entries(SERVER_ENV) as [ServerKind, string][]).filter(([, env]) => block.code.includes(env));
+    const needs = (Object.entries(SERVER_ENV) as [ServerKind, string][]).filter(([, env]) =>
+      block.code.includes(env),
+    );
     const missing = needs.filter(([kind]) => !servers.get(kind));
-    it.skipIf(missing.length > 0)(`${block.readme}:${block.line}`, async () => {
-      const file = join(outDir, `${block.readme.replaceAll('/', '_')}-${block.index}.ts`);
-      writeFileSync(file, `${block.code}\nexport {};\n`);
-      await import(pathToFileURL(file).href);
-    }, 30_000);
+    it.skipIf(missing.length > 0)(
+      `${block.readme}:${block.line}`,
+      async () => {
+        const file = join(outDir, `${block.readme.replaceAll('/', '_')}-${block.index}.ts`);
+        writeFileSync(file, `${block.code}\nexport {};\n`);
+        await import(pathToFileURL(file).href);
+      },
+      30_000,
+    );
   }
 });

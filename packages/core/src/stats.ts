@@ -7,6 +7,10 @@ export interface TierStats {
   promotions: number;
   /** `"closed"` (healthy), `"open"` (skipped) or `"half-open"` (probing); always closed for local tiers. */
   breaker: 'closed' | 'open' | 'half-open';
+  /** Writes this tier missed while failing, waiting to be applied when it answers again. */
+  pendingWrites: number;
+  /** Missed writes dropped because too many were waiting (`maxPendingWrites`). */
+  droppedWrites: number;
 }
 
 /** Invalidation bus counters. */
@@ -67,8 +71,10 @@ export class CacheStats {
     this.tierPromotions = tierNames.map(() => 0);
   }
 
-  /** A copy that later calls do not change; `breakers` gives each tier's breaker state. */
-  snapshot(breakers: readonly TierStats['breaker'][]): CacheStatsSnapshot {
+  /** A copy that later calls do not change; `live` gives each tier's breaker and pending writes. */
+  snapshot(
+    live: readonly Pick<TierStats, 'breaker' | 'pendingWrites' | 'droppedWrites'>[],
+  ): CacheStatsSnapshot {
     const hits = this.tierHits.reduce((a, b) => a + b, 0);
     const rate = (n: number): number => (this.requests === 0 ? 0 : n / this.requests);
     return {
@@ -81,7 +87,9 @@ export class CacheStats {
         hits: this.tierHits[i]!,
         errors: this.tierErrors[i]!,
         promotions: this.tierPromotions[i]!,
-        breaker: breakers[i] ?? 'closed',
+        breaker: live[i]?.breaker ?? 'closed',
+        pendingWrites: live[i]?.pendingWrites ?? 0,
+        droppedWrites: live[i]?.droppedWrites ?? 0,
         hitRate: rate(this.tierHits[i]!),
       })),
       promotions: this.tierPromotions.reduce((a, b) => a + b, 0),

@@ -2,6 +2,7 @@ import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js
 import type { CacheBackend } from './contracts.js';
 import { withTimeout } from './deadline.js';
 import { CircuitOpenError, InvalidOptionError, TierError } from './errors.js';
+import { PendingWrites } from './pending-writes.js';
 import { type Duration, parseDuration } from './ttl.js';
 
 /**
@@ -31,6 +32,12 @@ export interface TierOptions<V = unknown> {
   timeout?: Duration;
   /** Circuit breaker for this tier; `false` disables it. Default on for remote tiers. */
   breaker?: CircuitBreakerOptions | false;
+  /**
+   * Writes this remote tier missed while it was failing (with `writeFailures: "tolerate"`) are
+   * kept, up to this many keys, and applied in order when it answers again; reads of those
+   * keys from this tier are answered from them meanwhile. `0` keeps none. Default 10 000.
+   */
+  maxPendingWrites?: number;
 }
 
 /** Error codes that describe the caller's input: not the tier's fault, never a breaker failure. */
@@ -65,6 +72,11 @@ export class Tier<V> {
   readonly maxTtlMs: number | undefined;
   readonly timeoutMs: number;
   readonly breaker: CircuitBreaker | undefined;
+  /** Writes missed while the tier was failing, applied when it answers again. */
+  readonly pending: PendingWrites<V>;
+  /** `0` when missed writes are not kept. */
+  readonly maxPendingWrites: number;
+  readonly #onRecovered: (tier: Tier<V>) => void;
   readonly #promoteAlways: boolean;
   readonly #promoteProbability: number;
 
@@ -73,7 +85,9 @@ export class Tier<V> {
     readonly backend: CacheBackend<V>,
     options: Omit<TierOptions<V>, 'backend'>,
     onBreakerChange: (state: 'closed' | 'open' | 'half-open') => void,
+    onRecovered: (tier: Tier<V>) => void = () => undefined,
   ) {
+    this.#onRecovered = onRecovered;
     this.name = backend.name;
     this.local = backend.local === true;
     const scale = options.ttlScale ?? 1;
@@ -109,6 +123,14 @@ export class Tier<V> {
         `tier ${index} ("${this.name}"): promotion must be "always", "never" or { probability: 0..1 }`,
       );
     }
+    const maxPending = options.maxPendingWrites ?? (this.local ? 0 : 10_000);
+    if (!Number.isInteger(maxPending) || maxPending < 0) {
+      throw new InvalidOptionError(
+        `tier ${index} ("${this.name}"): maxPendingWrites must be a whole number >= 0`,
+      );
+    }
+    this.maxPendingWrites = maxPending;
+    this.pending = new PendingWrites<V>(Math.max(1, maxPending));
     const breakerOptions = options.breaker ?? (this.local ? false : {});
     this.breaker = breakerOptions === false ? undefined : new CircuitBreaker(breakerOptions, onBreakerChange);
   }
@@ -143,10 +165,19 @@ export class Tier<V> {
     }
     if (this.timeoutMs > 0)
       promise = withTimeout(promise, this.timeoutMs, `tier "${this.name}" ${operation}`);
-    if (!breaker) return promise.catch((error: unknown) => Promise.reject(this.#wrap(operation, error)));
+    if (!breaker) {
+      return promise.then(
+        (value) => {
+          if (this.pending.size > 0) this.#onRecovered(this);
+          return value;
+        },
+        (error: unknown) => Promise.reject(this.#wrap(operation, error)),
+      );
+    }
     return promise.then(
       (value) => {
         breaker.success();
+        if (this.pending.size > 0) this.#onRecovered(this);
         return value;
       },
       (error: unknown) => {

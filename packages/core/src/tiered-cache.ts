@@ -23,6 +23,7 @@ import { CacheEventEmitter, type CacheEvents } from './events.js';
 import { type BusOperation, type BusOptions, InvalidationBus } from './invalidation-bus.js';
 import { DEFAULT_MAX_KEY_LENGTH, validateKey } from './key.js';
 import { MemoryBackend } from './memory-backend.js';
+import type { PendingWrite } from './pending-writes.js';
 import { SingleFlight } from './single-flight.js';
 import { sleep } from './sleep.js';
 import { CacheStats, type CacheStatsSnapshot } from './stats.js';
@@ -195,6 +196,8 @@ export class TieredCache<V = unknown> {
   readonly #events = new CacheEventEmitter();
   readonly #flights = new SingleFlight<GetOrSetResult<V>>();
   readonly #background = new Set<Promise<unknown>>();
+  readonly #replaying = new Set<Tier<V>>();
+  readonly #replayTimers = new Map<Tier<V>, NodeJS.Timeout>();
   #closed = false;
 
   constructor(options: TieredCacheOptions<V> = {}) {
@@ -214,11 +217,17 @@ export class TieredCache<V = unknown> {
           `tiers[${index}] is not a CacheBackend (it needs get, setWithTtl, remove, healthCheck)`,
         );
       }
-      return new Tier<V>(index, backend, tierOptions, (state) => {
-        if (this.#events.has('breaker:state')) {
-          this.#events.emit('breaker:state', { tier: index, tierName: backend.name, state });
-        }
-      });
+      return new Tier<V>(
+        index,
+        backend,
+        tierOptions,
+        (state) => {
+          if (this.#events.has('breaker:state')) {
+            this.#events.emit('breaker:state', { tier: index, tierName: backend.name, state });
+          }
+        },
+        (tier) => this.#replayPending(tier),
+      );
     });
     this.#graceMs = options.grace === undefined ? 0 : parseDuration(options.grace, 'grace');
     this.#graceBackoffMs = parseTtl(options.graceBackoff ?? 5000, 'graceBackoff') as number;
@@ -334,7 +343,13 @@ export class TieredCache<V = unknown> {
 
   /** A copy of the counters. */
   stats(): CacheStatsSnapshot {
-    return this.#stats.snapshot(this.#tiers.map((t) => t.breaker?.state ?? 'closed'));
+    return this.#stats.snapshot(
+      this.#tiers.map((t) => ({
+        breaker: t.breaker?.state ?? 'closed',
+        pendingWrites: t.pending.size,
+        droppedWrites: t.pending.dropped,
+      })),
+    );
   }
 
   /** Zero the counters. */
@@ -396,7 +411,8 @@ export class TieredCache<V = unknown> {
       const still: number[] = [];
       for (let j = 0; j < missing.length; j++) {
         const index = missing[j]!;
-        const hit = found[j];
+        const pending = tier.pending.size > 0 ? tier.pending.lookup(keys[index]!) : undefined;
+        const hit = pending === 'removed' ? undefined : (pending ?? found[j]);
         if (hit === undefined) {
           still.push(index);
           continue;
@@ -456,6 +472,10 @@ export class TieredCache<V = unknown> {
     await this.#settleWrites(
       results,
       'setMany',
+      (tier) =>
+        prepared.map((e) =>
+          pendingSet(tier, e.key, e.value, e.ttlMs === undefined ? undefined : e.ttlMs + this.#graceMs),
+        ),
       prepared.map((e) => e.key),
     );
     const broadcast = prepared.filter((e) => e.broadcast ?? this.#broadcastSets).map((e) => e.key);
@@ -471,7 +491,7 @@ export class TieredCache<V = unknown> {
     );
     if (this.#events.has('delete')) this.#events.emit('delete', { key, source: 'local' });
     if (this.#bus) this.#track(this.#bus.publish({ op: 'delete', keys: [key] }));
-    await this.#settleWrites(results, 'remove');
+    await this.#settleWrites(results, 'remove', () => [{ kind: 'remove', key }]);
   }
 
   /** Same as {@link TieredCache.delete}: the name used by the seed and the invalidation docs. */
@@ -506,7 +526,7 @@ export class TieredCache<V = unknown> {
       ),
     );
     if (this.#bus) this.#track(this.#bus.publish({ op: 'pattern', pattern }));
-    await this.#settleWrites(results, 'removePattern');
+    await this.#settleWrites(results, 'removePattern', () => [{ kind: 'pattern', pattern }]);
     return results.reduce((max, r) => (r.status === 'fulfilled' ? Math.max(max, r.value) : max), 0);
   }
 
@@ -520,7 +540,7 @@ export class TieredCache<V = unknown> {
       this.#tiers.map((tier) => tier.run('clear', () => clearTier(tier))),
     );
     if (this.#bus) this.#track(this.#bus.publish({ op: 'clear' }));
-    await this.#settleWrites(results, 'clear');
+    await this.#settleWrites(results, 'clear', () => [{ kind: 'clear' }]);
   }
 
   /**
@@ -530,6 +550,11 @@ export class TieredCache<V = unknown> {
    */
   getOrSet(key: string, factory: Factory<V>, options?: GetOrSetOptions): Promise<V> {
     this.#stats.requests++;
+    // A bad TTL is an error at the call, hit or miss (parsed durations are memoized).
+    if (options?.ttl !== undefined) {
+      const bad = badTtl(options.ttl);
+      if (bad) return Promise.reject(bad);
+    }
     if (this.#eagerRefresh === 0) {
       if (this.#l1Peek !== undefined) {
         const value = this.#l1Peek(key);
@@ -552,6 +577,10 @@ export class TieredCache<V = unknown> {
    */
   getOrSetResult(key: string, factory: Factory<V>, options?: GetOrSetOptions): Promise<GetOrSetResult<V>> {
     this.#stats.requests++;
+    if (options?.ttl !== undefined) {
+      const bad = badTtl(options.ttl);
+      if (bad) return Promise.reject(bad);
+    }
     const value = this.#eagerRefresh === 0 ? this.#l1Peek?.(key) : this.#eagerHit(key, factory, options);
     if (value !== undefined) {
       if (this.#eagerRefresh === 0) this.#stats.tierHits[0]!++;
@@ -621,6 +650,7 @@ export class TieredCache<V = unknown> {
     ]);
     clearTimeout(timer);
     this.#flights.abortAll(new ClosedError(`TieredCache "${this.name}"`));
+    for (const timer of this.#replayTimers.values()) clearTimeout(timer);
     await Promise.allSettled([
       this.#bus?.close(),
       this.#stream?.close?.(),
@@ -652,11 +682,16 @@ export class TieredCache<V = unknown> {
     for (let t = from; t < this.#tiers.length; t++) {
       const tier = this.#tiers[t]!;
       let hit: ValueWithTtl<V> | undefined;
-      try {
-        hit = await tier.run('get', () => readOne(tier, key));
-      } catch (error) {
-        this.#tierError(tier, 'get', error);
-        continue;
+      const pending = tier.pending.size > 0 ? tier.pending.lookup(key) : undefined;
+      if (pending === 'removed') continue;
+      if (pending !== undefined) hit = pending;
+      else {
+        try {
+          hit = await tier.run('get', () => readOne(tier, key));
+        } catch (error) {
+          this.#tierError(tier, 'get', error);
+          continue;
+        }
       }
       if (hit === undefined) continue;
       if (this.#graceMs > 0 && hit.ttlMs !== undefined && hit.ttlMs <= this.#graceMs * tier.ttlScale) {
@@ -920,6 +955,11 @@ export class TieredCache<V = unknown> {
           `factory for key "${key}" returned undefined; return null to cache a negative result`,
         );
       }
+      if (typeof value === 'function' || typeof value === 'symbol') {
+        throw new InvalidValueError(
+          `factory for key "${key}" returned a ${typeof value}; cache data, not code`,
+        );
+      }
     } catch (thrown) {
       const error = thrown instanceof Error ? thrown : new FactoryError(key, thrown);
       this.#stats.factoryErrors++;
@@ -943,31 +983,24 @@ export class TieredCache<V = unknown> {
   async #writeAll(key: string, value: V, logicalTtlMs: number | undefined): Promise<void> {
     // Tiers keep entries for TTL + grace; freshness is remaining TTL > grace (scaled per tier).
     const ttlMs = logicalTtlMs === undefined ? undefined : logicalTtlMs + this.#graceMs;
-    const tiers = this.#tiers;
-    if (tiers.length === 1) {
-      const tier = tiers[0]!;
-      try {
-        await tier.run('set', () => tier.backend.setWithTtl(key, value, tier.scaleTtl(ttlMs)));
-      } catch (error) {
-        if (isCallerError(error)) throw error;
-        this.#tierError(tier, 'set', error);
-        if (this.#raiseWrites) throw error;
-      }
-      return;
-    }
     const results = await Promise.allSettled(
-      tiers.map((tier) => tier.run('set', () => tier.backend.setWithTtl(key, value, tier.scaleTtl(ttlMs)))),
+      this.#tiers.map((tier) =>
+        tier.run('set', () => tier.backend.setWithTtl(key, value, tier.scaleTtl(ttlMs))),
+      ),
     );
-    await this.#settleWrites(results, 'set', [key]);
+    await this.#settleWrites(results, 'set', (tier) => [pendingSet(tier, key, value, ttlMs)], [key]);
   }
 
   /**
    * Report the failed tiers of a write. A caller error (the value cannot be stored) removes
-   * `keys` from every tier and rejects with it; tier errors reject only with `writeFailures: "raise"`.
+   * `keys` from every tier and rejects with it. A tier error rejects with
+   * `writeFailures: "raise"`; with `"tolerate"` the writes `missed(tier)` describes are kept
+   * by that tier and applied when it answers again.
    */
   async #settleWrites(
     results: PromiseSettledResult<unknown>[],
     operation: string,
+    missed: (tier: Tier<V>) => PendingWrite<V>[],
     keys?: string[],
   ): Promise<void> {
     let callerError: unknown;
@@ -978,21 +1011,60 @@ export class TieredCache<V = unknown> {
       if (isCallerError(result.reason)) {
         callerError ??= result.reason;
       } else {
-        this.#tierError(this.#tiers[t]!, operation, result.reason);
+        const tier = this.#tiers[t]!;
+        this.#tierError(tier, operation, result.reason);
         tierError ??= result.reason;
+        if (!this.#raiseWrites && tier.maxPendingWrites > 0) {
+          for (const op of missed(tier)) tier.pending.add(op);
+          this.#scheduleReplay(tier);
+        }
       }
     }
     if (callerError !== undefined) {
       if (keys) {
-        await Promise.allSettled(
-          keys.flatMap((key) =>
-            this.#tiers.map((tier) => tier.run('remove', () => tier.backend.remove(key))),
+        const removes = await Promise.allSettled(
+          this.#tiers.map((tier) =>
+            tier.run('remove', () => Promise.all(keys.map((key) => tier.backend.remove(key)))),
           ),
         );
+        await this.#settleWrites(removes, 'remove', () => keys.map((key) => ({ kind: 'remove', key })));
       }
       throw callerError;
     }
     if (tierError !== undefined && this.#raiseWrites) throw tierError;
+  }
+
+  /**
+   * Apply the writes `tier` missed, oldest first. It runs when the tier answers a call again,
+   * and on a timer (every second) so it also happens without traffic; a failure stops it until
+   * the next try.
+   */
+  async #replayPending(tier: Tier<V>): Promise<void> {
+    if (this.#replaying.has(tier) || this.#closed) return;
+    this.#replaying.add(tier);
+    const replay = (async () => {
+      for (const { op, done } of tier.pending.drain()) {
+        try {
+          await tier.run('replay', () => applyPending(tier, op));
+        } catch (error) {
+          this.#tierError(tier, 'replay', error);
+          this.#scheduleReplay(tier);
+          return;
+        }
+        done();
+      }
+    })().finally(() => this.#replaying.delete(tier));
+    this.#track(replay);
+  }
+
+  #scheduleReplay(tier: Tier<V>): void {
+    if (this.#replayTimers.has(tier) || this.#closed) return;
+    const timer = setTimeout(() => {
+      this.#replayTimers.delete(tier);
+      if (tier.pending.size > 0) void this.#replayPending(tier);
+    }, PENDING_RETRY_MS);
+    timer.unref();
+    this.#replayTimers.set(tier, timer);
   }
 
   #readMany(tier: Tier<V>, keys: string[]): Promise<(ValueWithTtl<V> | undefined)[]> {
@@ -1101,9 +1173,46 @@ function isTierOptions<V>(input: CacheBackend<V> | TierOptions<V>): input is Tie
   );
 }
 
+/** How often missed writes are tried again while a tier has some. */
+const PENDING_RETRY_MS = 1000;
+
+/** The pending write for a `set` a tier missed: its expiry as this tier would have had it. */
+function pendingSet<V>(tier: Tier<V>, key: string, value: V, ttlMs: number | undefined): PendingWrite<V> {
+  const scaled = tier.scaleTtl(ttlMs);
+  return { kind: 'set', key, value, expiresAt: scaled === undefined ? undefined : Date.now() + scaled };
+}
+
+/** Apply one missed write to its tier. */
+function applyPending<V>(tier: Tier<V>, op: PendingWrite<V>): Promise<unknown> {
+  const backend = tier.backend;
+  switch (op.kind) {
+    case 'set': {
+      if (op.expiresAt === undefined) return backend.setWithTtl(op.key, op.value, undefined);
+      const left = op.expiresAt - Date.now();
+      return left > 0 ? backend.setWithTtl(op.key, op.value, left) : backend.remove(op.key);
+    }
+    case 'remove':
+      return backend.remove(op.key);
+    case 'pattern':
+      return backend.removePattern ? backend.removePattern(op.pattern) : clearTier(tier);
+    case 'clear':
+      return clearTier(tier);
+  }
+}
+
 function clearTier<V>(tier: Tier<V>): Promise<void> {
   if (typeof tier.backend.clear !== 'function') throw new UnsupportedOperationError(tier.name, 'clear');
   return tier.backend.clear();
+}
+
+/** The error a bad TTL raises, or `undefined` for a good one. */
+function badTtl(ttl: unknown): unknown {
+  try {
+    parseTtl(ttl, 'ttl');
+    return undefined;
+  } catch (error) {
+    return error;
+  }
 }
 
 function validateValue(value: unknown): void {

@@ -10,6 +10,8 @@ export type Duration = number | `${number}${DurationUnit}` | `${number} ${Durati
 export type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd';
 
 const UNIT_MS: Record<DurationUnit, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PARSED_MAX = 256;
+const parsed = new Map<string, number>();
 const DURATION_RE = /^(\d+(?:\.\d+)?)\s?(ms|s|m|h|d)$/;
 
 /**
@@ -34,10 +36,18 @@ export function parseDuration(input: unknown, what = 'duration'): number {
     return input;
   }
   if (typeof input === 'string') {
+    const known = parsed.get(input);
+    if (known !== undefined) return known;
     const match = DURATION_RE.exec(input.trim());
     if (match) {
       const ms = Number(match[1]) * UNIT_MS[match[2] as DurationUnit];
-      if (Number.isFinite(ms)) return Math.round(ms);
+      if (Number.isFinite(ms)) {
+        const rounded = Math.round(ms);
+        // Hot paths pass the same few literals ("5m") on every call: remember them (bounded).
+        if (parsed.size >= PARSED_MAX) parsed.clear();
+        parsed.set(input, rounded);
+        return rounded;
+      }
     }
     throw new InvalidTtlError(
       `${what} "${input}" is not a duration; use milliseconds or a number with one unit of ms, s, m, h, d (e.g. "90s", "5m", "2h")`,

@@ -475,6 +475,59 @@ describe('writes that fail in a tier', () => {
     expect(errors).toEqual(['flaky:set', 'flaky:get']);
   });
 
+  it('writes missed while a tier is down are applied, in order, when it answers again', async () => {
+    // Fault injection: the flaky backend refuses calls on demand (the fault suite does this with real servers).
+    const { backend, setDown } = flaky();
+    const l2 = backend;
+    const cache = new TieredCache({
+      tiers: [new MemoryBackend({ name: 'l1' }), { backend: l2, breaker: false }],
+    });
+    await cache.set('deleted', 'before');
+    await cache.set('updated', 'old');
+    setDown(true);
+    await cache.delete('deleted');
+    await cache.set('updated', 'new', { ttl: '1m' });
+    await cache.set('temp', 'x');
+    await cache.delete('temp'); // last write per key wins
+    expect(cache.stats().tiers[1]!.pendingWrites).toBe(3);
+    setDown(false);
+    // A fresh instance reads the tier directly: before the replay it must not see the old values
+    // through this cache, and after it the tier itself holds the writes.
+    expect(await cache.get('deleted')).toBeUndefined();
+    // Applied on the next call that reaches the tier, or by the retry timer (1 s) without traffic.
+    await vi.waitFor(
+      () => {
+        expect(cache.stats().tiers[1]!.pendingWrites).toBe(0);
+      },
+      { timeout: 5000, interval: 50 },
+    );
+    expect(await l2.get('deleted')).toBeUndefined();
+    expect(await l2.get('updated')).toBe('new');
+    expect(await l2.get('temp')).toBeUndefined();
+  });
+
+  it('reads of a tier with missed writes are answered from them until they are applied', async () => {
+    const { backend, setDown } = flaky();
+    const l1 = new MemoryBackend({ name: 'l1' });
+    const cache = new TieredCache({ tiers: [l1, { backend, breaker: false }] });
+    await cache.set('k', 'old');
+    setDown(true);
+    await cache.delete('k');
+    setDown(false);
+    await l1.clear(); // as another instance with an empty L1 would be
+    expect(await cache.get('k')).toBeUndefined(); // not the stale 'old' still in the tier
+  });
+
+  it('maxPendingWrites bounds what is kept; the oldest missed writes are dropped and counted', async () => {
+    const { backend, setDown } = flaky();
+    const cache = new TieredCache({
+      tiers: [new MemoryBackend(), { backend, breaker: false, maxPendingWrites: 2 }],
+    });
+    setDown(true);
+    for (const k of ['a', 'b', 'c']) await cache.set(k, k);
+    expect(cache.stats().tiers[1]).toMatchObject({ pendingWrites: 2, droppedWrites: 1 });
+  });
+
   it('raised with writeFailures: "raise"', async () => {
     const { backend, setDown } = flaky();
     const cache = new TieredCache({

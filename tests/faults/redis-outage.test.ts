@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { RedisBackend } from '@tiercache/l2-redis';
+import { requireServer } from '@tiercache/test-servers';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { FiguresRecorder } from './figures.js';
+import { REMOTE_TIMEOUT_MS, runOutageScenario } from './outage-scenario.js';
+import { resumeAll, ServiceControl } from './service-control.js';
+
+const url = await requireServer('redis');
+
+describe.skipIf(!url)('Redis goes away under getOrSet load (L1 lru + L2 redis)', () => {
+  const redis = new ServiceControl('redis');
+  const figures = new FiguresRecorder();
+  let raw: Redis;
+  let prefix = '';
+
+  const makeL2 = () => {
+    prefix = `faults:${randomUUID()}:`;
+    return new RedisBackend<string>({ url: url!, prefix, commandTimeoutMs: REMOTE_TIMEOUT_MS });
+  };
+  const readRaw = async (key: string) => (await raw.get(`${prefix}${key}`)) ?? undefined;
+
+  beforeAll(() => {
+    // A separate client: what it reads was really written to the server.
+    raw = new Redis(url!, { maxRetriesPerRequest: 1 });
+    raw.on('error', () => undefined); // the tests kill the server; reconnect noise is expected
+  });
+
+  afterEach(async () => {
+    // A failed test must not leave the shared server stopped for the suites after it.
+    resumeAll();
+    await redis.ensureRunning();
+  });
+
+  afterAll(() => {
+    raw.disconnect();
+    figures.flush();
+  });
+
+  it('SIGSTOP: nothing hangs, L1 keeps serving, the breaker opens, and closes after SIGCONT', async () => {
+    let pid = 0;
+    await runOutageScenario({
+      name: 'redis SIGSTOP',
+      makeL2,
+      readRaw,
+      outageMs: 2500,
+      figures,
+      fault: {
+        inject: async () => {
+          pid = await redis.freeze();
+        },
+        recover: async () => redis.resume(pid),
+      },
+    });
+  }, 120_000);
+
+  it('SIGKILL, then start on the same port: the same, and writes reach the new server', async () => {
+    await runOutageScenario({
+      name: 'redis SIGKILL + start',
+      makeL2,
+      readRaw,
+      outageMs: 2000,
+      figures,
+      fault: {
+        inject: async () => {
+          await redis.kill();
+        },
+        recover: async () => {
+          await redis.start();
+        },
+      },
+    });
+  }, 120_000);
+});
