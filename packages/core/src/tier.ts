@@ -1,5 +1,5 @@
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
-import type { CacheBackend } from './contracts.js';
+import type { CacheBackend, L2CacheBackend, ValueWithTtl } from './contracts.js';
 import { withTimeout } from './deadline.js';
 import { CircuitOpenError, InvalidOptionError, TierError } from './errors.js';
 import { PendingWrites } from './pending-writes.js';
@@ -72,6 +72,13 @@ export class Tier<V> {
   readonly maxTtlMs: number | undefined;
   readonly timeoutMs: number;
   readonly breaker: CircuitBreaker | undefined;
+  /**
+   * Read a value with its remaining TTL through the best call the backend has
+   * (`peekWithTtl`, `getWithTtl`, else `get` with an unknown TTL), chosen once here.
+   */
+  readonly read: (key: string) => Promise<ValueWithTtl<V> | undefined>;
+  /** `true` when the backend can tell remaining TTL (promotions then keep it). */
+  readonly knowsTtl: boolean;
   /** Writes missed while the tier was failing, applied when it answers again. */
   readonly pending: PendingWrites<V>;
   /** `0` when missed writes are not kept. */
@@ -123,6 +130,17 @@ export class Tier<V> {
         `tier ${index} ("${this.name}"): promotion must be "always", "never" or { probability: 0..1 }`,
       );
     }
+    const peekWithTtl = backend.peekWithTtl;
+    const getWithTtl = (backend as Partial<Pick<L2CacheBackend<V>, 'getWithTtl'>>).getWithTtl;
+    if (typeof peekWithTtl === 'function') {
+      this.read = (key) => Promise.resolve(peekWithTtl.call(backend, key));
+    } else if (typeof getWithTtl === 'function') {
+      this.read = (key) => getWithTtl.call(backend, key);
+    } else {
+      this.read = (key) =>
+        backend.get(key).then((value) => (value === undefined ? undefined : { value, ttlMs: undefined }));
+    }
+    this.knowsTtl = typeof peekWithTtl === 'function' || typeof getWithTtl === 'function';
     const maxPending = options.maxPendingWrites ?? (this.local ? 0 : 10_000);
     if (!Number.isInteger(maxPending) || maxPending < 0) {
       throw new InvalidOptionError(

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
   CacheBackend,
-  L2CacheBackend,
   StreamAddOptions,
   StreamEntry,
   StreamFields,
@@ -687,7 +686,7 @@ export class TieredCache<V = unknown> {
       if (pending !== undefined) hit = pending;
       else {
         try {
-          hit = await tier.run('get', () => readOne(tier, key));
+          hit = await tier.run('get', () => tier.read(key));
         } catch (error) {
           this.#tierError(tier, 'get', error);
           continue;
@@ -754,21 +753,22 @@ export class TieredCache<V = unknown> {
     const source = this.#tiers[from]!;
     let logicalTtl: number | undefined;
     if (hit.ttlMs !== undefined) logicalTtl = hit.ttlMs / source.ttlScale;
-    else if (
-      typeof asL2(source.backend).getWithTtl !== 'function' &&
-      typeof source.backend.peekWithTtl !== 'function'
-    ) {
-      logicalTtl = this.#defaultTtlMs; // the tier cannot tell: fall back to the cache's default
-    }
+    else if (!source.knowsTtl) logicalTtl = this.#defaultTtlMs; // the tier cannot tell: the cache's default
     for (let t = 0; t < from; t++) {
       const tier = this.#tiers[t]!;
       if (!tier.shouldPromote()) continue;
       const ttlMs = tier.scaleTtl(logicalTtl === undefined ? undefined : Math.max(1, Math.round(logicalTtl)));
       this.#stats.tierPromotions[t]!++;
       if (this.#events.has('promote')) this.#events.emit('promote', { key, from, to: t, ttlMs });
-      const write = tier.run('promote', () => tier.backend.setWithTtl(key, hit.value, ttlMs));
-      if (tier.local) write.catch((error: unknown) => this.#tierError(tier, 'promote', error));
-      else this.#track(write.catch((error: unknown) => this.#tierError(tier, 'promote', error)));
+      if (tier.local) {
+        // In-process tiers have no breaker or timeout to go through: write directly.
+        tier.backend
+          .setWithTtl(key, hit.value, ttlMs)
+          .catch((error: unknown) => this.#tierError(tier, 'promote', error));
+      } else {
+        const write = tier.run('promote', () => tier.backend.setWithTtl(key, hit.value, ttlMs));
+        this.#track(write.catch((error: unknown) => this.#tierError(tier, 'promote', error)));
+      }
     }
   }
 
@@ -983,12 +983,23 @@ export class TieredCache<V = unknown> {
   async #writeAll(key: string, value: V, logicalTtlMs: number | undefined): Promise<void> {
     // Tiers keep entries for TTL + grace; freshness is remaining TTL > grace (scaled per tier).
     const ttlMs = logicalTtlMs === undefined ? undefined : logicalTtlMs + this.#graceMs;
-    const results = await Promise.allSettled(
-      this.#tiers.map((tier) =>
-        tier.run('set', () => tier.backend.setWithTtl(key, value, tier.scaleTtl(ttlMs))),
-      ),
-    );
-    await this.#settleWrites(results, 'set', (tier) => [pendingSet(tier, key, value, ttlMs)], [key]);
+    const tiers = this.#tiers;
+    const writes: Promise<unknown>[] = new Array(tiers.length);
+    for (let t = 0; t < tiers.length; t++) {
+      const tier = tiers[t]!;
+      const ttl = tier.scaleTtl(ttlMs);
+      // In-process tiers have no breaker or timeout to go through: write directly.
+      writes[t] = tier.local
+        ? tier.backend.setWithTtl(key, value, ttl)
+        : tier.run('set', () => tier.backend.setWithTtl(key, value, ttl));
+    }
+    const results = await Promise.allSettled(writes);
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        await this.#settleWrites(results, 'set', (tier) => [pendingSet(tier, key, value, ttlMs)], [key]);
+        return;
+      }
+    }
   }
 
   /**
@@ -1070,15 +1081,12 @@ export class TieredCache<V = unknown> {
   #readMany(tier: Tier<V>, keys: string[]): Promise<(ValueWithTtl<V> | undefined)[]> {
     const backend = tier.backend;
     // Remaining TTLs keep promotion honest; adapters pipeline concurrent calls into one round trip.
-    if (typeof asL2(backend).getWithTtl === 'function' || typeof backend.peekWithTtl === 'function') {
-      return Promise.all(keys.map((key) => readOne(tier, key)));
-    }
-    if (typeof backend.getMany === 'function') {
+    if (!tier.knowsTtl && typeof backend.getMany === 'function') {
       return backend
         .getMany(keys)
         .then((values) => values.map((v) => (v === undefined ? undefined : { value: v, ttlMs: undefined })));
     }
-    return Promise.all(keys.map((key) => readOne(tier, key)));
+    return Promise.all(keys.map((key) => tier.read(key)));
   }
 
   async #applyRemote(message: BusOperation): Promise<void> {
@@ -1152,19 +1160,6 @@ interface ReadResult<V> {
 
 function resultValue<V>(result: GetOrSetResult<V>): V {
   return result.value;
-}
-
-function readOne<V>(tier: Tier<V>, key: string): Promise<ValueWithTtl<V> | undefined> {
-  const backend = tier.backend;
-  if (typeof backend.peekWithTtl === 'function') return Promise.resolve(backend.peekWithTtl(key));
-  const getWithTtl = asL2(backend).getWithTtl;
-  if (typeof getWithTtl === 'function') return getWithTtl.call(backend, key);
-  return backend.get(key).then((value) => (value === undefined ? undefined : { value, ttlMs: undefined }));
-}
-
-/** The optional L2 view of a backend: `getWithTtl` is present only on tiers that can tell remaining TTL. */
-function asL2<V>(backend: CacheBackend<V>): Partial<Pick<L2CacheBackend<V>, 'getWithTtl'>> {
-  return backend as Partial<Pick<L2CacheBackend<V>, 'getWithTtl'>>;
 }
 
 function isTierOptions<V>(input: CacheBackend<V> | TierOptions<V>): input is TierOptions<V> {
