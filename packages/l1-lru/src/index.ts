@@ -5,4 +5,4 @@
  */
 export { LruBackend, type LruTierOptions, lruTier } from './lru-backend.js';
 export type { LruBackendOptions, LruCloneMode } from './lru-options.js';
-export { estimateSize } from './size-estimate.js';
+export { ENTRY_OVERHEAD_BYTES, estimateEntrySize, estimateSize, stringSize } from './size-estimate.js';

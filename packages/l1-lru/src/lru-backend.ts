@@ -11,7 +11,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import { deepFreeze } from './deep-freeze.js';
 import { type LruBackendOptions, type LruCloneMode, resolveLruOptions } from './lru-options.js';
-import { estimateSize } from './size-estimate.js';
+import { estimateEntrySize } from './size-estimate.js';
 
 /** lru-cache's value type excludes `null`; the backend stores `null` as a value all the same. */
 type Stored = NonNullable<unknown>;
@@ -41,6 +41,8 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   readonly maxTtlMs: number | undefined;
   /** How values are protected from mutation (`clone` option). */
   readonly clone: LruCloneMode;
+  /** How long lru-cache may reuse one clock reading, in ms (`ttlResolutionMs` option). */
+  readonly ttlResolutionMs: number;
   readonly #lru: LRUCache<string, Stored>;
   readonly #defaultTtlMs: number | undefined;
   /** Set when entries carry a size (maxBytes or maxEntryBytes); otherwise sizes are never computed. */
@@ -53,8 +55,9 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
     this.maxTtlMs = o.maxTtlMs;
     this.clone = o.clone;
     this.#defaultTtlMs = o.defaultTtlMs;
+    this.ttlResolutionMs = o.ttlResolutionMs;
     const sized = o.maxBytes !== undefined || o.maxEntryBytes !== undefined;
-    this.#sizeOf = sized ? (o.sizeOf ?? defaultSizeOf) : undefined;
+    this.#sizeOf = sized ? (o.sizeOf ?? estimateEntrySize) : undefined;
     this.#lru = new LRUCache<string, Stored>({
       max: o.maxEntries ?? 0,
       ...(o.maxBytes !== undefined && { maxSize: o.maxBytes }),
@@ -64,10 +67,10 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
       allowStale: false,
       updateAgeOnGet: false,
       updateAgeOnHas: false,
-      // lru-cache's default (1) reuses a clock reading for 1 ms via a timer; a blocked event
-      // loop stretches that, and a reading older than a fresh write's start makes the
-      // remaining TTL exceed the TTL written. performance.now() per check is cheap enough.
-      ttlResolution: 0,
+      // Above 0, lru-cache reuses one clock reading until a timer clears it, which halves the
+      // cost of a hit on an entry with a TTL. The reading can be older than a later write's
+      // start, which peekWithTtl corrects for.
+      ttlResolution: o.ttlResolutionMs,
     });
     if (o.clone === 'structured') {
       // An own property instead of a branch in peek, so the default mode's hot path stays a
@@ -94,12 +97,21 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
     return this.#lru.get(key) as V | undefined;
   }
 
-  /** The value and its remaining TTL (`undefined` = never expires), synchronously. */
+  /**
+   * The value and its remaining TTL (`undefined` = never expires), synchronously. The TTL is
+   * never more than was written: the clock reading lru-cache reuses (see `ttlResolutionMs`) may
+   * predate the write, so the figure is cut to the TTL written and lowered by the resolution; an
+   * entry with nothing left after that reads as a miss.
+   */
   peekWithTtl(key: string): ValueWithTtl<V> | undefined {
-    const value = this.peek(key);
-    if (value === undefined) return undefined;
-    const remaining = this.#lru.getRemainingTTL(key);
-    if (remaining === Number.POSITIVE_INFINITY) return { value, ttlMs: undefined };
+    // One lookup that also reports the entry's TTL and start, instead of get + getRemainingTTL.
+    const status: LRUCache.Status<string, Stored> = {};
+    const stored = this.#lru.get(key, { status }) as V | undefined;
+    if (stored === undefined) return undefined;
+    const value = this.clone === 'structured' ? structuredClone(stored) : stored;
+    const { ttl, remainingTTL } = status;
+    if (ttl === undefined || remainingTTL === undefined) return { value, ttlMs: undefined };
+    const remaining = Math.min(ttl, remainingTTL - this.ttlResolutionMs);
     // TTLs are stored in whole ms, so rounding up never reports more than was written.
     return remaining > 0 ? { value, ttlMs: Math.ceil(remaining) } : undefined;
   }
@@ -203,11 +215,6 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
       );
     }
   }
-}
-
-/** The default `sizeOf`: the value's estimate plus the key's characters. */
-function defaultSizeOf(value: unknown, key: string): number {
-  return estimateSize(value) + key.length * 2;
 }
 
 function measure<V>(sizeOf: (value: V, key: string) => number, value: V, key: string): number {

@@ -20,7 +20,8 @@ export interface LruBackendOptions<V = unknown> {
   /**
    * Size of one entry in bytes, called once per write when `maxBytes` or `maxEntryBytes` is
    * set (and never otherwise). Must return a finite number >= 0; it is rounded up to a whole
-   * byte, at least 1. Default: {@link estimateSize} of the value plus 2 bytes per key character.
+   * byte, at least 1. Default: {@link estimateEntrySize} (the value's {@link estimateSize}, the
+   * key string and a fixed per-entry overhead for lru-cache's bookkeeping).
    */
   sizeOf?: (value: V, key: string) => number;
   /**
@@ -37,6 +38,14 @@ export interface LruBackendOptions<V = unknown> {
    * this tier too. Default: none.
    */
   maxTtlMs?: number;
+  /**
+   * How long, in ms, lru-cache may reuse one clock reading for its expiry checks. `1` (default)
+   * halves the cost of a hit on an entry with a TTL; the price is that an entry can be served up
+   * to this long past its expiry, and longer while the event loop is blocked or only runs
+   * promise callbacks (the reading is refreshed by a timer). `0` reads the clock on every check.
+   * Reported remaining TTLs are lowered by this much, so they never exceed what was written.
+   */
+  ttlResolutionMs?: number;
   /**
    * `'none'` (default): values are stored and returned as they are, with no copying on the hot
    * path; a caller that mutates a value it wrote or read changes the cached entry.
@@ -57,6 +66,7 @@ export interface ResolvedLruOptions<V> {
   maxEntryBytes: number | undefined;
   defaultTtlMs: number | undefined;
   maxTtlMs: number | undefined;
+  ttlResolutionMs: number;
   clone: LruCloneMode;
 }
 
@@ -68,6 +78,7 @@ const KNOWN: ReadonlySet<string> = new Set([
   'maxEntryBytes',
   'defaultTtlMs',
   'maxTtlMs',
+  'ttlResolutionMs',
   'clone',
 ]);
 const HINTS: Readonly<Record<string, string>> = {
@@ -76,6 +87,7 @@ const HINTS: Readonly<Record<string, string>> = {
   maxEntrySize: 'maxEntryBytes',
   sizeCalculation: 'sizeOf',
   ttl: 'defaultTtlMs',
+  ttlResolution: 'ttlResolutionMs',
 };
 const CLONE_MODES: readonly LruCloneMode[] = ['none', 'freeze', 'structured'];
 
@@ -129,13 +141,29 @@ export function resolveLruOptions<V>(options: LruBackendOptions<V>): ResolvedLru
       `defaultTtlMs (${defaultTtlMs}) is larger than maxTtlMs (${maxTtlMs}); lower defaultTtlMs`,
     );
   }
+  const ttlResolutionMs = options.ttlResolutionMs ?? 1;
+  if (typeof ttlResolutionMs !== 'number' || !Number.isSafeInteger(ttlResolutionMs) || ttlResolutionMs < 0) {
+    throw new InvalidOptionError(
+      `ttlResolutionMs must be a whole number of milliseconds >= 0 (0 reads the clock on every check), got ${shown(ttlResolutionMs)}`,
+    );
+  }
   const clone = options.clone ?? 'none';
   if (!CLONE_MODES.includes(clone)) {
     throw new InvalidOptionError(
       `clone must be one of ${CLONE_MODES.map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(clone)}`,
     );
   }
-  return { name, maxEntries, maxBytes, sizeOf, maxEntryBytes, defaultTtlMs, maxTtlMs, clone };
+  return {
+    name,
+    maxEntries,
+    maxBytes,
+    sizeOf,
+    maxEntryBytes,
+    defaultTtlMs,
+    maxTtlMs,
+    ttlResolutionMs,
+    clone,
+  };
 }
 
 function wholeNumber(value: unknown, what: string): number | undefined {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { estimateSize, LruBackend } from '../src/index.js';
+import {
+  ENTRY_OVERHEAD_BYTES,
+  estimateEntrySize,
+  estimateSize,
+  LruBackend,
+  stringSize,
+} from '../src/index.js';
 
 const HOUR = 3_600_000;
 
@@ -7,11 +13,11 @@ describe('byte bound', () => {
   it('keeps calculatedSize <= maxBytes while twice maxBytes is written, evicting the oldest', async () => {
     const maxBytes = 50_000;
     const l1 = new LruBackend<string>({ maxBytes });
-    const value = 'x'.repeat(500); // ~1 KB per entry with the default estimator
+    const value = 'x'.repeat(500); // ~650 B per entry with the default estimator
     let written = 0;
     for (let i = 0; written < maxBytes * 2; i++) {
       await l1.setWithTtl(`k${i}`, value, HOUR);
-      written += estimateSize(value) + `k${i}`.length * 2;
+      written += estimateEntrySize(value, `k${i}`);
       expect(l1.calculatedSize).toBeLessThanOrEqual(maxBytes);
     }
     expect(l1.calculatedSize).toBeGreaterThan(maxBytes / 2);
@@ -110,22 +116,68 @@ describe('oversize entries', () => {
 });
 
 describe('estimateSize', () => {
-  it('counts 2 bytes per string character, 8 per number, 4 per boolean', () => {
-    expect(estimateSize('abc')).toBe(6);
-    expect(estimateSize(1.5)).toBe(8);
-    expect(estimateSize(true)).toBe(4);
+  it('counts strings as V8 stores them: a 16-byte header, then 1 byte per Latin-1 char or 2 per code unit, rounded to 8', () => {
+    expect(estimateSize('abc')).toBe(16 + 8);
+    expect(estimateSize('x'.repeat(100))).toBe(16 + 104);
+    expect(estimateSize('é'.repeat(8))).toBe(16 + 8); // é is Latin-1
+    expect(estimateSize('名前')).toBe(16 + 8);
+    expect(estimateSize('名'.repeat(8))).toBe(16 + 16);
+    expect(stringSize('')).toBe(16);
+  });
+
+  it('counts small integers as free, other numbers as a 16-byte box, booleans and null as free', () => {
+    expect(estimateSize(42)).toBe(0);
+    expect(estimateSize(2 ** 31 - 1)).toBe(0);
+    expect(estimateSize(2 ** 31)).toBe(16);
+    expect(estimateSize(1.5)).toBe(16);
+    expect(estimateSize(-0)).toBe(16);
+    expect(estimateSize(true)).toBe(0);
     expect(estimateSize(null)).toBe(0);
+    expect(estimateSize(10n)).toBe(24);
   });
 
-  it('walks arrays and objects with a per-slot overhead', () => {
-    expect(estimateSize([1, 2])).toBe(16 + 2 * (8 + 8));
-    expect(estimateSize({ ab: 'cd' })).toBe(16 + (4 + 8 + 4));
-    expect(estimateSize({ a: { b: 1 } })).toBeGreaterThan(estimateSize({ b: 1 }));
+  it('walks arrays and objects with V8-like headers and 8-byte slots', () => {
+    expect(estimateSize([])).toBe(32);
+    expect(estimateSize([1, 2])).toBe(32 + 16 + 2 * 8);
+    expect(estimateSize([1.5, 2.5])).toBe(32 + 16 + 2 * 8); // unboxed doubles
+    expect(estimateSize([1.5, 'a'])).toBe(32 + 16 + 2 * 8 + 16 + 24); // boxed in a mixed array
+    expect(estimateSize({ ab: 'cd' })).toBe(24 + 8 + 24);
+    expect(estimateSize({ a: { b: 1 } })).toBe(24 + 8 + 24 + 8);
   });
 
-  it('counts binary data by byteLength', () => {
-    expect(estimateSize(new Uint8Array(1000))).toBe(1000);
-    expect(estimateSize(Buffer.alloc(64))).toBe(64);
+  it('counts keys of objects past 128 properties, which V8 keeps in a hash table', () => {
+    const wide: Record<string, number> = {};
+    for (let i = 0; i < 200; i++) wide[`k${i}`] = i;
+    expect(estimateSize(wide)).toBeGreaterThan(200 * (40 + 16));
+  });
+
+  it('counts binary data by byteLength plus its on-heap objects', () => {
+    expect(estimateSize(new Uint8Array(1000))).toBe(64 + 1000);
+    expect(estimateSize(Buffer.alloc(64))).toBe(64 + 64);
+  });
+
+  it('counts Maps, Sets and Dates', () => {
+    expect(estimateSize(new Map([[1, 2]]))).toBe(48 + 40);
+    expect(estimateSize(new Set(['a']))).toBe(48 + 28 + 24);
+    expect(estimateSize(new Date(0))).toBe(96);
+  });
+
+  it('matches the heap measured for the benchmark value shape within a band', () => {
+    // Measured with scripts/calibrate-size.mjs (node --expose-gc, 64 MiB bound filled twice):
+    // each such entry held 376-409 B of heap (object literal vs parsed JSON); the estimate must
+    // stay within 10% of that band.
+    const value = {
+      id: 1234,
+      name: 'user-0001234',
+      email: 'user-0001234@example.com',
+      active: true,
+      score: 58.5,
+      tags: ['reader', 'beta'],
+    };
+    const entry = estimateEntrySize(value, 'key:1234');
+    expect(entry).toBe(ENTRY_OVERHEAD_BYTES + 24 + estimateSize(value));
+    expect(entry).toBeGreaterThanOrEqual(376 * 0.9);
+    expect(entry).toBeLessThanOrEqual(409 * 1.1);
   });
 
   it('ends on cycles and counts a shared object once', () => {

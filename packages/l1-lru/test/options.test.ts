@@ -29,6 +29,12 @@ describe('option validation', () => {
       /defaultTtlMs \(2000\) is larger than maxTtlMs \(1000\)/,
     ],
     [{ maxEntries: 10, clone: 'deep' }, /clone must be one of "none", "freeze", "structured", got "deep"/],
+    [{ maxEntries: 10, ttlResolutionMs: -1 }, /ttlResolutionMs must be a whole number of milliseconds >= 0/],
+    [
+      { maxEntries: 10, ttlResolutionMs: 0.5 },
+      /ttlResolutionMs must be a whole number of milliseconds >= 0 .*, got 0.5/,
+    ],
+    [{ maxEntries: 10, ttlResolution: 0 }, /no option "ttlResolution"; did you mean ttlResolutionMs\?/],
     [{ maxEntries: 10, name: '' }, /name must be a non-empty string/],
     [{ maxSize: 10 }, /no option "maxSize"; did you mean maxBytes\?/],
     [{ maxEntries: 10, colour: 'red' }, /no option "colour"; known options are name, maxEntries/],
@@ -48,6 +54,8 @@ describe('option validation', () => {
     expect(byEntries.name).toBe('lru');
     expect(byEntries.clone).toBe('none');
     expect(byEntries.maxTtlMs).toBeUndefined();
+    expect(byEntries.ttlResolutionMs).toBe(1);
+    expect(lruTier({ maxEntries: 1, ttlResolutionMs: 0 }).ttlResolutionMs).toBe(0);
     expect(lruTier({ maxBytes: 1, name: 'l1' }).name).toBe('l1');
   });
 });

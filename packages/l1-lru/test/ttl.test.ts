@@ -44,6 +44,64 @@ describe('TTL options', () => {
   );
 });
 
+/** Busy-wait without yielding, so no timer (lru-cache's clock refresh included) can run. */
+function blockFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin
+  }
+}
+
+describe('clock resolution (ttlResolutionMs)', () => {
+  it.each([1, 0, 50])(
+    'never reports more TTL than was written, even when the reused clock reading predates the write (resolution %i)',
+    async (ttlResolutionMs) => {
+      const l1 = new LruBackend({ maxEntries: 10, ttlResolutionMs });
+      await l1.setWithTtl('warm', 1, 60_000);
+      // This read takes a clock reading that lru-cache keeps until a timer clears it; the event
+      // loop is then held, so the next write starts later than that reading.
+      expect(l1.peek('warm')).toBe(1);
+      blockFor(20);
+      await l1.setWithTtl('k', 1, 1_000);
+      const read = l1.peekWithTtl('k');
+      expect(read?.ttlMs).toBeLessThanOrEqual(1_000);
+      expect(read?.ttlMs).toBeGreaterThan(900);
+      const viaGet = await l1.getWithTtl('k');
+      expect(viaGet?.ttlMs).toBeLessThanOrEqual(1_000);
+    },
+  );
+
+  it('reports the remaining TTL lowered by the resolution', async () => {
+    const l1 = new LruBackend({ maxEntries: 10, ttlResolutionMs: 50 });
+    await l1.setWithTtl('k', 1, 10_000);
+    expect(l1.peekWithTtl('k')?.ttlMs).toBeLessThanOrEqual(10_000 - 50);
+    // An entry with no more left than the resolution reads as a miss through peekWithTtl.
+    await l1.setWithTtl('short', 1, 40);
+    expect(l1.peekWithTtl('short')).toBeUndefined();
+  });
+
+  it('still expires entries once timers run (bounded polling)', async () => {
+    const l1 = new LruBackend({ maxEntries: 10 });
+    await l1.setWithTtl('k', 'v', 30);
+    expect(l1.peek('k')).toBe('v');
+    const deadline = Date.now() + 5_000;
+    while (l1.peek('k') !== undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(l1.peek('k')).toBeUndefined();
+    await expect(l1.getWithTtl('k')).resolves.toBeUndefined();
+  });
+
+  it('returns a copy from peekWithTtl in structured mode', async () => {
+    const l1 = new LruBackend<{ n: number }>({ maxEntries: 10, clone: 'structured' });
+    await l1.setWithTtl('k', { n: 1 }, 60_000);
+    const first = l1.peekWithTtl('k');
+    const second = l1.peekWithTtl('k');
+    expect(first?.value).toStrictEqual({ n: 1 });
+    expect(first?.value).not.toBe(second?.value);
+  });
+});
+
 describe('values and lifecycle', () => {
   it('rejects undefined as a value (it means a miss)', async () => {
     const l1 = new LruBackend<unknown>({ maxEntries: 10 });
