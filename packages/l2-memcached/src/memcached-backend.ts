@@ -9,8 +9,10 @@ import {
   SerializationError,
   type Serializer,
   TierError,
+  toTierError,
   ValueTooLargeError,
   type ValueWithTtl,
+  withTimeout,
 } from '@tiercache/core';
 import { Client } from 'memjs';
 import { openEnvelope, sealEnvelope } from './envelope.js';
@@ -57,6 +59,8 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
   readonly #keyPolicy: KeyPolicy;
   readonly #timeoutMs: number;
   readonly #version: NamespaceVersion;
+  /** Timeout labels of the hot calls, built once instead of on every call. */
+  readonly #labels: { get: string; set: string };
   #closed = false;
 
   /** Throws `InvalidOptionError` for bad options; connects lazily, on the first call. */
@@ -73,6 +77,7 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
     this.#serializer = resolved.serializer;
     this.#keyPolicy = resolved.keyPolicy;
     this.#timeoutMs = resolved.timeoutMs;
+    this.#labels = { get: `tier "${this.name}" get`, set: `tier "${this.name}" set` };
     if (resolved.client) {
       this.#client = resolved.client;
       this.#ownsClient = resolved.closeClient;
@@ -101,15 +106,13 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   async get(key: string): Promise<V | undefined> {
-    const hit = await this.getWithTtl(key);
-    return hit?.value;
+    this.#assertOpen();
+    return this.#decode(await this.#fetch(key))?.value;
   }
 
   async getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
     this.#assertOpen();
-    const mkey = memcachedKey(key, await this.#version.prefix(), this.#keyPolicy);
-    const { value } = await this.#call('get', () => this.#client.get(mkey));
-    return this.#decode(value);
+    return this.#decode(await this.#fetch(key));
   }
 
   /** Parallel gets: memjs 1.3.2 has no multi-get, but pipelines requests on one socket per server. */
@@ -125,7 +128,15 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
   async setWithTtl(key: string, value: V, ttlMs: number | undefined): Promise<void> {
     this.#assertOpen();
     const write = this.#prepare(key, value, ttlMs, await this.#version.prefix());
-    await this.#call('set', () => this.#client.set(write.key, write.data, { expires: write.expires }));
+    try {
+      await withTimeout(
+        this.#client.set(write.key, write.data, { expires: write.expires }),
+        this.#timeoutMs,
+        this.#labels.set,
+      );
+    } catch (error) {
+      throw toTierError(this.name, 'set', this.#timeoutMs, error);
+    }
   }
 
   /**
@@ -174,6 +185,23 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#ownsClient) this.#client.close();
+  }
+
+  /**
+   * The stored bytes under `key`, or null: the hot path of every read. The get is bounded with
+   * core's `withTimeout` directly, without `boundedCall`'s extra promise and label string.
+   * Skipping the `await` of a fresh (synchronous) prefix was tried and measured about 5% slower
+   * with 100 reads in flight, probably because the extra turn lets concurrent reads reach the
+   * socket back to back; so it stays.
+   */
+  async #fetch(key: string): Promise<Buffer | null> {
+    const mkey = memcachedKey(key, await this.#version.prefix(), this.#keyPolicy);
+    try {
+      const { value } = await withTimeout(this.#client.get(mkey), this.#timeoutMs, this.#labels.get);
+      return value;
+    } catch (error) {
+      throw toTierError(this.name, 'get', this.#timeoutMs, error);
+    }
   }
 
   #call<T>(operation: string, run: () => Promise<T>): Promise<T> {

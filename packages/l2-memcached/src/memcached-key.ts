@@ -29,8 +29,11 @@ export function memcachedKey(key: string, prefix: string, policy: KeyPolicy): st
   if (key.length === 0) throw new InvalidKeyError('cache key must not be empty');
   const full = prefix + key;
   const hasBadChar = BAD_KEY_CHARS.test(key);
-  // Cheap length test first: UTF-8 never has fewer bytes than UTF-16 code units.
-  const tooLong = full.length > MAX_MEMCACHED_KEY_BYTES || Buffer.byteLength(full) > MAX_MEMCACHED_KEY_BYTES;
+  // UTF-8 takes at least one and at most three bytes per UTF-16 code unit, so most keys are
+  // settled by their length alone and only the ones in between are measured.
+  const tooLong =
+    full.length > MAX_MEMCACHED_KEY_BYTES ||
+    (full.length * 3 > MAX_MEMCACHED_KEY_BYTES && Buffer.byteLength(full) > MAX_MEMCACHED_KEY_BYTES);
   if (policy === 'hash') {
     if (hasBadChar || tooLong || key.startsWith(HASHED_MARK)) {
       return `${prefix}${HASHED_MARK}${createHash('sha256').update(key).digest('base64url')}`;

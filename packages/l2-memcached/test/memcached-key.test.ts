@@ -19,6 +19,20 @@ describe('memcachedKey', () => {
     expect(memcachedKey(multiByte, prefix, 'hash')).toMatch(/^ns:17:h:[A-Za-z0-9_-]{43}$/);
   });
 
+  it('counts three-byte and four-byte characters right on both sides of the limit', () => {
+    const threeByteFits = '€'.repeat(77); // 83 UTF-16 units: 237 bytes with the prefix
+    expect(memcachedKey(threeByteFits, prefix, 'reject')).toBe(prefix + threeByteFits);
+    const threeByteOver = '€'.repeat(82); // 252 bytes with the prefix
+    expect(() => memcachedKey(threeByteOver, prefix, 'reject')).toThrow(
+      expect.objectContaining({ code: 'TIERCACHE_KEY_TOO_LONG' }),
+    );
+    const fourByteFits = '😀'.repeat(61); // 250 bytes with the prefix
+    expect(memcachedKey(fourByteFits, prefix, 'reject')).toBe(prefix + fourByteFits);
+    expect(() => memcachedKey(`${fourByteFits}k`, prefix, 'reject')).toThrow(
+      expect.objectContaining({ code: 'TIERCACHE_KEY_TOO_LONG' }),
+    );
+  });
+
   it('hashes keys with spaces, control characters and the reserved "h:" start', () => {
     for (const key of ['a b', 'a\tb', 'a\u007fb', 'h:short']) {
       expect(memcachedKey(key, prefix, 'hash'), JSON.stringify(key)).toMatch(/^ns:17:h:[A-Za-z0-9_-]{43}$/);

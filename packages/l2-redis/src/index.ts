@@ -5,4 +5,5 @@ export {
   type RedisBackendOptions,
   type RedisErrorContext,
   redisTier,
+  type TtlSource,
 } from './redis-backend.js';

@@ -25,25 +25,39 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  /** Run with `keys` and `args`; `binary` returns bulk replies as Buffers. */
-  async run(
-    client: Redis | Cluster,
-    keys: readonly string[],
-    args: readonly (string | number)[],
-    binary = false,
-  ): Promise<unknown> {
-    const tail = [...keys, ...args];
-    const buffers = client as unknown as BufferScripting;
+  /**
+   * Run with one key and at most one argument (all our scripts need); `binary` returns bulk
+   * replies as Buffers. A fixed arity keeps the hot path free of argument arrays.
+   */
+  async run(client: Redis | Cluster, key: string, arg?: string, binary = false): Promise<unknown> {
     try {
-      return binary
-        ? await buffers.evalshaBuffer(this.sha, keys.length, ...tail)
-        : await client.evalsha(this.sha, keys.length, ...tail);
+      return await this.#send(client, this.sha, true, key, arg, binary);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return binary
-        ? await buffers.evalBuffer(this.source, keys.length, ...tail)
-        : await client.eval(this.source, keys.length, ...tail);
+      return await this.#send(client, this.source, false, key, arg, binary);
     }
+  }
+
+  #send(
+    client: Redis | Cluster,
+    script: string,
+    bySha: boolean,
+    key: string,
+    arg: string | undefined,
+    binary: boolean,
+  ): Promise<unknown> {
+    if (binary) {
+      const buffers = client as unknown as BufferScripting;
+      if (bySha) {
+        return arg === undefined
+          ? buffers.evalshaBuffer(script, 1, key)
+          : buffers.evalshaBuffer(script, 1, key, arg);
+      }
+      return arg === undefined ? buffers.evalBuffer(script, 1, key) : buffers.evalBuffer(script, 1, key, arg);
+    }
+    if (bySha)
+      return arg === undefined ? client.evalsha(script, 1, key) : client.evalsha(script, 1, key, arg);
+    return arg === undefined ? client.eval(script, 1, key) : client.eval(script, 1, key, arg);
   }
 }
 

@@ -14,9 +14,17 @@ import {
   TierError,
   toTierError,
   type ValueWithTtl,
+  withTimeout,
 } from '@tiercache/core';
 import type { Cluster, Redis } from 'ioredis';
 import { closeClient, type RedisConnectionOptions, resolveClient, validateConnection } from './connection.js';
+import {
+  type EnvelopeHeader,
+  readBufferHeader,
+  readStringHeader,
+  sealBuffer,
+  sealString,
+} from './expiry-envelope.js';
 import { isIoredisTimeout } from './ioredis-timeout.js';
 import { GET_WITH_TTL, RELEASE_LOCK } from './lua-script.js';
 import { positiveInteger } from './option-checks.js';
@@ -29,6 +37,15 @@ export interface RedisErrorContext {
   /** The cache key (without prefix) whose stored value could not be read. */
   key?: string;
 }
+
+/**
+ * Where `getWithTtl` learns how long an entry has left:
+ * - `'envelope'`: from the absolute expiry written in a small header in front of the value
+ *   (one GET per read; the remaining TTL follows the writer's clock);
+ * - `'server'`: from Redis's PTTL, in one Lua script call (the value stays the serializer's
+ *   plain output, readable by any Redis client).
+ */
+export type TtlSource = 'envelope' | 'server';
 
 /** Options for {@link RedisBackend}; see the package README for the full table. */
 export interface RedisBackendOptions extends RedisConnectionOptions {
@@ -46,6 +63,12 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
   name?: string;
   /** Longest TTL stored, in ms; longer TTLs and "never expires" are capped to it. Default: no cap. */
   maxTtlMs?: number;
+  /**
+   * Where the remaining TTL comes from: `'envelope'` (expiry stored with the value, reads are
+   * one GET) or `'server'` (PTTL via a Lua script, values stay plain). Default `'envelope'`.
+   * Both modes read values written by the other, and plain values written by other clients.
+   */
+  ttlSource?: TtlSource;
   /** SCAN COUNT hint for `removePattern`/`clear`. Default 500. */
   scanCount?: number;
   /** Keys per UNLINK in `removePattern`/`clear`. Default 500. */
@@ -65,7 +88,8 @@ const WHAT = 'RedisBackend';
 /**
  * An {@link L2CacheBackend} on Redis through ioredis (standalone, Sentinel or Cluster).
  *
- * - `getWithTtl` is one atomic round trip (a Lua script via EVALSHA returning PTTL and value);
+ * - `getWithTtl` is one round trip: a plain GET of a value carrying its absolute expiry
+ *   (`ttlSource: 'envelope'`, the default), or an EVALSHA returning PTTL and value (`'server'`);
  * - `removePattern` and `clear` walk the namespace with SCAN and UNLINK in batches, never
  *   KEYS or FLUSHDB, and touch nothing outside `prefix`;
  * - `acquireLock`/`releaseLock` are a single-instance Redis lease (SET NX PX + compare-and-delete);
@@ -83,11 +107,14 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   readonly #lockPrefix: string;
   readonly #serializer: Serializer;
   readonly #binary: boolean;
+  readonly #envelope: boolean;
   readonly #timeoutMs: number;
   readonly #healthTimeoutMs: number;
   readonly #scanCount: number;
   readonly #batchSize: number;
   readonly #onError: ((error: Error, context: RedisErrorContext) => void) | undefined;
+  /** Timeout labels of the hot calls, built once instead of on every call. */
+  readonly #labels: { get: string; getWithTtl: string; set: string };
   #closed = false;
 
   /** Every call settles within this many ms (`commandTimeoutMs`), so `TieredCache` adds no timer of its own. */
@@ -119,6 +146,13 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     ) {
       throw new InvalidOptionError(`${WHAT}: lockPrefix must be a non-empty string`);
     }
+    const ttlSource = options.ttlSource ?? 'envelope';
+    if (ttlSource !== 'envelope' && ttlSource !== 'server') {
+      throw new InvalidOptionError(
+        `${WHAT}: ttlSource must be "envelope" or "server", got ${JSON.stringify(ttlSource)}`,
+      );
+    }
+    this.#envelope = ttlSource === 'envelope';
     this.name = options.name ?? 'redis';
     this.#prefix = prefix;
     this.#lockPrefix = options.lockPrefix ?? `${prefix}lock:`;
@@ -136,6 +170,11 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     const maxTtlMs = positiveInteger(WHAT, 'maxTtlMs', options.maxTtlMs);
     if (maxTtlMs !== undefined) this.maxTtlMs = maxTtlMs;
     this.#onError = options.onError;
+    this.#labels = {
+      get: `tier "${this.name}" get`,
+      getWithTtl: `tier "${this.name}" getWithTtl`,
+      set: `tier "${this.name}" set`,
+    };
     const { client, owned } = resolveClient(options, {
       commandTimeoutMs: this.#timeoutMs,
       enableAutoPipelining: options.enableAutoPipelining ?? true,
@@ -152,26 +191,37 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   async get(key: string): Promise<V | undefined> {
     this.#open();
-    const k = this.#prefix + key;
-    const raw = await this.#bounded('get', this.#rawGet(k));
+    let raw: string | Buffer | null;
+    try {
+      raw = await withTimeout(this.#rawGet(this.#prefix + key), this.#timeoutMs, this.#labels.get);
+    } catch (error) {
+      throw this.#failure('get', error);
+    }
     return this.#decode(raw, 'get', key);
   }
 
   async getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
     this.#open();
-    const reply = await this.#bounded(
-      'getWithTtl',
-      GET_WITH_TTL.run(this.client, [this.#prefix + key], [], this.#binary),
-    );
-    if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
-      throw new TierError(this.name, 'getWithTtl', new Error(`unexpected script reply ${String(reply)}`));
+    if (!this.#envelope) return this.#getWithServerTtl(key);
+    let raw: string | Buffer | null;
+    try {
+      raw = await withTimeout(this.#rawGet(this.#prefix + key), this.#timeoutMs, this.#labels.getWithTtl);
+    } catch (error) {
+      throw this.#failure('getWithTtl', error);
     }
-    const pttl = reply[0];
-    // -2: no such key. 0: it expires this millisecond, and a promoted copy would be dead on arrival.
-    if (pttl === -2 || pttl === 0) return undefined;
-    const value = this.#decode(reply[1] as string | Buffer | null, 'getWithTtl', key);
+    if (raw === null) return undefined;
+    const header = this.#header(raw);
+    // A plain value (another client, or a 'server'-mode writer) carries no expiry: ask Redis.
+    if (header === undefined) return this.#getWithServerTtl(key);
+    let ttlMs: number | undefined;
+    if (header.expiresAt !== undefined) {
+      ttlMs = header.expiresAt - Date.now();
+      // Already over by the writer's clock, even if Redis (on its own clock) still holds it.
+      if (ttlMs <= 0) return undefined;
+    }
+    const value = this.#deserialize(this.#payload(raw, header), 'getWithTtl', key);
     if (value === undefined) return undefined;
-    return { value, ttlMs: pttl === -1 ? undefined : pttl };
+    return { value, ttlMs };
   }
 
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
@@ -188,29 +238,35 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
         : this.client.mget(full);
       raws = await this.#bounded('getMany', pending);
     }
-    return raws.map((raw, i) => this.#decode(raw, 'getMany', keys[i]!));
+    const values = new Array<V | undefined>(raws.length);
+    for (let i = 0; i < raws.length; i++) values[i] = this.#decode(raws[i], 'getMany', keys[i]!);
+    return values;
   }
 
   async setWithTtl(key: string, value: V, ttlMs: number | undefined): Promise<void> {
     this.#open();
-    const data = this.#encode(value);
     const ttl = this.#ttl(ttlMs);
+    const data = this.#encode(value, ttl);
     const k = this.#prefix + key;
-    await this.#bounded(
-      'set',
-      ttl === undefined ? this.client.set(k, data) : this.client.set(k, data, 'PX', ttl),
-    );
+    try {
+      await withTimeout(
+        ttl === undefined ? this.client.set(k, data) : this.client.set(k, data, 'PX', ttl),
+        this.#timeoutMs,
+        this.#labels.set,
+      );
+    } catch (error) {
+      throw this.#failure('set', error);
+    }
   }
 
   async setMany(entries: readonly CacheEntry<V>[]): Promise<void> {
     this.#open();
     if (entries.length === 0) return;
     // Encode everything first: a value that cannot be serialized must leave Redis untouched.
-    const prepared = entries.map((e) => ({
-      key: this.#prefix + e.key,
-      data: this.#encode(e.value),
-      ttl: this.#ttl(e.ttlMs),
-    }));
+    const prepared = entries.map((e) => {
+      const ttl = this.#ttl(e.ttlMs);
+      return { key: this.#prefix + e.key, data: this.#encode(e.value, ttl), ttl };
+    });
     if (this.client.isCluster) {
       await this.#bounded(
         'setMany',
@@ -304,7 +360,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     this.#open();
     const reply = await this.#bounded(
       'releaseLock',
-      RELEASE_LOCK.run(this.client, [this.#lockPrefix + key], [token]),
+      RELEASE_LOCK.run(this.client, this.#lockPrefix + key, token),
     );
     return reply === 1;
   }
@@ -350,12 +406,38 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     return removed;
   }
 
+  /** `getWithTtl` through the Lua script: value and PTTL in one atomic step. */
+  async #getWithServerTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
+    const reply = await this.#bounded(
+      'getWithTtl',
+      GET_WITH_TTL.run(this.client, this.#prefix + key, undefined, this.#binary),
+    );
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
+      throw new TierError(this.name, 'getWithTtl', new Error(`unexpected script reply ${String(reply)}`));
+    }
+    const pttl = reply[0];
+    // -2: no such key. 0: it expires this millisecond, and a promoted copy would be dead on arrival.
+    if (pttl === -2 || pttl === 0) return undefined;
+    const value = this.#decode(reply[1] as string | Buffer | null, 'getWithTtl', key);
+    if (value === undefined) return undefined;
+    return { value, ttlMs: pttl === -1 ? undefined : pttl };
+  }
+
   #rawGet(fullKey: string): Promise<string | Buffer | null> {
     return this.#binary ? this.client.getBuffer(fullKey) : this.client.get(fullKey);
   }
 
   #bounded<T>(operation: string, promise: Promise<T>): Promise<T> {
     return boundedCall(this.name, operation, this.#timeoutMs, promise, isIoredisTimeout);
+  }
+
+  /**
+   * The error a hot call (get, getWithTtl, set) rejects with; they bound their command with
+   * core's `withTimeout` directly and map failures here, which is what `boundedCall` does but
+   * without its extra promise and per-call label string on every call.
+   */
+  #failure(operation: string, error: unknown): Error {
+    return toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout);
   }
 
   #ttl(ttlMs: number | undefined): number | undefined {
@@ -365,7 +447,8 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     return ttl === undefined ? undefined : Math.ceil(ttl);
   }
 
-  #encode(value: V): string | Buffer {
+  /** The stored form: the serializer's output, behind an expiry header in envelope mode. */
+  #encode(value: V, ttl: number | undefined): string | Buffer {
     let data: string | Uint8Array;
     try {
       data = this.#serializer.serialize(value);
@@ -376,13 +459,36 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
         error,
       );
     }
-    return typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (typeof data === 'string') {
+      return this.#envelope ? sealString(data, ttl === undefined ? undefined : Date.now() + ttl) : data;
+    }
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return this.#envelope ? sealBuffer(bytes, ttl === undefined ? undefined : Date.now() + ttl) : bytes;
   }
 
+  /**
+   * A stored value, in either form: an envelope (its own expiry honoured: expired reads as a
+   * miss) or a plain value. `undefined` for a miss or an unreadable value (reported).
+   */
   #decode(raw: string | Buffer | null | undefined, operation: string, key: string): V | undefined {
     if (raw === null || raw === undefined) return undefined;
+    const header = this.#header(raw);
+    if (header === undefined) return this.#deserialize(raw, operation, key);
+    if (header.expiresAt !== undefined && header.expiresAt <= Date.now()) return undefined;
+    return this.#deserialize(this.#payload(raw, header), operation, key);
+  }
+
+  #header(raw: string | Buffer): EnvelopeHeader | undefined {
+    return typeof raw === 'string' ? readStringHeader(raw) : readBufferHeader(raw);
+  }
+
+  #payload(raw: string | Buffer, header: EnvelopeHeader): string | Buffer {
+    return typeof raw === 'string' ? raw.slice(header.start) : raw.subarray(header.start);
+  }
+
+  #deserialize(data: string | Buffer, operation: string, key: string): V | undefined {
     try {
-      return this.#serializer.deserialize(raw) as V;
+      return this.#serializer.deserialize(data) as V;
     } catch (error) {
       const failure =
         error instanceof DeserializationError

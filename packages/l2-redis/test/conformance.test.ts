@@ -7,8 +7,11 @@ import { RedisBackend } from '../src/index.js';
 const url = await requireServer('redis');
 
 describe.skipIf(!url)('l2-redis against a real Redis', () => {
-  describeL2Backend('l2-redis', () => new RedisBackend({ url, prefix: `tc-conf:${randomUUID()}:` }), {
-    lacks: ['peek'],
-    valueIdentity: 'copy',
-  });
+  for (const ttlSource of ['envelope', 'server'] as const) {
+    describeL2Backend(
+      `l2-redis (ttlSource ${ttlSource})`,
+      () => new RedisBackend({ url, ttlSource, prefix: `tc-conf:${randomUUID()}:` }),
+      { lacks: ['peek'], valueIdentity: 'copy' },
+    );
+  }
 });

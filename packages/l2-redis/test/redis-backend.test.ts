@@ -125,8 +125,8 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
     admin.disconnect();
   });
 
-  it("stores under prefix + key as the serializer's text, with PX for a TTL", async () => {
-    const t = tier();
+  it("ttlSource 'server' stores under prefix + key as the serializer's plain text, with PX for a TTL", async () => {
+    const t = tier({ ttlSource: 'server' });
     await t.setWithTtl('user:1', { name: 'Ada' }, 60_000);
     await t.setWithTtl('forever', [1, 2], undefined);
     expect(await admin.get(`${t.prefix}user:1`)).toBe('{"name":"Ada"}');
@@ -136,9 +136,44 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
     expect(await admin.pttl(`${t.prefix}forever`)).toBe(-1);
   });
 
-  it('getWithTtl is one command on the wire (one round trip)', async () => {
+  it("ttlSource 'envelope' (the default) stores the absolute expiry in front of the text, and still sets PX", async () => {
+    const t = tier();
+    const before = Date.now();
+    await t.setWithTtl('user:1', { name: 'Ada' }, 60_000);
+    const after = Date.now();
+    await t.setWithTtl('forever', [1, 2], undefined);
+    const stored = (await admin.get(`${t.prefix}user:1`)) ?? '';
+    // Marker byte, expiry digits, end byte, then the serializer's text.
+    expect(stored.charCodeAt(0), `stored ${JSON.stringify(stored)}`).toBe(1);
+    const end = stored.indexOf('\u0002');
+    const expiresAt = stored.slice(1, end);
+    expect(expiresAt).toMatch(/^\d+$/);
+    expect(Number(expiresAt)).toBeGreaterThanOrEqual(before + 60_000);
+    expect(Number(expiresAt)).toBeLessThanOrEqual(after + 60_000);
+    expect(stored.slice(end + 1)).toBe('{"name":"Ada"}');
+    const pttl = await admin.pttl(`${t.prefix}user:1`);
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(60_000);
+    expect(await admin.get(`${t.prefix}forever`)).toBe('\u0001\u0002[1,2]');
+    expect(await admin.pttl(`${t.prefix}forever`)).toBe(-1);
+  });
+
+  it("ttlSource 'envelope': getWithTtl is exactly one GET on the wire", async () => {
     const name = `tc-rt-${randomUUID().slice(0, 8)}`;
     const t = tier({ redis: { connectionName: name } });
+    await t.setWithTtl('k', 'v', 60_000);
+    const recording = await recordCommands(redisUrl, name);
+    const read = await t.getWithTtl('k');
+    const commands = await recording.stop();
+    expect(read?.value).toBe('v');
+    expect(read?.ttlMs).toBeGreaterThan(0);
+    expect(read?.ttlMs).toBeLessThanOrEqual(60_000);
+    expect(commands).toStrictEqual([['get', `${t.prefix}k`]]);
+  });
+
+  it("ttlSource 'server': getWithTtl is one EVALSHA on the wire (one round trip)", async () => {
+    const name = `tc-rt-${randomUUID().slice(0, 8)}`;
+    const t = tier({ redis: { connectionName: name }, ttlSource: 'server' });
     await t.setWithTtl('k', 'v', 60_000);
     await t.getWithTtl('k'); // loads the script, so the measured call takes the EVALSHA path
     const recording = await recordCommands(redisUrl, name);
@@ -149,6 +184,61 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
     expect(read?.ttlMs).toBeLessThanOrEqual(60_000);
     expect(commands.map((c) => c[0])).toStrictEqual(['evalsha']);
     expect(commands[0]).toContain(`${t.prefix}k`);
+  });
+
+  it("ttlSource 'envelope' reads a plain value written by another client, asking Redis for its TTL", async () => {
+    const name = `tc-plain-${randomUUID().slice(0, 8)}`;
+    const t = tier({ redis: { connectionName: name } });
+    await admin.set(`${t.prefix}plain`, '{"a":1}', 'PX', 60_000);
+    await admin.set(`${t.prefix}plain-forever`, '"x"');
+    await t.healthCheck();
+    const recording = await recordCommands(redisUrl, name);
+    const read = await t.getWithTtl('plain');
+    const commands = await recording.stop();
+    expect(read?.value).toStrictEqual({ a: 1 });
+    expect(read?.ttlMs).toBeGreaterThan(0);
+    expect(read?.ttlMs).toBeLessThanOrEqual(60_000);
+    expect(commands[0]?.[0]).toBe('get');
+    expect(commands.slice(1).some((c) => c[0] === 'evalsha' || c[0] === 'eval')).toBe(true);
+    await expect(t.getWithTtl('plain-forever')).resolves.toStrictEqual({ value: 'x', ttlMs: undefined });
+    expect(await t.get('plain')).toStrictEqual({ a: 1 });
+    expect(await t.getMany(['plain', 'plain-forever'])).toStrictEqual([{ a: 1 }, 'x']);
+  });
+
+  it('each mode reads what the other wrote, with the TTL it has left', async () => {
+    const prefix = `${base}${randomUUID()}:`;
+    const envelope = tier({ prefix });
+    const server = tier({ prefix, ttlSource: 'server' });
+    await envelope.setWithTtl('from-envelope', { by: 'envelope' }, 60_000);
+    await server.setWithTtl('from-server', { by: 'server' }, 60_000);
+    for (const reader of [envelope, server]) {
+      for (const key of ['from-envelope', 'from-server']) {
+        const read = await reader.getWithTtl(key);
+        expect(read?.value).toStrictEqual({ by: key.slice(5) });
+        expect(read?.ttlMs).toBeGreaterThan(0);
+        expect(read?.ttlMs).toBeLessThanOrEqual(60_000);
+        expect(await reader.get(key)).toStrictEqual({ by: key.slice(5) });
+      }
+      expect(await reader.getMany(['from-envelope', 'from-server'])).toStrictEqual([
+        { by: 'envelope' },
+        { by: 'server' },
+      ]);
+    }
+  });
+
+  it('an entry whose envelope says it has expired reads as a miss, even while Redis still holds it', async () => {
+    const t = tier();
+    const server = tier({ prefix: t.prefix, ttlSource: 'server' });
+    // As if written by an instance whose clock runs a minute behind: Redis keeps it, the envelope does not.
+    await admin.set(`${t.prefix}stale`, `\u0001${Date.now() - 1}\u0002"old"`, 'PX', 60_000);
+    await expect(t.getWithTtl('stale')).resolves.toBeUndefined();
+    await expect(t.get('stale')).resolves.toBeUndefined();
+    await expect(t.getMany(['stale'])).resolves.toStrictEqual([undefined]);
+    await expect(server.getWithTtl('stale')).resolves.toBeUndefined();
+  });
+
+  it('refuses an unknown ttlSource', () => {
+    expect(() => tier({ ttlSource: 'clock' as 'server' })).toThrow(/ttlSource/);
   });
 
   it('getWithTtl maps -1 to ttlMs undefined and a missing key to undefined', async () => {
@@ -327,23 +417,34 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
     }
   });
 
-  it('uses the Buffer commands for a binary serializer', async () => {
-    const t = tier<Uint8Array>({
-      serializer: {
-        name: 'raw',
-        format: 'binary',
-        serialize: (value) => value as Uint8Array,
-        deserialize: (data) =>
-          typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data),
-      },
+  for (const ttlSource of ['envelope', 'server'] as const) {
+    it(`uses the Buffer commands for a binary serializer (ttlSource ${ttlSource})`, async () => {
+      const t = tier<Uint8Array>({
+        ttlSource,
+        serializer: {
+          name: 'raw',
+          format: 'binary',
+          serialize: (value) => value as Uint8Array,
+          deserialize: (data) =>
+            typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data),
+        },
+      });
+      // Starts with the envelope's marker byte and a digit, and is not valid UTF-8.
+      const bytes = new Uint8Array([1, 0x31, 0, 255, 128, 10, 13, 0xc3]);
+      await t.setWithTtl('bin', bytes, 60_000);
+      const stored = await admin.getBuffer(`${t.prefix}bin`);
+      if (ttlSource === 'server') expect(stored).toStrictEqual(Buffer.from(bytes));
+      else expect(stored?.subarray(stored.indexOf(2) + 1)).toStrictEqual(Buffer.from(bytes));
+      expect(await t.get('bin')).toStrictEqual(bytes);
+      const read = await t.getWithTtl('bin');
+      expect(read?.value).toStrictEqual(bytes);
+      expect(read?.ttlMs).toBeGreaterThan(0);
+      expect(read?.ttlMs).toBeLessThanOrEqual(60_000);
+      expect(await t.getMany(['bin', 'none'])).toStrictEqual([bytes, undefined]);
+      await t.setWithTtl('forever', bytes, undefined);
+      await expect(t.getWithTtl('forever')).resolves.toStrictEqual({ value: bytes, ttlMs: undefined });
     });
-    const bytes = new Uint8Array([0, 255, 128, 10, 13, 0xc3]);
-    await t.setWithTtl('bin', bytes, 60_000);
-    expect(await admin.getBuffer(`${t.prefix}bin`)).toStrictEqual(Buffer.from(bytes));
-    expect(await t.get('bin')).toStrictEqual(bytes);
-    expect((await t.getWithTtl('bin'))?.value).toStrictEqual(bytes);
-    expect(await t.getMany(['bin', 'none'])).toStrictEqual([bytes, undefined]);
-  });
+  }
 
   it('caps TTLs (and "never expires") to maxTtlMs', async () => {
     const t = tier({ maxTtlMs: 5_000 });

@@ -12,6 +12,7 @@ import {
   type StreamReadOptions,
   TimeoutError,
   toTierError,
+  withTimeout,
 } from '@tiercache/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { type BlockingConnection, BlockingConnectionPool, disconnectAndWait } from './blocking-pool.js';
@@ -85,6 +86,8 @@ export class RedisStream implements StreamingBackend {
   readonly #owned: boolean;
   readonly #prefix: string;
   readonly #timeoutMs: number;
+  /** The timeout label of `streamAdd`, built once instead of on every call. */
+  readonly #addLabel: string;
   readonly #approximate: boolean;
   readonly #pool: BlockingConnectionPool;
   #closed = false;
@@ -128,6 +131,7 @@ export class RedisStream implements StreamingBackend {
     this.#prefix = prefix;
     this.name = options.name ?? 'redis-streams';
     this.#timeoutMs = positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 1000);
+    this.#addLabel = `tier "${this.name}" streamAdd`;
     this.#approximate = options.approximateTrim ?? true;
     const maxIdle = nonNegativeInteger('maxIdleBlockingConnections', options.maxIdleBlockingConnections, 4);
     const onError = options.onError ?? (() => undefined);
@@ -166,20 +170,26 @@ export class RedisStream implements StreamingBackend {
   async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
     this.#open();
     const key = this.#key(stream);
-    const flat = flattenFields(fields);
-    const args: (string | number)[] = [key];
-    if (options.maxLen !== undefined) {
+    let args: [key: string, ...rest: (string | number)[]];
+    if (options.maxLen === undefined) {
+      args = [key, '*'];
+    } else {
       const maxLen = options.maxLen;
       if (!Number.isInteger(maxLen) || maxLen < 0) {
         throw new InvalidOptionError(
           `${this.name}.streamAdd: maxLen must be an integer >= 0, got ${String(maxLen)}`,
         );
       }
-      args.push('MAXLEN', ...(this.#approximate ? ['~'] : []), maxLen);
+      args = this.#approximate ? [key, 'MAXLEN', '~', maxLen, '*'] : [key, 'MAXLEN', maxLen, '*'];
     }
-    args.push('*', ...flat);
-    const id = await this.#bounded('streamAdd', this.client.call('XADD', ...args));
-    return String(id);
+    appendFields(args, fields);
+    // The command method, not call('XADD', ...), on one argument list built once; bounded with
+    // withTimeout directly (what boundedCall does, minus a promise and a label per call).
+    try {
+      return String(await withTimeout(this.client.xadd(...args), this.#timeoutMs, this.#addLabel));
+    } catch (error) {
+      throw toTierError(this.name, 'streamAdd', this.#timeoutMs, error, isIoredisTimeout);
+    }
   }
 
   async streamReadLatest(stream: string, count: number): Promise<StreamEntry[]> {
@@ -447,22 +457,22 @@ export function redisStream(options: RedisStreamOptions): RedisStream {
   return new RedisStream(options);
 }
 
-function flattenFields(fields: StreamFields): string[] {
+/** Check `fields` and append them to `args` as field, value, field, value... */
+function appendFields(args: (string | number)[], fields: StreamFields): void {
   if (!Array.isArray(fields) || fields.length === 0) {
     throw new InvalidValueError(
       'a stream entry needs at least one [field, value] pair (Redis cannot store an empty entry)',
     );
   }
-  const flat: string[] = [];
-  for (const pair of fields) {
+  for (let i = 0; i < fields.length; i++) {
+    const pair = fields[i];
     if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
       throw new InvalidValueError(
         `stream fields must be [string, string] pairs, got ${JSON.stringify(pair)}`,
       );
     }
-    flat.push(pair[0], pair[1]);
+    args.push(pair[0], pair[1]);
   }
-  return flat;
 }
 
 /** `"0"`, `"$"` or `<ms>[-<seq>]`; anything else throws core's InvalidStreamIdError. */
