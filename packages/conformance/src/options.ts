@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * describeL2Backend('memcached', () => new MemcachedBackend(opts), { lacks: ['removePattern', 'clear'] });
+ * describeL2Backend('memcached', () => new MemcachedBackend(opts), { lacks: ['removePattern', 'lock', 'peek'] });
  * ```
  */
 export type CacheCapability =

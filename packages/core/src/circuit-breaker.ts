@@ -1,3 +1,5 @@
+import { InvalidOptionError } from './errors.js';
+
 /** Options for the circuit breaker around each remote tier. */
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the breaker. Default 5. */
@@ -26,6 +28,16 @@ export class CircuitBreaker {
   constructor(options: CircuitBreakerOptions, onChange: (state: BreakerState) => void) {
     this.#threshold = options.failureThreshold ?? 5;
     this.#openMs = options.openMs ?? 5000;
+    if (!Number.isInteger(this.#threshold) || this.#threshold < 1) {
+      throw new InvalidOptionError(
+        `breaker.failureThreshold must be a whole number >= 1, got ${String(options.failureThreshold)}`,
+      );
+    }
+    if (typeof this.#openMs !== 'number' || !Number.isFinite(this.#openMs) || this.#openMs <= 0) {
+      throw new InvalidOptionError(
+        `breaker.openMs must be a number of milliseconds > 0, got ${String(options.openMs)}`,
+      );
+    }
     this.#onChange = onChange;
   }
 

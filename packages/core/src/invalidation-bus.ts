@@ -1,4 +1,5 @@
 import type { BusTransport, BusTransportStatus } from './contracts.js';
+import { InvalidOptionError } from './errors.js';
 import type { CacheEventEmitter } from './events.js';
 import { sleep } from './sleep.js';
 import type { BusStats } from './stats.js';
@@ -65,8 +66,29 @@ export class InvalidationBus {
   ) {
     this.#transport = options.transport;
     this.channel = options.channel ?? 'tiercache-bus';
-    this.#maxQueue = Math.max(2, options.maxQueue ?? 1000);
+    this.#maxQueue = options.maxQueue ?? 1000;
     this.#retryMs = options.retryMs ?? 500;
+    if (!Number.isInteger(this.#maxQueue) || this.#maxQueue < 2) {
+      throw new InvalidOptionError(
+        `bus.maxQueue must be a whole number >= 2, got ${String(options.maxQueue)}`,
+      );
+    }
+    if (typeof this.#retryMs !== 'number' || !Number.isFinite(this.#retryMs) || this.#retryMs <= 0) {
+      throw new InvalidOptionError(
+        `bus.retryMs must be a number of milliseconds > 0, got ${String(options.retryMs)}`,
+      );
+    }
+    if (typeof this.channel !== 'string' || this.channel.length === 0) {
+      throw new InvalidOptionError('bus.channel must be a non-empty string');
+    }
+    const t = options.transport;
+    if (
+      typeof t?.publish !== 'function' ||
+      typeof t.subscribe !== 'function' ||
+      typeof t.close !== 'function'
+    ) {
+      throw new InvalidOptionError('bus.transport must be a BusTransport (publish, subscribe, close)');
+    }
     this.instanceId = instanceId;
     this.#target = target;
     this.#stats = stats;

@@ -3,7 +3,7 @@ import type { CacheBackend, L2CacheBackend, ValueWithTtl } from './contracts.js'
 import { withTimeout } from './deadline.js';
 import { CircuitOpenError, InvalidOptionError, TierError } from './errors.js';
 import { PendingWrites } from './pending-writes.js';
-import { type Duration, parseDuration } from './ttl.js';
+import { type Duration, parseDuration, parseTtl } from './ttl.js';
 
 /**
  * Whether a value found in a lower tier is copied into this tier: `"always"`, `"never"`, or
@@ -105,7 +105,7 @@ export class Tier<V> {
     }
     this.ttlScale = scale;
     this.maxTtlMs =
-      options.maxTtl === undefined ? backend.maxTtlMs : parseDuration(options.maxTtl, `tier ${index} maxTtl`);
+      options.maxTtl === undefined ? backend.maxTtlMs : parseTtl(options.maxTtl, `tier ${index} maxTtl`);
     // Local tiers never wait; backends that bound their own calls need no second timer.
     this.timeoutMs =
       options.timeout === undefined

@@ -51,7 +51,7 @@ export interface TieredCacheOptions<V = unknown> {
    * the `TierError` after the other tiers were written.
    */
   writeFailures?: 'tolerate' | 'raise';
-  /** Spread expiries: each TTL is reduced by a random share up to this fraction (0..0.5). Default 0. */
+  /** Spread expiries: each factory-computed TTL (`getOrSet`) is reduced by a random share up to this fraction (0..0.5). Default 0. */
   jitter?: number;
   /** Hard bound on a factory run; past it waiters get `FactoryTimeoutError`. Default: none. */
   factoryTimeout?: Duration;
@@ -204,6 +204,37 @@ export class TieredCache<V = unknown> {
       throw new InvalidOptionError('TieredCache options must be an object');
     }
     this.name = options.name ?? 'tiercache';
+    if (typeof this.name !== 'string' || this.name.length === 0) {
+      throw new InvalidOptionError('name must be a non-empty string');
+    }
+    if (options.broadcastSets !== undefined && typeof options.broadcastSets !== 'boolean') {
+      throw new InvalidOptionError(
+        `broadcastSets must be true or false, got ${String(options.broadcastSets)}`,
+      );
+    }
+    if (
+      options.strategy !== undefined &&
+      !(
+        typeof options.strategy?.ttlMs === 'number' &&
+        options.strategy.ttlMs > 0 &&
+        Number.isFinite(options.strategy.ttlMs)
+      )
+    ) {
+      throw new InvalidOptionError(
+        'strategy must be one of Strategy.RealTime, ShortTerm, MediumTerm, LongTerm or Strategy.Custom(ttl)',
+      );
+    }
+    const stream = options.stream;
+    if (
+      stream !== undefined &&
+      (typeof stream?.streamAdd !== 'function' ||
+        typeof stream.streamRead !== 'function' ||
+        typeof stream.streamReadLatest !== 'function')
+    ) {
+      throw new InvalidOptionError(
+        'stream must be a StreamingBackend (streamAdd, streamReadLatest, streamRead)',
+      );
+    }
     const tierInputs = options.tiers ?? [new MemoryBackend<V>({ name: 'memory' })];
     if (!Array.isArray(tierInputs) || tierInputs.length === 0) {
       throw new InvalidOptionError('TieredCache needs at least one tier in `tiers`');

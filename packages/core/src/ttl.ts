@@ -26,7 +26,7 @@ export function parseDuration(input: unknown, what = 'duration'): number {
       throw new InvalidTtlError(`${what} is NaN; pass milliseconds (>= 0) or a string like "90s"`);
     if (!Number.isFinite(input)) {
       throw new InvalidTtlError(
-        `${what} is ${input}; for an entry that never expires leave the TTL out (ttl: undefined)`,
+        `${what} is ${input}; pass a finite TTL (a long one such as "365d" for entries that should live long), or leave it out for the default`,
       );
     }
     if (input < 0)

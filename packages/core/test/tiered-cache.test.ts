@@ -9,6 +9,7 @@ import {
   InvalidTtlError,
   InvalidValueError,
   MemoryBackend,
+  MemoryBusHub,
   MemoryStream,
   NoStreamError,
   Strategy,
@@ -254,6 +255,29 @@ describe('TTLs, strategies and tier scales', () => {
       () => new TieredCache({ tiers: [{ backend: new MemoryBackend(), promotion: { probability: 2 } }] }),
     ).toThrow(/promotion/);
     expect(() => new TieredCache({ jitter: 3 })).toThrow(/jitter/);
+    expect(() => new TieredCache({ name: '' })).toThrow(InvalidOptionError);
+    expect(() => new TieredCache({ broadcastSets: 'yes' as unknown as boolean })).toThrow(/broadcastSets/);
+    expect(() => new TieredCache({ strategy: {} as never })).toThrow(/strategy/);
+    expect(() => new TieredCache({ stream: {} as never })).toThrow(/StreamingBackend/);
+    expect(
+      () => new TieredCache({ tiers: [new MemoryBackend(), { backend: new MemoryBackend(), maxTtl: 0 }] }),
+    ).toThrow(InvalidTtlError);
+    expect(
+      () =>
+        new TieredCache({
+          tiers: [new MemoryBackend(), { backend: new MemoryBackend(), breaker: { failureThreshold: -1 } }],
+        }),
+    ).toThrow(/failureThreshold/);
+    expect(
+      () =>
+        new TieredCache({
+          tiers: [new MemoryBackend(), { backend: new MemoryBackend(), breaker: { openMs: 'x' as never } }],
+        }),
+    ).toThrow(/openMs/);
+    const transport = new MemoryBusHub().transport();
+    expect(() => new TieredCache({ bus: { transport, maxQueue: -5 } })).toThrow(/maxQueue/);
+    expect(() => new TieredCache({ bus: { transport, retryMs: -1 } })).toThrow(/retryMs/);
+    expect(() => new TieredCache({ bus: { transport: {} as never } })).toThrow(/BusTransport/);
   });
 
   it('jitter shortens TTLs by up to the fraction', async () => {
