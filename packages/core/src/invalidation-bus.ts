@@ -12,7 +12,13 @@ export type BusOperation =
   | { op: 'clear' };
 
 /** A message on the wire: the operation plus its sender and the sender's sequence number. */
-export type BusMessage = BusOperation & { v: 1; src: string; seq: number };
+export type BusMessage = BusOperation & {
+  v: 1;
+  src: string;
+  seq: number;
+  /** How many of its messages the sender has dropped so far (queue overflow); a rise means loss. */
+  dropped?: number;
+};
 
 /** Options for the invalidation bus of a `TieredCache`. */
 export interface BusOptions {
@@ -50,8 +56,11 @@ export class InvalidationBus {
   readonly #maxQueue: number;
   readonly #retryMs: number;
   readonly #lastSeq = new Map<string, number>();
-  readonly #queue: { raw: string; op: BusOperation['op'] }[] = [];
+  readonly #queue: BusMessage[] = [];
   #seq = 0;
+  #dropped = 0;
+  /** Per sender: the last `dropped` count seen. */
+  readonly #lastDropped = new Map<string, number>();
   #retryTimer: NodeJS.Timeout | undefined;
   #sending: Promise<void> | undefined;
   #down = false;
@@ -110,11 +119,16 @@ export class InvalidationBus {
    */
   publish(operation: BusOperation): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    const message: BusMessage = { ...operation, v: 1, src: this.instanceId, seq: ++this.#seq };
+    const message: BusMessage = {
+      ...operation,
+      v: 1,
+      src: this.instanceId,
+      seq: ++this.#seq,
+    };
     // Every message goes through the queue and is sent one at a time: receivers rely on each
     // sender's order (a gap means loss), and concurrent sends may overtake each other on some
     // transports (Kafka producer requests).
-    this.#enqueue({ raw: JSON.stringify(message), op: operation.op });
+    this.#enqueue(message);
     return this.#drain();
   }
 
@@ -133,10 +147,11 @@ export class InvalidationBus {
     await this.#transport.close();
   }
 
-  #enqueue(item: { raw: string; op: BusOperation['op'] }): void {
+  #enqueue(item: BusMessage): void {
     if (this.#queue.length >= this.#maxQueue) {
       // Drop the oldest message not being sent right now; receivers see the gap and resync.
       this.#queue.splice(this.#sending ? 1 : 0, 1);
+      this.#dropped++;
     }
     this.#queue.push(item);
     this.#stats.queued = this.#queue.length;
@@ -157,7 +172,8 @@ export class InvalidationBus {
       while (this.#queue.length > 0 && !this.#closed) {
         const next = this.#queue[0]!;
         try {
-          await this.#transport.publish(this.channel, next.raw);
+          // Serialized at send time, so it carries the sender's latest `dropped` count.
+          await this.#transport.publish(this.channel, JSON.stringify({ ...next, dropped: this.#dropped }));
         } catch (error) {
           this.#fail(error);
           this.#scheduleRetry();
@@ -189,11 +205,21 @@ export class InvalidationBus {
     }
     if (message.src === this.instanceId) return;
     this.#stats.received++;
+    // A sender that dropped messages (its queue overflowed) may have dropped some before the
+    // first one this instance saw: sequence numbers alone cannot show that.
+    const dropped = message.dropped ?? 0;
+    const lastDropped = this.#lastDropped.get(message.src) ?? 0;
+    this.#lastDropped.set(message.src, Math.max(dropped, lastDropped));
+    const lostBySender = dropped > lastDropped;
     const last = this.#lastSeq.get(message.src);
     if (last !== undefined && message.seq <= last) return; // a replayed duplicate
     this.#lastSeq.set(message.src, message.seq);
     if (last !== undefined && message.seq > last + 1) {
       this.#resync(`missed ${message.seq - last - 1} message(s) from ${message.src}`);
+      return;
+    }
+    if (lostBySender) {
+      this.#resync(`${message.src} dropped ${dropped - lastDropped} message(s) it could not send`);
       return;
     }
     if (this.#events.has('bus:received'))

@@ -199,7 +199,8 @@ export class Tier<V> {
         return value;
       },
       (error: unknown) => {
-        if (isCallerError(error)) {
+        // The server answered: a bad input or an undecodable stored value says nothing about its health.
+        if (isCallerError(error) || (error as { code?: string } | null)?.code === 'TIERCACHE_DESERIALIZE') {
           breaker.success();
           throw error;
         }

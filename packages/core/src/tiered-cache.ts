@@ -177,6 +177,8 @@ export class TieredCache<V = unknown> {
   readonly #factoryTimeoutMs: number | undefined;
   readonly #softTimeoutMs: number | undefined;
   readonly #graceMs: number;
+  /** Per tier: remaining TTL at or below which an entry is stale (grace × scale, or 0). */
+  readonly #staleBelow: number[];
   readonly #graceBackoffMs: number;
   readonly #eagerRefresh: number;
   /** The first tier's synchronous read with remaining TTL, used when grace or eager refresh need it. */
@@ -196,6 +198,9 @@ export class TieredCache<V = unknown> {
   readonly #flights = new SingleFlight<GetOrSetResult<V>>();
   readonly #background = new Set<Promise<unknown>>();
   readonly #replaying = new Set<Tier<V>>();
+  /** Aborted by `close()`: reaches every factory, background refreshes included. */
+  readonly #closing = new AbortController();
+  #closePromise: Promise<void> | undefined;
   readonly #replayTimers = new Map<Tier<V>, NodeJS.Timeout>();
   #closed = false;
 
@@ -260,6 +265,12 @@ export class TieredCache<V = unknown> {
       );
     });
     this.#graceMs = options.grace === undefined ? 0 : parseDuration(options.grace, 'grace');
+    // An entry is stale (kept only for fail-safe) once it has at most grace × scale left; a tier
+    // whose maxTtl cannot hold the grace window keeps no grace (its entries are fresh until gone).
+    this.#staleBelow = this.#tiers.map((t) => {
+      const window = this.#graceMs * t.ttlScale;
+      return t.maxTtlMs !== undefined && t.maxTtlMs <= window ? 0 : window;
+    });
     this.#graceBackoffMs = parseTtl(options.graceBackoff ?? 5000, 'graceBackoff') as number;
     this.#softTimeoutMs =
       options.factorySoftTimeout === undefined
@@ -279,7 +290,7 @@ export class TieredCache<V = unknown> {
     } else if (this.#l1PeekWithTtl !== undefined) {
       // With grace, L1 holds entries past their TTL: the fast path serves fresh ones only.
       const peekWithTtl = this.#l1PeekWithTtl;
-      const staleBelow = this.#graceMs * first.ttlScale;
+      const staleBelow = this.#staleBelow[0]!;
       this.#l1Peek = (key) => {
         const entry = peekWithTtl(key);
         return entry === undefined || (entry.ttlMs !== undefined && entry.ttlMs <= staleBelow)
@@ -443,7 +454,8 @@ export class TieredCache<V = unknown> {
         const index = missing[j]!;
         const pending = tier.pending.size > 0 ? tier.pending.lookup(keys[index]!) : undefined;
         const hit = pending === 'removed' ? undefined : (pending ?? found[j]);
-        if (hit === undefined) {
+        // Entries kept only for grace are not values for getMany (as for get).
+        if (hit === undefined || (hit.ttlMs !== undefined && hit.ttlMs <= this.#staleBelow[t]!)) {
           still.push(index);
           continue;
         }
@@ -484,28 +496,34 @@ export class TieredCache<V = unknown> {
       return { key: e.key, value: e.value, ttlMs: this.#ttlFor(e), broadcast: e.broadcast };
     });
     if (prepared.length === 0) return;
+    const missedBy = (tier: Tier<V>): PendingWrite<V>[] =>
+      prepared.map((e) =>
+        pendingSet(tier, e.key, e.value, e.ttlMs === undefined ? undefined : e.ttlMs + this.#graceMs),
+      );
     const results = await Promise.allSettled(
       this.#tiers.map((tier) =>
-        tier.run('setMany', () => {
-          const scaled = prepared.map((e) => ({
-            key: e.key,
-            value: e.value,
-            ttlMs: tier.scaleTtl(e.ttlMs === undefined ? undefined : e.ttlMs + this.#graceMs),
-          }));
-          if (tier.backend.setMany) return tier.backend.setMany(scaled);
-          return Promise.all(scaled.map((e) => tier.backend.setWithTtl(e.key, e.value, e.ttlMs))).then(
-            () => undefined,
-          );
-        }),
+        this.#tierWrite(
+          tier,
+          'setMany',
+          () => {
+            const scaled = prepared.map((e) => ({
+              key: e.key,
+              value: e.value,
+              ttlMs: tier.scaleTtl(e.ttlMs === undefined ? undefined : e.ttlMs + this.#graceMs),
+            }));
+            if (tier.backend.setMany) return tier.backend.setMany(scaled);
+            return Promise.all(scaled.map((e) => tier.backend.setWithTtl(e.key, e.value, e.ttlMs))).then(
+              () => undefined,
+            );
+          },
+          () => missedBy(tier),
+        ),
       ),
     );
     await this.#settleWrites(
       results,
       'setMany',
-      (tier) =>
-        prepared.map((e) =>
-          pendingSet(tier, e.key, e.value, e.ttlMs === undefined ? undefined : e.ttlMs + this.#graceMs),
-        ),
+      missedBy,
       prepared.map((e) => e.key),
     );
     const broadcast = prepared.filter((e) => e.broadcast ?? this.#broadcastSets).map((e) => e.key);
@@ -516,12 +534,13 @@ export class TieredCache<V = unknown> {
   async delete(key: string): Promise<void> {
     this.#open();
     validateKey(key, this.#maxKeyLength);
+    const missed = (): PendingWrite<V>[] => [{ kind: 'remove', key }];
     const results = await Promise.allSettled(
-      this.#tiers.map((tier) => tier.run('remove', () => tier.backend.remove(key))),
+      this.#tiers.map((tier) => this.#tierWrite(tier, 'remove', () => tier.backend.remove(key), missed)),
     );
     if (this.#events.has('delete')) this.#events.emit('delete', { key, source: 'local' });
     if (this.#bus) this.#track(this.#bus.publish({ op: 'delete', keys: [key] }));
-    await this.#settleWrites(results, 'remove', () => [{ kind: 'remove', key }]);
+    await this.#settleWrites(results, 'remove', missed);
   }
 
   /** Same as {@link TieredCache.delete}: the name used by the seed and the invalidation docs. */
@@ -548,16 +567,24 @@ export class TieredCache<V = unknown> {
         );
       }
     }
+    const missed = (): PendingWrite<V>[] => [{ kind: 'pattern', pattern }];
     const results = await Promise.allSettled(
       this.#tiers.map((tier) =>
-        tier.run('removePattern', () =>
-          tier.backend.removePattern ? tier.backend.removePattern(pattern) : clearTier(tier).then(() => 0),
+        this.#tierWrite(
+          tier,
+          'removePattern',
+          () =>
+            tier.backend.removePattern ? tier.backend.removePattern(pattern) : clearTier(tier).then(() => 0),
+          missed,
         ),
       ),
     );
     if (this.#bus) this.#track(this.#bus.publish({ op: 'pattern', pattern }));
-    await this.#settleWrites(results, 'removePattern', () => [{ kind: 'pattern', pattern }]);
-    return results.reduce((max, r) => (r.status === 'fulfilled' ? Math.max(max, r.value) : max), 0);
+    await this.#settleWrites(results, 'removePattern', missed);
+    return results.reduce(
+      (max, r) => (r.status === 'fulfilled' && typeof r.value === 'number' ? Math.max(max, r.value) : max),
+      0,
+    );
   }
 
   /** Empty every tier (each backend's own namespace only) and other instances' local tiers. */
@@ -566,11 +593,12 @@ export class TieredCache<V = unknown> {
     for (const tier of this.#tiers) {
       if (typeof tier.backend.clear !== 'function') throw new UnsupportedOperationError(tier.name, 'clear');
     }
+    const missed = (): PendingWrite<V>[] => [{ kind: 'clear' }];
     const results = await Promise.allSettled(
-      this.#tiers.map((tier) => tier.run('clear', () => clearTier(tier))),
+      this.#tiers.map((tier) => this.#tierWrite(tier, 'clear', () => clearTier(tier), missed)),
     );
     if (this.#bus) this.#track(this.#bus.publish({ op: 'clear' }));
-    await this.#settleWrites(results, 'clear', () => [{ kind: 'clear' }]);
+    await this.#settleWrites(results, 'clear', missed);
   }
 
   /**
@@ -669,18 +697,31 @@ export class TieredCache<V = unknown> {
    * Stop: later calls reject with `ClosedError`; in-flight factories, writes and bus messages
    * get up to `closeTimeout` to finish; then the bus, the stream and every tier are closed.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    this.#closePromise ??= this.#close();
+    return this.#closePromise;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
-    const pending = Promise.allSettled([...this.#background, this.#flights.idle(), this.#bus?.flush()]);
+    const deadline = Date.now() + this.#closeTimeoutMs;
+    // Work in flight can add more (a lock release, a bus message) as it ends: wait for that too.
+    const settle = async (): Promise<void> => {
+      while (this.#flights.size > 0 || this.#background.size > 0) {
+        await Promise.allSettled([...this.#background, this.#flights.idle()]);
+      }
+      await this.#bus?.flush();
+    };
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      pending,
-      new Promise((resolve) => (timer = setTimeout(resolve, this.#closeTimeoutMs))),
+      settle(),
+      new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
     ]);
     clearTimeout(timer);
-    this.#flights.abortAll(new ClosedError(`TieredCache "${this.name}"`));
-    for (const timer of this.#replayTimers.values()) clearTimeout(timer);
+    const reason = new ClosedError(`TieredCache "${this.name}"`);
+    this.#closing.abort(reason);
+    this.#flights.abortAll(reason);
+    for (const replayTimer of this.#replayTimers.values()) clearTimeout(replayTimer);
     await Promise.allSettled([
       this.#bus?.close(),
       this.#stream?.close?.(),
@@ -724,7 +765,7 @@ export class TieredCache<V = unknown> {
         }
       }
       if (hit === undefined) continue;
-      if (this.#graceMs > 0 && hit.ttlMs !== undefined && hit.ttlMs <= this.#graceMs * tier.ttlScale) {
+      if (hit.ttlMs !== undefined && hit.ttlMs <= this.#staleBelow[t]!) {
         stale ??= { value: hit.value, fresh: false };
         continue;
       }
@@ -743,14 +784,18 @@ export class TieredCache<V = unknown> {
   #eagerHit(key: string, factory: Factory<V>, options: GetOrSetOptions | undefined): V | undefined {
     const entry = this.#l1PeekWithTtl!(key);
     if (entry === undefined) return undefined;
-    const scale = this.#tiers[0]!.ttlScale;
-    const left = entry.ttlMs === undefined ? undefined : entry.ttlMs / scale - this.#graceMs;
+    const l1 = this.#tiers[0]!;
+    const scale = l1.ttlScale;
+    const staleBelow = this.#staleBelow[0]!;
+    const left = entry.ttlMs === undefined ? undefined : (entry.ttlMs - staleBelow) / scale;
     if (left !== undefined && left <= 0) return undefined; // stale: the slow path decides
     this.#stats.tierHits[0]!++;
     if (this.#events.listenerCount > 0) this.#emitHit(key, 0);
     if (left !== undefined && !this.#closed && !this.#refreshing.has(key)) {
       const ttlMs = this.#ttlFor(options);
-      if (left < ttlMs * (1 - this.#eagerRefresh)) {
+      // Compare with the life L1 actually gives an entry (its maxTtl may cut the TTL short).
+      const life = l1.maxTtlMs === undefined ? ttlMs : Math.min(ttlMs, (l1.maxTtlMs - staleBelow) / scale);
+      if (left < life * (1 - this.#eagerRefresh)) {
         this.#stats.refreshes++;
         if (this.#events.has('refresh:start')) this.#events.emit('refresh:start', { key });
         this.#refreshInBackground(
@@ -760,7 +805,7 @@ export class TieredCache<V = unknown> {
             factory,
             ttlMs,
             this.#timeoutFor(options),
-            new AbortController().signal,
+            this.#closing.signal,
             options?.broadcast,
           ),
         );
@@ -784,7 +829,7 @@ export class TieredCache<V = unknown> {
     const source = this.#tiers[from]!;
     let logicalTtl: number | undefined;
     if (hit.ttlMs !== undefined) logicalTtl = hit.ttlMs / source.ttlScale;
-    else if (!source.knowsTtl) logicalTtl = this.#defaultTtlMs; // the tier cannot tell: the cache's default
+    else if (!source.knowsTtl) logicalTtl = this.#defaultTtlMs + this.#graceMs; // the tier cannot tell: the default
     for (let t = 0; t < from; t++) {
       const tier = this.#tiers[t]!;
       if (!tier.shouldPromote()) continue;
@@ -796,7 +841,8 @@ export class TieredCache<V = unknown> {
         tier.backend
           .setWithTtl(key, hit.value, ttlMs)
           .catch((error: unknown) => this.#tierError(tier, 'promote', error));
-      } else {
+      } else if (tier.pending.size === 0 && !this.#replaying.has(tier)) {
+        // A tier still catching up on missed writes gets no promotions: one could undo a missed delete.
         const write = tier.run('promote', () => tier.backend.setWithTtl(key, hit.value, ttlMs));
         this.#track(write.catch((error: unknown) => this.#tierError(tier, 'promote', error)));
       }
@@ -812,6 +858,7 @@ export class TieredCache<V = unknown> {
     validateKey(key, this.#maxKeyLength);
     if (typeof factory !== 'function') throw new InvalidOptionError('getOrSet needs a factory function');
     const ttlMs = this.#ttlFor(options);
+    if (options?.signal?.aborted) throw options.signal.reason;
     const joined = this.#flights.join(key, options?.signal);
     if (joined) {
       this.#stats.coalesced++;
@@ -920,16 +967,17 @@ export class TieredCache<V = unknown> {
     const soft =
       softMs === undefined
         ? undefined
-        : new Promise<'soft'>((resolve) => (timer = setTimeout(resolve, softMs, 'soft')));
+        : new Promise<typeof SOFT_TIMEOUT>((resolve) => (timer = setTimeout(resolve, softMs, SOFT_TIMEOUT)));
     try {
       const first = await (soft ? Promise.race([run, soft]) : run);
-      if (first === 'soft') {
+      if (first === SOFT_TIMEOUT) {
         this.#refreshInBackground(key, run);
         return this.#serveStale(key, staleValue, 'factory-timeout');
       }
       return { value: first, stale: false };
     } catch (error) {
-      if (isCallerError(error)) throw error;
+      // Cancelled (every waiter gave up, or close) or the value could not be stored: no fail-safe.
+      if (isCallerError(error) || signal.aborted || storeFailures.has(error as object)) throw error;
       const reason =
         (error as { code?: string }).code === 'TIERCACHE_FACTORY_TIMEOUT'
           ? 'factory-timeout'
@@ -967,7 +1015,9 @@ export class TieredCache<V = unknown> {
     const started = performance.now();
     let value: V;
     const timeout = timeoutMs === undefined ? undefined : new AbortController();
-    const factorySignal = timeout ? AbortSignal.any([signal, timeout.signal]) : signal;
+    const factorySignal = AbortSignal.any(
+      timeout ? [signal, timeout.signal, this.#closing.signal] : [signal, this.#closing.signal],
+    );
     try {
       let run = Promise.resolve().then(() => factory({ key, signal: factorySignal }));
       if (timeout !== undefined && timeoutMs !== undefined) {
@@ -1004,7 +1054,13 @@ export class TieredCache<V = unknown> {
     if (this.#events.has('factory:end')) {
       this.#events.emit('factory:end', { key, durationMs: performance.now() - started, ok: true });
     }
-    await this.#writeAll(key, value, this.#jittered(ttlMs));
+    try {
+      await this.#writeAll(key, value, this.#jittered(ttlMs));
+    } catch (error) {
+      // The factory succeeded; storing failed (writeFailures "raise"): fail-safe must not mask that.
+      if (typeof error === 'object' && error !== null) storeFailures.add(error);
+      throw error;
+    }
     if (this.#bus && (broadcast ?? this.#broadcastSets))
       this.#track(this.#bus.publish({ op: 'set', keys: [key] }));
     return value;
@@ -1022,7 +1078,12 @@ export class TieredCache<V = unknown> {
       // In-process tiers have no breaker or timeout to go through: write directly.
       writes[t] = tier.local
         ? tier.backend.setWithTtl(key, value, ttl)
-        : tier.run('set', () => tier.backend.setWithTtl(key, value, ttl));
+        : this.#tierWrite(
+            tier,
+            'set',
+            () => tier.backend.setWithTtl(key, value, ttl),
+            () => [pendingSet(tier, key, value, ttlMs)],
+          );
     }
     const results = await Promise.allSettled(writes);
     for (const result of results) {
@@ -1066,7 +1127,12 @@ export class TieredCache<V = unknown> {
       if (keys) {
         const removes = await Promise.allSettled(
           this.#tiers.map((tier) =>
-            tier.run('remove', () => Promise.all(keys.map((key) => tier.backend.remove(key)))),
+            this.#tierWrite(
+              tier,
+              'remove',
+              () => Promise.all(keys.map((key) => tier.backend.remove(key))),
+              () => keys.map((key) => ({ kind: 'remove', key })),
+            ),
           ),
         );
         await this.#settleWrites(removes, 'remove', () => keys.map((key) => ({ kind: 'remove', key })));
@@ -1085,18 +1151,46 @@ export class TieredCache<V = unknown> {
     if (this.#replaying.has(tier) || this.#closed) return;
     this.#replaying.add(tier);
     const replay = (async () => {
-      for (const { op, done } of tier.pending.drain()) {
-        try {
-          await tier.run('replay', () => applyPending(tier, op));
-        } catch (error) {
-          this.#tierError(tier, 'replay', error);
-          this.#scheduleReplay(tier);
-          return;
+      // Writes queued while replaying join the end; keep going until none is left.
+      while (tier.pending.size > 0 && !this.#closed) {
+        for (const { op, done } of tier.pending.drain()) {
+          try {
+            await tier.run('replay', () => applyPending(tier, op));
+          } catch (error) {
+            this.#tierError(tier, 'replay', error);
+            // A value the tier refuses (too large, unserializable) will never go through: drop it.
+            if (isCallerError(error)) {
+              done();
+              continue;
+            }
+            this.#scheduleReplay(tier);
+            return;
+          }
+          done();
         }
-        done();
       }
     })().finally(() => this.#replaying.delete(tier));
     this.#track(replay);
+  }
+
+  /**
+   * Write to one tier. A remote tier that still has missed writes to apply gets this one
+   * queued behind them (so an older missed write can never overwrite it); otherwise the call
+   * goes through the tier's breaker and timeout.
+   */
+  #tierWrite<T>(
+    tier: Tier<V>,
+    operation: string,
+    call: () => Promise<T>,
+    missed: () => PendingWrite<V>[],
+  ): Promise<T | undefined> {
+    if (tier.local) return call();
+    if (tier.pending.size > 0 || this.#replaying.has(tier)) {
+      for (const op of missed()) tier.pending.add(op);
+      void this.#replayPending(tier);
+      return Promise.resolve(undefined);
+    }
+    return tier.run(operation, call);
   }
 
   #scheduleReplay(tier: Tier<V>): void {
@@ -1198,6 +1292,12 @@ function isTierOptions<V>(input: CacheBackend<V> | TierOptions<V>): input is Tie
     typeof input === 'object' && input !== null && 'backend' in input && typeof input.backend === 'object'
   );
 }
+
+/** What the soft-timeout timer resolves with (a factory may return any value, strings included). */
+const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout');
+
+/** Errors that came from storing a factory's result, not from the factory. */
+const storeFailures = new WeakSet<object>();
 
 /** How often missed writes are tried again while a tier has some. */
 const PENDING_RETRY_MS = 1000;
