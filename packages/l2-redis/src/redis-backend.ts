@@ -154,6 +154,16 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     }
     this.#envelope = ttlSource === 'envelope';
     this.name = options.name ?? 'redis';
+    if (typeof this.name !== 'string' || this.name.length === 0) {
+      throw new InvalidOptionError(`${WHAT}: name must be a non-empty string`);
+    }
+    for (const flag of ['enableAutoPipelining', 'closeClient'] as const) {
+      if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
+        throw new InvalidOptionError(
+          `${WHAT}: ${flag} must be true or false, got ${JSON.stringify(options[flag])}`,
+        );
+      }
+    }
     this.#prefix = prefix;
     this.#lockPrefix = options.lockPrefix ?? `${prefix}lock:`;
     this.#serializer = serializer;

@@ -38,6 +38,10 @@ describe('RedisBackend options', () => {
     const base: RedisBackendOptions = { redis: { lazyConnect: true } };
     expect(() => new RedisBackend({ ...base, prefix: '' })).toThrow(/prefix/);
     expect(() => new RedisBackend({ ...base, commandTimeoutMs: -5 })).toThrow(/commandTimeoutMs/);
+    expect(() => new RedisBackend({ ...base, name: '' })).toThrow(/name/);
+    expect(() => new RedisBackend({ ...base, enableAutoPipelining: 'no' as unknown as boolean })).toThrow(
+      /enableAutoPipelining/,
+    );
     expect(() => new RedisBackend({ ...base, scanCount: 1.5 })).toThrow(/scanCount/);
     expect(() => new RedisBackend({ ...base, maxTtlMs: 0 })).toThrow(/maxTtlMs/);
     expect(() => new RedisBackend({ url: 'http://x' })).toThrow(/redis:\/\//);
