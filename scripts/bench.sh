@@ -8,23 +8,9 @@ cd "$(dirname "$0")/.."
 
 pnpm exec turbo run build --filter=@tiercache/bench... --output-logs=errors-only || exit 1
 
-started=()
-for name in redis memcached kafka; do
-  if bash scripts/services/"$name".sh status >/dev/null 2>&1; then
-    echo "services: $name already running, reusing it"
-  else
-    started+=("$name")
-  fi
-done
-cleanup() {
-  if [ "${#started[@]}" -gt 0 ]; then
-    bash scripts/services/stop.sh "${started[@]}" >/dev/null 2>&1 || true
-  fi
-}
-trap cleanup EXIT
-
 # shellcheck disable=SC1091
-if ! source scripts/services/start.sh redis memcached kafka; then
+source scripts/services/session.sh
+if ! services_up redis memcached kafka; then
   echo "bench: WARNING: some servers did not start; their rows are skipped with a note" >&2
 fi
 

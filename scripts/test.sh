@@ -11,23 +11,9 @@ mkdir -p reports
 
 pnpm exec turbo run build --output-logs=errors-only || exit 1
 
-started=()
-for name in redis memcached kafka; do
-  if bash scripts/services/"$name".sh status >/dev/null 2>&1; then
-    echo "services: $name already running, reusing it"
-  else
-    started+=("$name")
-  fi
-done
-cleanup() {
-  if [ "${#started[@]}" -gt 0 ] && [ -z "${TIERCACHE_KEEP_SERVICES:-}" ]; then
-    bash scripts/services/stop.sh "${started[@]}" >/dev/null 2>&1 || true
-  fi
-}
-trap cleanup EXIT
-
 # shellcheck disable=SC1091
-if ! source scripts/services/start.sh redis memcached kafka; then
+source scripts/services/session.sh
+if ! services_up redis memcached kafka; then
   if [ "${CI:-}" = "true" ]; then
     echo "test: a server failed to start and CI=true: failing (a skipped server suite is a failure in CI)" >&2
     exit 1

@@ -3,7 +3,7 @@
  * Streams add/read vs ioredis XADD/XREAD, Kafka produce/read vs kafkajs. A backend whose
  * server is not configured is skipped with a note.
  */
-import type { StreamFields } from '@tiercache/core';
+import type { StreamFields, StreamingBackend } from '@tiercache/core';
 import { TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { MemcachedBackend } from '@tiercache/l2-memcached';
@@ -177,6 +177,29 @@ async function memcachedRows(options: BenchOptions, servers: string): Promise<Ro
   return measureRounds(contenders, options.rounds);
 }
 
+/**
+ * Read stream `read` from the start in pages of `pageSize`, resuming from each page's last id
+ * (as a consumer does), and return entries per second; fails unless exactly `total` came back.
+ */
+async function readAllPages(
+  stream: StreamingBackend,
+  total: number,
+  pageSize: number,
+  noun: string,
+): Promise<number> {
+  const started = now();
+  let read = 0;
+  let last = '0';
+  while (read < total) {
+    const page = await stream.streamRead('read', last, pageSize);
+    if (page.length === 0) break;
+    read += page.length;
+    last = page[page.length - 1]!.id;
+  }
+  if (read !== total) throw new Error(`read ${read}/${total} ${noun}`);
+  return (read / (now() - started)) * 1000;
+}
+
 function flatFields(fields: StreamFields): string[] {
   return fields.flat();
 }
@@ -240,19 +263,7 @@ async function redisStreamReadRows(options: BenchOptions, url: string): Promise<
       {
         name: `redis streams: tiercache streamRead (pages of ${REDIS_PAGE})`,
         kind: 'tiercache',
-        run: async () => {
-          const started = now();
-          let read = 0;
-          let last = '0';
-          while (read < REDIS_STREAM_ENTRIES) {
-            const page = await stream.streamRead('read', last, REDIS_PAGE);
-            if (page.length === 0) break;
-            read += page.length;
-            last = page[page.length - 1]!.id;
-          }
-          if (read !== REDIS_STREAM_ENTRIES) throw new Error(`read ${read}/${REDIS_STREAM_ENTRIES} entries`);
-          return (read / (now() - started)) * 1000;
-        },
+        run: () => readAllPages(stream, REDIS_STREAM_ENTRIES, REDIS_PAGE, 'entries'),
       },
       {
         name: `redis streams: raw ioredis XREAD COUNT ${REDIS_PAGE}`,
@@ -378,19 +389,7 @@ async function kafkaReadRows(options: BenchOptions, brokers: string): Promise<Ro
       {
         name: `kafka: tiercache streamRead (pages of ${KAFKA_PAGE})`,
         kind: 'tiercache',
-        run: async () => {
-          const started = now();
-          let read = 0;
-          let last = '0';
-          while (read < KAFKA_RECORDS) {
-            const page = await stream.streamRead('read', last, KAFKA_PAGE);
-            if (page.length === 0) break;
-            read += page.length;
-            last = page[page.length - 1]!.id;
-          }
-          if (read !== KAFKA_RECORDS) throw new Error(`read ${read}/${KAFKA_RECORDS} records`);
-          return (read / (now() - started)) * 1000;
-        },
+        run: () => readAllPages(stream, KAFKA_RECORDS, KAFKA_PAGE, 'records'),
       },
       {
         name: `kafka: raw kafkajs consumer eachBatch (fetches of ~${KAFKA_PAGE} records, timed from group join)`,

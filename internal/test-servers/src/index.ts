@@ -65,3 +65,4 @@ export async function requireServer(kind: ServerKind): Promise<string | undefine
   console.warn(`\n!!! SKIPPING ${kind.toUpperCase()} SUITES !!!\n${message}\n`);
   return undefined;
 }
+export { type SilentServer, startSilentServer } from './silent-server.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { DeserializationError, InvalidOptionError, SerializationError, TimeoutError } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer, startSilentServer } from '@tiercache/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendOptions, redisTier } from '../src/index.js';
@@ -72,15 +72,8 @@ describe('RedisBackend without a server', () => {
 
 describe('RedisBackend against a server that accepts connections but never answers', () => {
   it('healthCheck resolves false and every call rejects with TimeoutError, none hangs', async () => {
-    const sockets = new Set<import('node:net').Socket>();
-    const silent = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const address = silent.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const tier = new RedisBackend({ url: `redis://127.0.0.1:${address.port}`, commandTimeoutMs: 200 });
+    const silent = await startSilentServer();
+    const tier = new RedisBackend({ url: `redis://127.0.0.1:${silent.port}`, commandTimeoutMs: 200 });
     try {
       await expect(tier.healthCheck()).resolves.toBe(false);
       const calls = [
@@ -101,8 +94,7 @@ describe('RedisBackend against a server that accepts connections but never answe
       }
     } finally {
       await tier.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await silent.close();
     }
   });
 });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
 import {
   InvalidOptionError,
   InvalidStreamIdError,
@@ -7,7 +6,7 @@ import {
   InvalidValueError,
   TimeoutError,
 } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer, startSilentServer } from '@tiercache/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisStream, type RedisStreamOptions, redisStream } from '../src/index.js';
@@ -71,15 +70,8 @@ describe('RedisStream options and arguments', () => {
 
 describe('RedisStream against a server that accepts connections but never answers', () => {
   it('rejects with TimeoutError instead of hanging, blocking reads included', async () => {
-    const sockets = new Set<Socket>();
-    const silent = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const address = silent.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const s = new RedisStream({ url: `redis://127.0.0.1:${address.port}`, commandTimeoutMs: 200 });
+    const silent = await startSilentServer();
+    const s = new RedisStream({ url: `redis://127.0.0.1:${silent.port}`, commandTimeoutMs: 200 });
     try {
       await expect(s.healthCheck()).resolves.toBe(false);
       const results = await Promise.allSettled([
@@ -94,8 +86,7 @@ describe('RedisStream against a server that accepts connections but never answer
       }
     } finally {
       await s.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await silent.close();
     }
   });
 });
