@@ -1,16 +1,8 @@
+import { CAPABILITY_METHODS } from '@tiercache/core';
 import { expect, it } from 'vitest';
 import type { CacheCapability, ResolvedCacheOptions } from './options.js';
 
-/** The methods each capability stands for. `noExpiry` is a behaviour, not a method. */
-export const CAPABILITY_METHODS: Record<CacheCapability, readonly string[]> = {
-  getMany: ['getMany'],
-  setMany: ['setMany'],
-  removePattern: ['removePattern'],
-  clear: ['clear'],
-  peek: ['peek', 'peekWithTtl'],
-  lock: ['acquireLock', 'releaseLock'],
-  noExpiry: [],
-};
+export { CAPABILITY_METHODS };
 
 /**
  * Fail with a message that says how to fix it when a backend is missing a method the suite

@@ -1,27 +1,16 @@
+import type { CacheCapability } from '@tiercache/core';
+
 /**
- * An optional capability of a {@link CacheBackend}. A backend that deliberately lacks one
- * declares it, and the suite then asserts the matching methods are absent (a passing test,
- * not a skip), so "lacks" is part of the backend's checked contract rather than a way out.
- *
- * - `getMany`, `setMany`, `removePattern`, `clear`, `peek`: the method of that name
- *   (`peek` also covers `peekWithTtl`).
- * - `lock`: `acquireLock` and `releaseLock`.
- * - `noExpiry`: the backend cannot keep an entry forever; an entry written with
- *   `ttlMs: undefined` is still stored but gets a bounded TTL of the backend's choosing.
+ * A capability the backend deliberately lacks (the list is core's `CacheCapability`): the
+ * suite then asserts the matching methods are absent (a passing test, not a skip), so "lacks"
+ * is part of the backend's checked contract rather than a way out.
  *
  * @example
- * ```ts
+ * ```ts fragment
  * describeL2Backend('memcached', () => new MemcachedBackend(opts), { lacks: ['removePattern', 'lock', 'peek'] });
  * ```
  */
-export type CacheCapability =
-  | 'getMany'
-  | 'setMany'
-  | 'removePattern'
-  | 'clear'
-  | 'peek'
-  | 'lock'
-  | 'noExpiry';
+export type { CacheCapability };
 
 /** Tuning for {@link describeCacheBackend} and {@link describeL2Backend}. */
 export interface CacheConformanceOptions {

@@ -186,3 +186,16 @@ export class InvalidStreamIdError extends TierCacheError {
     super('TIERCACHE_BAD_STREAM_ID', message);
   }
 }
+
+/**
+ * `true` when `error` carries the tiercache error code `code` (works across copies of the
+ * package and for errors of any class, so no cast or `instanceof` is needed).
+ *
+ * @example
+ * ```ts fragment
+ * if (hasCode(error, 'TIERCACHE_TIMEOUT')) retryLater();
+ * ```
+ */
+export function hasCode(error: unknown, code: TierCacheErrorCode): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}

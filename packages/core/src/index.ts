@@ -1,4 +1,17 @@
-export { type BreakerState, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+export type {
+  Factory,
+  FactoryContext,
+  GetOrSetOptions,
+  GetOrSetResult,
+  LockOptions,
+  SetManyEntry,
+  SetOptions,
+  TieredCacheOptions,
+  TierHealth,
+} from './cache/options.js';
+export { isCallerError, type PromotionPolicy, type TierOptions } from './cache/tier.js';
+export { TieredCache } from './cache/tiered-cache.js';
+export { CAPABILITY_METHODS, type CacheCapability } from './capabilities.js';
 export type {
   BusTransport,
   BusTransportStatus,
@@ -12,7 +25,6 @@ export type {
   StreamReadOptions,
   ValueWithTtl,
 } from './contracts.js';
-export { boundedCall, toTierError, withTimeout } from './deadline.js';
 export * from './errors.js';
 export type { CacheEvents } from './events.js';
 export type { BusMessage, BusOperation, BusOptions } from './invalidation-bus.js';
@@ -20,21 +32,15 @@ export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
 export { MemoryBusHub } from './memory-bus.js';
 export { MemoryStream, type MemoryStreamOptions, parseStreamId } from './memory-stream.js';
+export {
+  type BreakerState,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+} from './primitives/circuit-breaker.js';
+/** @deprecated import these from `@tiercache/core/adapter`; the root re-export goes in the next minor release. */
+export { boundedCall, toTierError, withTimeout } from './primitives/deadline.js';
 export { jsonSerializer, type Serializer } from './serializer.js';
 export type { BusStats, CacheStatsSnapshot, TierStats } from './stats.js';
 export { type CacheStrategy, Strategy } from './strategies.js';
 export { StreamBusTransport, type StreamBusTransportOptions } from './stream-transport.js';
-export { isCallerError, type PromotionPolicy, type TierOptions } from './tier.js';
-export {
-  type Factory,
-  type FactoryContext,
-  type GetOrSetOptions,
-  type GetOrSetResult,
-  type LockOptions,
-  type SetManyEntry,
-  type SetOptions,
-  TieredCache,
-  type TieredCacheOptions,
-  type TierHealth,
-} from './tiered-cache.js';
 export { type Duration, type DurationUnit, parseDuration, parseTtl } from './ttl.js';

@@ -1,7 +1,7 @@
 import type { BusTransport, BusTransportStatus } from './contracts.js';
 import { InvalidOptionError } from './errors.js';
 import type { CacheEventEmitter } from './events.js';
-import { sleep } from './sleep.js';
+import { sleep } from './primitives/sleep.js';
 import type { BusStats } from './stats.js';
 
 /** What a bus message asks other instances to do with their local (in-process) tiers. */

@@ -1,5 +1,5 @@
 import type { BusTransport, BusTransportStatus, StreamingBackend } from './contracts.js';
-import { sleep } from './sleep.js';
+import { sleep } from './primitives/sleep.js';
 
 /** Options for {@link StreamBusTransport}. */
 export interface StreamBusTransportOptions {

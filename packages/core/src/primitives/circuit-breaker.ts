@@ -1,4 +1,4 @@
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError } from '../errors.js';
 
 /** Options for the circuit breaker around each remote tier. */
 export interface CircuitBreakerOptions {

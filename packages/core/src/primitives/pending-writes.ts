@@ -1,4 +1,4 @@
-import { globToRegExp } from './key.js';
+import { globToRegExp } from '../key.js';
 
 /** A write a remote tier missed while it was down, kept to be applied when it is back. */
 export type PendingWrite<V> =

@@ -1,4 +1,4 @@
-import { TierCacheError, TierError, TimeoutError } from './errors.js';
+import { TierCacheError, TierError, TimeoutError } from '../errors.js';
 
 interface Pending {
   deadline: number;

@@ -1,9 +1,16 @@
-import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
-import type { CacheBackend, L2CacheBackend, ValueWithTtl } from './contracts.js';
-import { withTimeout } from './deadline.js';
-import { CircuitOpenError, InvalidOptionError, TierError } from './errors.js';
-import { PendingWrites } from './pending-writes.js';
-import { type Duration, parseDuration, parseTtl } from './ttl.js';
+import { type BackendCapabilities, capabilitiesOf } from '../capabilities.js';
+import type { CacheBackend, L2CacheBackend, ValueWithTtl } from '../contracts.js';
+import {
+  CircuitOpenError,
+  hasCode,
+  InvalidOptionError,
+  TierError,
+  UnsupportedOperationError,
+} from '../errors.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from '../primitives/circuit-breaker.js';
+import { withTimeout } from '../primitives/deadline.js';
+import { PendingWrites } from '../primitives/pending-writes.js';
+import { type Duration, parseDuration, parseTtl } from '../ttl.js';
 
 /**
  * Whether a value found in a lower tier is copied into this tier: `"always"`, `"never"`, or
@@ -54,11 +61,9 @@ const CALLER_ERROR_CODES = new Set([
 
 /** `true` for errors caused by the input (bad key, unserializable or oversized value). */
 export function isCallerError(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    CALLER_ERROR_CODES.has((error as { code?: string }).code ?? '')
-  );
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && CALLER_ERROR_CODES.has(code);
 }
 
 /**
@@ -72,6 +77,8 @@ export class Tier<V> {
   readonly maxTtlMs: number | undefined;
   readonly timeoutMs: number;
   readonly breaker: CircuitBreaker | undefined;
+  /** The backend's optional methods, looked up once. */
+  readonly caps: BackendCapabilities;
   /**
    * Read a value with its remaining TTL through the best call the backend has
    * (`peekWithTtl`, `getWithTtl`, else `get` with an unknown TTL), chosen once here.
@@ -83,6 +90,8 @@ export class Tier<V> {
   readonly pending: PendingWrites<V>;
   /** `0` when missed writes are not kept. */
   readonly maxPendingWrites: number;
+  /** `true` while the missed writes are being applied. */
+  replaying = false;
   readonly #onRecovered: (tier: Tier<V>) => void;
   readonly #promoteAlways: boolean;
   readonly #promoteProbability: number;
@@ -130,17 +139,18 @@ export class Tier<V> {
         `tier ${index} ("${this.name}"): promotion must be "always", "never" or { probability: 0..1 }`,
       );
     }
-    const peekWithTtl = backend.peekWithTtl;
-    const getWithTtl = (backend as Partial<Pick<L2CacheBackend<V>, 'getWithTtl'>>).getWithTtl;
-    if (typeof peekWithTtl === 'function') {
-      this.read = (key) => Promise.resolve(peekWithTtl.call(backend, key));
-    } else if (typeof getWithTtl === 'function') {
-      this.read = (key) => getWithTtl.call(backend, key);
+    const caps = capabilitiesOf(backend as CacheBackend<unknown>);
+    this.caps = caps;
+    if (caps.peekWithTtl) {
+      this.read = (key) => Promise.resolve(backend.peekWithTtl!(key));
+    } else if (caps.getWithTtl) {
+      const l2 = backend as unknown as L2CacheBackend<V>;
+      this.read = (key) => l2.getWithTtl(key);
     } else {
       this.read = (key) =>
         backend.get(key).then((value) => (value === undefined ? undefined : { value, ttlMs: undefined }));
     }
-    this.knowsTtl = typeof peekWithTtl === 'function' || typeof getWithTtl === 'function';
+    this.knowsTtl = caps.peekWithTtl || caps.getWithTtl;
     const maxPending = options.maxPendingWrites ?? (this.local ? 0 : 10_000);
     if (!Number.isInteger(maxPending) || maxPending < 0) {
       throw new InvalidOptionError(
@@ -200,7 +210,7 @@ export class Tier<V> {
       },
       (error: unknown) => {
         // The server answered: a bad input or an undecodable stored value says nothing about its health.
-        if (isCallerError(error) || (error as { code?: string } | null)?.code === 'TIERCACHE_DESERIALIZE') {
+        if (isCallerError(error) || hasCode(error, 'TIERCACHE_DESERIALIZE')) {
           breaker.success();
           throw error;
         }
@@ -208,6 +218,17 @@ export class Tier<V> {
         throw this.#wrap(operation, error);
       },
     );
+  }
+
+  /** Empty this tier (its own namespace); `UnsupportedOperationError` when it cannot. */
+  clear(): Promise<void> {
+    if (!this.caps.clear) throw new UnsupportedOperationError(this.name, 'clear');
+    return this.backend.clear!();
+  }
+
+  /** Remove every key matching `pattern`: by pattern where the tier can, else by emptying it. */
+  removeMatching(pattern: string): Promise<number> {
+    return this.caps.removePattern ? this.backend.removePattern!(pattern) : this.clear().then(() => 0);
   }
 
   #wrap(operation: string, error: unknown): unknown {

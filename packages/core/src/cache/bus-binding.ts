@@ -1,0 +1,50 @@
+import type { BusOperation } from '../invalidation-bus.js';
+import type { CacheContext } from './context.js';
+
+/**
+ * What another instance's bus message does here: drop the named keys (or the matching ones,
+ * or everything) from the in-process tiers. Each application is a write on the write clock,
+ * so a read of the key that was in flight when the message arrived does not promote after it.
+ */
+export class BusBinding<V> {
+  readonly #ctx: CacheContext<V>;
+
+  constructor(context: CacheContext<V>) {
+    this.#ctx = context;
+  }
+
+  async apply(message: BusOperation): Promise<void> {
+    const ctx = this.#ctx;
+    const locals = ctx.tiers.filter((t) => t.local);
+    if (message.op === 'delete' || message.op === 'set') {
+      const written = message.keys.map((key) => ctx.clock.write(key));
+      try {
+        await Promise.all(locals.flatMap((t) => message.keys.map((key) => t.backend.remove(key))));
+      } finally {
+        for (const done of written) done();
+      }
+      if (ctx.events.has('delete'))
+        for (const key of message.keys) ctx.events.emit('delete', { key, source: 'bus' });
+    } else if (message.op === 'pattern') {
+      const written = ctx.clock.writeAll();
+      try {
+        await Promise.all(locals.map((t) => t.removeMatching(message.pattern)));
+      } finally {
+        written();
+      }
+    } else {
+      await this.clearLocal();
+    }
+  }
+
+  /** Empty the in-process tiers (a `clear` message, or a resync after missed messages). */
+  async clearLocal(): Promise<void> {
+    const ctx = this.#ctx;
+    const written = ctx.clock.writeAll();
+    try {
+      await Promise.all(ctx.tiers.filter((t) => t.local).map((t) => t.clear()));
+    } finally {
+      written();
+    }
+  }
+}

@@ -1,0 +1,156 @@
+import type { ValueWithTtl } from '../contracts.js';
+import { ClosedError, InvalidOptionError } from '../errors.js';
+import type { CacheEventEmitter } from '../events.js';
+import type { BusOperation, InvalidationBus } from '../invalidation-bus.js';
+import { validateKey } from '../key.js';
+import type { CacheStats } from '../stats.js';
+import { parseTtl } from '../ttl.js';
+import type { CacheConfig } from './config.js';
+import type { GetOrSetOptions, SetOptions } from './options.js';
+import { Tier } from './tier.js';
+import { WriteClock } from './write-clock.js';
+
+/**
+ * What every part of a `TieredCache` shares: the resolved config, the tiers, stats and events,
+ * the write clock, and the lifecycle (background work tracked for `close()`). Parts depend on
+ * the context, never on the public class or on each other's internals.
+ */
+export class CacheContext<V> {
+  readonly tiers: Tier<V>[];
+  /** Per tier: remaining TTL at or below which an entry is stale (grace × scale, or 0). */
+  readonly staleBelow: number[];
+  /** The first tier's synchronous read with remaining TTL, when it has one. */
+  readonly l1PeekWithTtl: ((key: string) => ValueWithTtl<V> | undefined) | undefined;
+  /** The first tier's synchronous read of a *fresh* value, when it has one: the hot path. */
+  readonly l1Peek: ((key: string) => V | undefined) | undefined;
+  /** The first tier the slow path reads (1 when the L1 fast path already looked). */
+  readonly firstSlowTier: number;
+  readonly clock = new WriteClock();
+  /** Aborted by `close()`: reaches every factory, background refreshes included. */
+  readonly closing = new AbortController();
+  readonly background = new Set<Promise<unknown>>();
+  bus: InvalidationBus | undefined;
+  closed = false;
+
+  constructor(
+    readonly config: CacheConfig<V>,
+    readonly stats: CacheStats,
+    readonly events: CacheEventEmitter,
+    onRecovered: (tier: Tier<V>) => void,
+  ) {
+    this.tiers = config.tiers.map(
+      (options, index) =>
+        new Tier<V>(
+          index,
+          options.backend,
+          options,
+          (state) => {
+            if (events.has('breaker:state')) {
+              events.emit('breaker:state', { tier: index, tierName: options.backend.name, state });
+            }
+          },
+          onRecovered,
+        ),
+    );
+    const graceMs = config.graceMs;
+    // An entry is stale (kept only for fail-safe) once it has at most grace × scale left; a tier
+    // whose maxTtl cannot hold the grace window keeps no grace (its entries are fresh until gone).
+    this.staleBelow = this.tiers.map((t) => {
+      const window = graceMs * t.ttlScale;
+      return t.maxTtlMs !== undefined && t.maxTtlMs <= window ? 0 : window;
+    });
+    const first = this.tiers[0]!;
+    const l1 = first.backend;
+    this.l1PeekWithTtl = first.caps.peekWithTtl ? l1.peekWithTtl!.bind(l1) : undefined;
+    if (graceMs === 0) {
+      this.l1Peek = first.caps.peek ? l1.peek!.bind(l1) : undefined;
+    } else if (this.l1PeekWithTtl !== undefined) {
+      // With grace, L1 holds entries past their TTL: the fast path serves fresh ones only.
+      const peekWithTtl = this.l1PeekWithTtl;
+      const staleBelow = this.staleBelow[0]!;
+      this.l1Peek = (key) => {
+        const entry = peekWithTtl(key);
+        return entry === undefined || (entry.ttlMs !== undefined && entry.ttlMs <= staleBelow)
+          ? undefined
+          : entry.value;
+      };
+    } else {
+      this.l1Peek = undefined;
+    }
+    if (config.eagerRefresh > 0 && this.l1PeekWithTtl === undefined) {
+      throw new InvalidOptionError(
+        `TieredCache: eagerRefresh needs a first tier that can tell remaining TTL (peekWithTtl); "${first.name}" cannot`,
+      );
+    }
+    // Stale L1 entries are fail-safe candidates, so with grace the slow path reads L1 again.
+    this.firstSlowTier = this.l1Peek && graceMs === 0 ? 1 : 0;
+  }
+
+  /** Reject calls after `close()`. */
+  open(): void {
+    if (this.closed) throw new ClosedError(`TieredCache "${this.config.name}"`);
+  }
+
+  /** Check a key against the cache's rules. */
+  validateKey(key: unknown): void {
+    validateKey(key, this.config.maxKeyLength);
+  }
+
+  /** Keep `promise` for `close()` to wait on; its rejection is handled by the caller. */
+  track(promise: Promise<unknown>): void {
+    this.background.add(promise);
+    promise.finally(() => this.background.delete(promise)).catch(() => undefined);
+  }
+
+  /** Publish on the bus (when there is one), tracked for `close()`. */
+  publish(message: BusOperation): void {
+    if (this.bus) this.track(this.bus.publish(message));
+  }
+
+  /** Whether a `set` (or stored factory result) with these options is broadcast. */
+  broadcasts(broadcast: boolean | undefined): boolean {
+    return this.bus !== undefined && (broadcast ?? this.config.broadcastSets ?? true);
+  }
+
+  tierError(tier: Tier<V>, operation: string, error: unknown): void {
+    this.stats.tierErrors[tier.index]!++;
+    if (this.events.has('tier:error')) {
+      this.events.emit('tier:error', { tier: tier.index, tierName: tier.name, operation, error });
+    }
+  }
+
+  /** Count a hit in tier `tier` and emit its event: the one place hits are counted. */
+  countHit(key: string, tier: number): void {
+    this.stats.tierHits[tier]!++;
+    if (this.events.listenerCount > 0 && this.events.has('hit')) {
+      this.events.emit('hit', { key, tier, tierName: this.tiers[tier]!.name });
+    }
+  }
+
+  /** Count a miss and emit its event. */
+  countMiss(key: string): void {
+    this.stats.misses++;
+    if (this.events.has('miss')) this.events.emit('miss', { key });
+  }
+
+  /** The logical TTL (ms) of a write with these options. */
+  ttlFor(options: SetOptions | undefined): number {
+    if (options === undefined) return this.config.defaultTtlMs;
+    if (options.ttl !== undefined) return parseTtl(options.ttl, 'ttl') as number;
+    if (options.strategy !== undefined) return options.strategy.ttlMs;
+    return this.config.defaultTtlMs;
+  }
+
+  /** The hard factory timeout of a `getOrSet` call (ms), if any. */
+  timeoutFor(options: GetOrSetOptions | undefined): number | undefined {
+    return options?.timeout === undefined
+      ? this.config.factoryTimeoutMs
+      : parseTtl(options.timeout, 'timeout');
+  }
+
+  /** A factory-computed TTL, shortened by the configured jitter. */
+  jittered(ttlMs: number): number {
+    const jitter = this.config.jitter;
+    return jitter === 0 ? ttlMs : Math.max(1, Math.round(ttlMs * (1 - Math.random() * jitter)));
+  }
+}

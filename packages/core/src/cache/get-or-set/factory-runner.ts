@@ -1,0 +1,112 @@
+import { FactoryError, FactoryTimeoutError, hasCode, InvalidValueError } from '../../errors.js';
+import { withTimeout } from '../../primitives/deadline.js';
+import type { CacheContext } from '../context.js';
+import type { Factory } from '../options.js';
+import type { ReadTicket } from '../write-clock.js';
+import type { WritePath } from '../write-path.js';
+
+/**
+ * Storing a factory's result failed (`writeFailures: "raise"`). Typed so fail-safe can tell it
+ * from a factory failure and never mask it; the loader rethrows the original `error`.
+ */
+export class StoreError extends Error {
+  constructor(readonly error: unknown) {
+    super('storing the factory result failed', { cause: error });
+    this.name = 'StoreError';
+  }
+}
+
+/** One factory run: timeouts, cancellation, validation of the result, and storing it. */
+export class FactoryRunner<V> {
+  readonly #ctx: CacheContext<V>;
+  readonly #writes: WritePath<V>;
+
+  constructor(context: CacheContext<V>, writes: WritePath<V>) {
+    this.#ctx = context;
+    this.#writes = writes;
+  }
+
+  /**
+   * Run `factory` for `key` and store its result in every tier — unless a write of the key
+   * happened since `ticket` was taken (the value is then returned but not stored: it may have
+   * been computed from data that write replaced).
+   */
+  async compute(
+    key: string,
+    factory: Factory<V>,
+    ttlMs: number,
+    timeoutMs: number | undefined,
+    signal: AbortSignal,
+    broadcast: boolean | undefined,
+    ticket: ReadTicket,
+  ): Promise<V> {
+    const ctx = this.#ctx;
+    const { stats, events } = ctx;
+    stats.factoryRuns++;
+    stats.inFlight++;
+    if (events.has('factory:start')) events.emit('factory:start', { key });
+    const started = performance.now();
+    // One controller per run, linked by listeners removed when the run ends: nothing per run
+    // stays attached to the cache's long-lived close signal (AbortSignal.any did, on Node 20).
+    const run = new AbortController();
+    const abortRun = (event: Event): void => run.abort((event.target as AbortSignal).reason);
+    const closing = ctx.closing.signal;
+    let value: V;
+    try {
+      for (const source of [signal, closing]) {
+        if (source.aborted) run.abort(source.reason);
+        else source.addEventListener('abort', abortRun, { once: true });
+      }
+      let result = Promise.resolve().then(() => factory({ key, signal: run.signal }));
+      if (timeoutMs !== undefined) {
+        result = withTimeout(result, timeoutMs, 'factory').catch((error: unknown) => {
+          if (hasCode(error, 'TIERCACHE_TIMEOUT')) {
+            const timedOut = new FactoryTimeoutError(key, timeoutMs);
+            run.abort(timedOut);
+            throw timedOut;
+          }
+          throw error;
+        });
+      }
+      value = await result;
+      checkResult(key, value);
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new FactoryError(key, thrown);
+      stats.factoryErrors++;
+      stats.inFlight--;
+      if (events.has('factory:end')) {
+        events.emit('factory:end', { key, durationMs: performance.now() - started, ok: false, error });
+      }
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', abortRun);
+      closing.removeEventListener('abort', abortRun);
+    }
+    stats.inFlight--;
+    if (events.has('factory:end')) {
+      events.emit('factory:end', { key, durationMs: performance.now() - started, ok: true });
+    }
+    if (ctx.clock.superseded(ticket)) return value;
+    const written = ctx.clock.write(key);
+    try {
+      await this.#writes.writeAll(key, value, ctx.jittered(ttlMs));
+    } catch (error) {
+      throw new StoreError(error);
+    } finally {
+      written();
+    }
+    if (ctx.broadcasts(broadcast)) ctx.publish({ op: 'set', keys: [key] });
+    return value;
+  }
+}
+
+function checkResult(key: string, value: unknown): void {
+  if (value === undefined) {
+    throw new InvalidValueError(
+      `factory for key "${key}" returned undefined; return null to cache a negative result`,
+    );
+  }
+  if (typeof value === 'function' || typeof value === 'symbol') {
+    throw new InvalidValueError(`factory for key "${key}" returned a ${typeof value}; cache data, not code`);
+  }
+}

@@ -1,0 +1,138 @@
+import { hasCode } from '../../errors.js';
+import { parseTtl } from '../../ttl.js';
+import type { CacheContext } from '../context.js';
+import type { Factory, GetOrSetOptions, GetOrSetResult } from '../options.js';
+import { isCallerError } from '../tier.js';
+import type { ReadTicket } from '../write-clock.js';
+import type { DistributedLock } from './distributed-lock.js';
+import { type FactoryRunner, StoreError } from './factory-runner.js';
+
+/** What the soft-timeout timer resolves with (a factory may return any value, strings included). */
+const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout');
+
+/**
+ * Fail-safe and refresh-ahead: serving a stale value (within `grace`) when the factory fails
+ * or is slow, and refreshing hot entries in the background before they expire.
+ */
+export class FailSafe<V> {
+  readonly #ctx: CacheContext<V>;
+  readonly #lock: DistributedLock<V>;
+  readonly #runner: FactoryRunner<V>;
+  /** Background refreshes (eager or past a soft timeout) by key: at most one per key. */
+  readonly #refreshing = new Map<string, Promise<unknown>>();
+
+  constructor(context: CacheContext<V>, lock: DistributedLock<V>, runner: FactoryRunner<V>) {
+    this.#ctx = context;
+    this.#lock = lock;
+    this.#runner = runner;
+  }
+
+  /** `true` while a background refresh of `key` runs. */
+  refreshing(key: string): boolean {
+    return this.#refreshing.has(key);
+  }
+
+  /**
+   * Run the factory with a stale value in hand. A factory error or hard timeout serves the
+   * stale value (kept fresh locally for `graceBackoff` so the factory is not hammered); past
+   * the soft timeout the stale value is served and the run refreshes the cache in the background.
+   */
+  async computeWithFallback(
+    key: string,
+    factory: Factory<V>,
+    ttlMs: number,
+    options: GetOrSetOptions | undefined,
+    signal: AbortSignal,
+    staleValue: V,
+    ticket: ReadTicket,
+  ): Promise<GetOrSetResult<V>> {
+    const ctx = this.#ctx;
+    const run = this.#lock.computeShared(key, factory, ttlMs, options, signal, ticket).then((r) => r.value);
+    const softMs =
+      options?.softTimeout === undefined
+        ? ctx.config.softTimeoutMs
+        : parseTtl(options.softTimeout, 'softTimeout');
+    let timer: NodeJS.Timeout | undefined;
+    const soft =
+      softMs === undefined
+        ? undefined
+        : new Promise<typeof SOFT_TIMEOUT>((resolve) => (timer = setTimeout(resolve, softMs, SOFT_TIMEOUT)));
+    try {
+      const first = await (soft ? Promise.race([run, soft]) : run);
+      if (first === SOFT_TIMEOUT) {
+        // The run outlives this call: its write-back stays subject to the writes-win rule.
+        ctx.clock.retain(ticket);
+        this.refreshInBackground(
+          key,
+          run.finally(() => ctx.clock.end(ticket)),
+        );
+        return this.serveStale(key, staleValue, 'factory-timeout');
+      }
+      return { value: first, stale: false };
+    } catch (error) {
+      // Cancelled (every waiter gave up, or close) or the value could not be stored: no fail-safe.
+      if (isCallerError(error) || signal.aborted || error instanceof StoreError) throw error;
+      const reason = hasCode(error, 'TIERCACHE_FACTORY_TIMEOUT') ? 'factory-timeout' : 'factory-error';
+      // Keep the stale value fresh in the local tiers for a while: retry the factory later, not
+      // on every call. Not when a write of the key came meanwhile: it wins over the stale value.
+      if (!ctx.clock.superseded(ticket)) {
+        const backoff = ctx.config.graceBackoffMs + ctx.config.graceMs;
+        await Promise.allSettled(
+          ctx.tiers
+            .filter((t) => t.local)
+            .map((t) => t.run('set', () => t.backend.setWithTtl(key, staleValue, t.scaleTtl(backoff)))),
+        );
+      }
+      return this.serveStale(key, staleValue, reason);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Count and report a stale value served. */
+  serveStale(key: string, value: V, reason: 'factory-error' | 'factory-timeout'): GetOrSetResult<V> {
+    const ctx = this.#ctx;
+    ctx.stats.staleServed++;
+    if (ctx.events.has('stale')) ctx.events.emit('stale', { key, reason });
+    return { value, stale: true };
+  }
+
+  /**
+   * The eager-refresh hot path: a fresh L1 hit (counted), plus one background refresh when the
+   * entry has used `eagerRefresh` of its TTL. `undefined` sends the caller down the slow path.
+   */
+  eagerHit(key: string, factory: Factory<V>, options: GetOrSetOptions | undefined): V | undefined {
+    const ctx = this.#ctx;
+    const entry = ctx.l1PeekWithTtl!(key);
+    if (entry === undefined) return undefined;
+    const l1 = ctx.tiers[0]!;
+    const scale = l1.ttlScale;
+    const staleBelow = ctx.staleBelow[0]!;
+    const left = entry.ttlMs === undefined ? undefined : (entry.ttlMs - staleBelow) / scale;
+    if (left !== undefined && left <= 0) return undefined; // stale: the slow path decides
+    ctx.countHit(key, 0);
+    if (left !== undefined && !ctx.closed && !this.#refreshing.has(key)) {
+      const ttlMs = ctx.ttlFor(options);
+      // Compare with the life L1 actually gives an entry (its maxTtl may cut the TTL short).
+      const life = l1.maxTtlMs === undefined ? ttlMs : Math.min(ttlMs, (l1.maxTtlMs - staleBelow) / scale);
+      if (left < life * (1 - ctx.config.eagerRefresh)) {
+        ctx.stats.refreshes++;
+        if (ctx.events.has('refresh:start')) ctx.events.emit('refresh:start', { key });
+        const ticket = ctx.clock.begin(key);
+        const timeoutMs = ctx.timeoutFor(options);
+        const run = this.#runner
+          .compute(key, factory, ttlMs, timeoutMs, ctx.closing.signal, options?.broadcast, ticket)
+          .finally(() => ctx.clock.end(ticket));
+        this.refreshInBackground(key, run);
+      }
+    }
+    return entry.value;
+  }
+
+  /** Track a factory run that finishes after its callers got an answer; one per key. */
+  refreshInBackground(key: string, run: Promise<unknown>): void {
+    const tracked = run.catch(() => undefined).finally(() => this.#refreshing.delete(key));
+    this.#refreshing.set(key, tracked);
+    this.#ctx.track(tracked);
+  }
+}

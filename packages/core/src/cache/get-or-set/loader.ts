@@ -1,0 +1,95 @@
+import { InvalidOptionError } from '../../errors.js';
+import { SingleFlight } from '../../primitives/single-flight.js';
+import type { CacheContext } from '../context.js';
+import type { Factory, GetOrSetOptions, GetOrSetResult } from '../options.js';
+import type { ReadPath } from '../read-path.js';
+import type { DistributedLock } from './distributed-lock.js';
+import { StoreError } from './factory-runner.js';
+import type { FailSafe } from './fail-safe.js';
+
+/**
+ * `getOrSet` past an L1 miss: one run per key in this process (single-flight), which reads
+ * the lower tiers, then computes through the distributed lock, with fail-safe when a stale
+ * value is at hand.
+ *
+ * Counting: every call is one request and ends as exactly one of a hit (of the tier the value
+ * came from — also when it was found there after waiting for another process's factory), a
+ * miss (the factory ran here, or a stale value was served), or coalesced (it joined a run
+ * already in flight in this process).
+ */
+export class Loader<V> {
+  readonly #ctx: CacheContext<V>;
+  readonly #reads: ReadPath<V>;
+  readonly #lock: DistributedLock<V>;
+  readonly #failSafe: FailSafe<V>;
+  readonly flights = new SingleFlight<GetOrSetResult<V>>();
+
+  constructor(context: CacheContext<V>, reads: ReadPath<V>, lock: DistributedLock<V>, failSafe: FailSafe<V>) {
+    this.#ctx = context;
+    this.#reads = reads;
+    this.#lock = lock;
+    this.#failSafe = failSafe;
+  }
+
+  async getOrSet(
+    key: string,
+    factory: Factory<V>,
+    options: GetOrSetOptions | undefined,
+  ): Promise<GetOrSetResult<V>> {
+    const ctx = this.#ctx;
+    ctx.open();
+    ctx.validateKey(key);
+    if (typeof factory !== 'function') throw new InvalidOptionError('getOrSet needs a factory function');
+    const ttlMs = ctx.ttlFor(options);
+    if (options?.signal?.aborted) throw options.signal.reason;
+    const joined = this.flights.join(key, options?.signal);
+    if (joined) {
+      ctx.stats.coalesced++;
+      if (ctx.events.has('coalesce')) ctx.events.emit('coalesce', { key });
+      return joined;
+    }
+    return this.flights.start(
+      key,
+      (signal) => this.#load(key, factory, ttlMs, options, signal),
+      options?.signal,
+    );
+  }
+
+  /** The body of one single-flight run: lower tiers, then the lock, then the factory. */
+  async #load(
+    key: string,
+    factory: Factory<V>,
+    ttlMs: number,
+    options: GetOrSetOptions | undefined,
+    signal: AbortSignal,
+  ): Promise<GetOrSetResult<V>> {
+    const ctx = this.#ctx;
+    const ticket = ctx.clock.begin(key);
+    try {
+      const below = await this.#reads.readBelow(key, ticket);
+      if (below?.fresh) return { value: below.value, stale: false };
+      if (below !== undefined) {
+        // A stale value is at hand: the factory gets its fail-safe and soft-timeout treatment.
+        if (this.#failSafe.refreshing(key)) {
+          ctx.countMiss(key);
+          return this.#failSafe.serveStale(key, below.value, 'factory-timeout');
+        }
+        return await this.#failSafe.computeWithFallback(
+          key,
+          factory,
+          ttlMs,
+          options,
+          signal,
+          below.value,
+          ticket,
+        );
+      }
+      const { value } = await this.#lock.computeShared(key, factory, ttlMs, options, signal, ticket);
+      return { value, stale: false };
+    } catch (error) {
+      throw error instanceof StoreError ? error.error : error;
+    } finally {
+      ctx.clock.end(ticket);
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import type { ValueWithTtl } from '../contracts.js';
+import { InvalidOptionError } from '../errors.js';
+import type { CacheContext } from './context.js';
+import type { Tier } from './tier.js';
+import type { ReadTicket } from './write-clock.js';
+
+/** A read through the tiers: the value, and whether it is within its TTL (not only within grace). */
+export interface ReadResult<V> {
+  value: V;
+  fresh: boolean;
+}
+
+/**
+ * Reads below the L1 fast path: tier by tier until a hit, counting it and promoting it into
+ * the tiers above with its remaining TTL — unless a write of the key happened since the read
+ * began (see `WriteClock`): then the value is returned but not written back.
+ */
+export class ReadPath<V> {
+  readonly #ctx: CacheContext<V>;
+
+  constructor(context: CacheContext<V>) {
+    this.#ctx = context;
+  }
+
+  /** `get` past an L1 miss. */
+  async get(key: string): Promise<V | undefined> {
+    const ctx = this.#ctx;
+    ctx.open();
+    ctx.validateKey(key);
+    const ticket = ctx.clock.begin(key);
+    try {
+      const found = await this.readBelow(key, ticket);
+      if (found === undefined || !found.fresh) {
+        ctx.countMiss(key);
+        return undefined;
+      }
+      return found.value;
+    } finally {
+      ctx.clock.end(ticket);
+    }
+  }
+
+  /**
+   * Read the tiers from `from` down; count and promote the first fresh hit. With grace, the
+   * first stale entry met is returned (`fresh: false`) when no tier has a fresh one, as the
+   * fail-safe candidate.
+   */
+  async readBelow(
+    key: string,
+    ticket: ReadTicket,
+    from = this.#ctx.firstSlowTier,
+  ): Promise<ReadResult<V> | undefined> {
+    const ctx = this.#ctx;
+    let stale: ReadResult<V> | undefined;
+    for (let t = from; t < ctx.tiers.length; t++) {
+      const tier = ctx.tiers[t]!;
+      let hit: ValueWithTtl<V> | undefined;
+      const pending = tier.pending.size > 0 ? tier.pending.lookup(key) : undefined;
+      if (pending === 'removed') continue;
+      if (pending !== undefined) hit = pending;
+      else {
+        try {
+          hit = await tier.run('get', () => tier.read(key));
+        } catch (error) {
+          ctx.tierError(tier, 'get', error);
+          continue;
+        }
+      }
+      if (hit === undefined) continue;
+      if (hit.ttlMs !== undefined && hit.ttlMs <= ctx.staleBelow[t]!) {
+        stale ??= { value: hit.value, fresh: false };
+        continue;
+      }
+      ctx.countHit(key, t);
+      if (t > 0) this.promote(key, hit, t, ticket);
+      return { value: hit.value, fresh: true };
+    }
+    return stale;
+  }
+
+  /** Values for `keys` in order (`undefined` for misses), one batched read per tier. */
+  async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
+    const ctx = this.#ctx;
+    ctx.open();
+    if (!Array.isArray(keys)) throw new InvalidOptionError('getMany takes an array of keys');
+    for (const key of keys) ctx.validateKey(key);
+    ctx.stats.requests += keys.length;
+    const out: (V | undefined)[] = new Array(keys.length).fill(undefined);
+    let missing: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const value = ctx.l1Peek?.(keys[i]!);
+      if (value !== undefined) {
+        out[i] = value;
+        ctx.countHit(keys[i]!, 0);
+      } else missing.push(i);
+    }
+    const tickets = missing.map((i) => ctx.clock.begin(keys[i]!));
+    const ticketOf = new Map(missing.map((index, j) => [index, tickets[j]!]));
+    try {
+      for (let t = ctx.firstSlowTier; t < ctx.tiers.length && missing.length > 0; t++) {
+        const tier = ctx.tiers[t]!;
+        let found: (ValueWithTtl<V> | undefined)[];
+        try {
+          found = await tier.run('getMany', () =>
+            this.#readMany(
+              tier,
+              missing.map((i) => keys[i]!),
+            ),
+          );
+        } catch (error) {
+          ctx.tierError(tier, 'getMany', error);
+          continue;
+        }
+        const still: number[] = [];
+        for (let j = 0; j < missing.length; j++) {
+          const index = missing[j]!;
+          const pending = tier.pending.size > 0 ? tier.pending.lookup(keys[index]!) : undefined;
+          const hit = pending === 'removed' ? undefined : (pending ?? found[j]);
+          // Entries kept only for grace are not values for getMany (as for get).
+          if (hit === undefined || (hit.ttlMs !== undefined && hit.ttlMs <= ctx.staleBelow[t]!)) {
+            still.push(index);
+            continue;
+          }
+          out[index] = hit.value;
+          ctx.countHit(keys[index]!, t);
+          this.promote(keys[index]!, hit, t, ticketOf.get(index)!);
+        }
+        missing = still;
+      }
+    } finally {
+      for (const ticket of tickets) ctx.clock.end(ticket);
+    }
+    ctx.stats.misses += missing.length;
+    return out;
+  }
+
+  /**
+   * Copy a hit from tier `from` into the tiers above it, unless a write of the key happened
+   * since `ticket` was taken. The remaining TTL is taken back to scale 1 and re-scaled for
+   * each upper tier, so an entry never outlives its source.
+   */
+  promote(key: string, hit: ValueWithTtl<V>, from: number, ticket: ReadTicket): void {
+    const ctx = this.#ctx;
+    if (ctx.clock.superseded(ticket)) return;
+    const source = ctx.tiers[from]!;
+    let logicalTtl: number | undefined;
+    if (hit.ttlMs !== undefined) logicalTtl = hit.ttlMs / source.ttlScale;
+    else if (!source.knowsTtl) logicalTtl = ctx.config.defaultTtlMs + ctx.config.graceMs; // the tier cannot tell: the default
+    for (let t = 0; t < from; t++) {
+      const tier = ctx.tiers[t]!;
+      if (!tier.shouldPromote()) continue;
+      const ttlMs = tier.scaleTtl(logicalTtl === undefined ? undefined : Math.max(1, Math.round(logicalTtl)));
+      ctx.stats.tierPromotions[t]!++;
+      if (ctx.events.has('promote')) ctx.events.emit('promote', { key, from, to: t, ttlMs });
+      if (tier.local) {
+        // In-process tiers have no breaker or timeout to go through: write directly.
+        tier.backend
+          .setWithTtl(key, hit.value, ttlMs)
+          .catch((error: unknown) => ctx.tierError(tier, 'promote', error));
+      } else if (tier.pending.size === 0 && !tier.replaying) {
+        // A tier still catching up on missed writes gets no promotions: one could undo a missed delete.
+        const write = tier.run('promote', () => tier.backend.setWithTtl(key, hit.value, ttlMs));
+        ctx.track(write.catch((error: unknown) => ctx.tierError(tier, 'promote', error)));
+      }
+    }
+  }
+
+  #readMany(tier: Tier<V>, keys: string[]): Promise<(ValueWithTtl<V> | undefined)[]> {
+    const backend = tier.backend;
+    // Remaining TTLs keep promotion honest; adapters pipeline concurrent calls into one round trip.
+    if (!tier.knowsTtl && tier.caps.getMany) {
+      return backend.getMany!(keys).then((values) =>
+        values.map((v) => (v === undefined ? undefined : { value: v, ttlMs: undefined })),
+      );
+    }
+    return Promise.all(keys.map((key) => tier.read(key)));
+  }
+}

@@ -1,0 +1,353 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  StreamAddOptions,
+  StreamEntry,
+  StreamFields,
+  StreamingBackend,
+  StreamReadOptions,
+} from '../contracts.js';
+import { ClosedError, InvalidOptionError, NoStreamError } from '../errors.js';
+import { CacheEventEmitter, type CacheEvents } from '../events.js';
+import { InvalidationBus } from '../invalidation-bus.js';
+import { withTimeout } from '../primitives/deadline.js';
+import { CacheStats, type CacheStatsSnapshot } from '../stats.js';
+import { parseTtl } from '../ttl.js';
+import { BusBinding } from './bus-binding.js';
+import { resolveConfig } from './config.js';
+import { CacheContext } from './context.js';
+import { DistributedLock } from './get-or-set/distributed-lock.js';
+import { FactoryRunner } from './get-or-set/factory-runner.js';
+import { FailSafe } from './get-or-set/fail-safe.js';
+import { Loader } from './get-or-set/loader.js';
+import type {
+  Factory,
+  GetOrSetOptions,
+  GetOrSetResult,
+  SetManyEntry,
+  SetOptions,
+  TieredCacheOptions,
+  TierHealth,
+} from './options.js';
+import { ReadPath } from './read-path.js';
+import { Replayer } from './replay.js';
+import { WritePath } from './write-path.js';
+
+/**
+ * One cache over several tiers: reads go down the tiers until a hit and copy the value up with
+ * its remaining TTL; writes go to every tier; `getOrSet` runs a factory once per key per
+ * process (and across processes with a lockable shared tier); a bus keeps other instances'
+ * in-process tiers from serving stale values.
+ *
+ * Writes win: a value read (or computed) before a write, delete, invalidation or clear of its
+ * key is never written into a tier after it (see docs/consistency.md).
+ *
+ * The L1 hit path is synchronous under the promise: one `peek`, one counter, no serialization,
+ * no copy. Everything else is delegated to the parts in `cache/`.
+ */
+export class TieredCache<V = unknown> {
+  readonly name: string;
+  /** This instance's id on the bus (its own messages are ignored). */
+  readonly instanceId: string = randomUUID();
+  readonly #ctx: CacheContext<V>;
+  /** The first tier's synchronous read of a fresh value, when it has one: the hot path. */
+  readonly #l1Peek: ((key: string) => V | undefined) | undefined;
+  readonly #eager: boolean;
+  readonly #stats: CacheStats;
+  readonly #events = new CacheEventEmitter();
+  readonly #reads: ReadPath<V>;
+  readonly #writes: WritePath<V>;
+  readonly #replayer: Replayer<V>;
+  readonly #failSafe: FailSafe<V>;
+  readonly #loader: Loader<V>;
+  readonly #busReady: Promise<void> | undefined;
+  #closePromise: Promise<void> | undefined;
+
+  constructor(options: TieredCacheOptions<V> = {}) {
+    const config = resolveConfig(options);
+    this.name = config.name;
+    this.#stats = new CacheStats(config.tiers.map((t) => t.backend.name));
+    let replayer: Replayer<V> | undefined;
+    const ctx = new CacheContext<V>(config, this.#stats, this.#events, (tier) => replayer?.replay(tier));
+    this.#ctx = ctx;
+    this.#l1Peek = ctx.l1Peek;
+    this.#eager = config.eagerRefresh > 0;
+    replayer = new Replayer(ctx);
+    this.#replayer = replayer;
+    this.#reads = new ReadPath(ctx);
+    this.#writes = new WritePath(ctx, replayer);
+    const runner = new FactoryRunner(ctx, this.#writes);
+    const lock = new DistributedLock(ctx, this.#reads, runner);
+    this.#failSafe = new FailSafe(ctx, lock, runner);
+    this.#loader = new Loader(ctx, this.#reads, lock, this.#failSafe);
+    if (config.bus) {
+      const binding = new BusBinding(ctx);
+      ctx.bus = new InvalidationBus(
+        config.bus,
+        this.instanceId,
+        { apply: (op) => binding.apply(op), resync: () => binding.clearLocal() },
+        this.#stats.bus,
+        this.#events,
+      );
+      this.#busReady = ctx.bus.start();
+      // A failed subscription is reported, and awaited by ready(); it must not be an unhandled rejection.
+      this.#busReady.catch((error: unknown) => {
+        this.#stats.bus.errors++;
+        if (this.#events.has('bus:error')) this.#events.emit('bus:error', { error });
+      });
+    }
+  }
+
+  /** Resolves once the bus subscription is active (immediately without a bus). */
+  async ready(): Promise<void> {
+    await this.#busReady;
+  }
+
+  /** Subscribe to an event; returns an unsubscribe function. */
+  on<E extends keyof CacheEvents>(event: E, listener: (payload: CacheEvents[E]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Unsubscribe from an event. */
+  off<E extends keyof CacheEvents>(event: E, listener: (payload: CacheEvents[E]) => void): void {
+    this.#events.off(event, listener);
+  }
+
+  /** The tiers' names, fastest first. */
+  get tierNames(): string[] {
+    return this.#ctx.tiers.map((t) => t.name);
+  }
+
+  /** A copy of the counters. */
+  stats(): CacheStatsSnapshot {
+    return this.#stats.snapshot(
+      this.#ctx.tiers.map((t) => ({
+        breaker: t.breaker?.state ?? 'closed',
+        pendingWrites: t.pending.size,
+        droppedWrites: t.pending.dropped,
+      })),
+    );
+  }
+
+  /** Zero the counters. */
+  resetStats(): void {
+    this.#stats.reset();
+  }
+
+  /**
+   * The value under `key` from the fastest tier that has it, or `undefined`. A hit in a lower
+   * tier is copied into the upper tiers with its remaining TTL. A failing tier is skipped.
+   */
+  get(key: string): Promise<V | undefined> {
+    this.#stats.requests++;
+    const value = this.#l1Hit(key);
+    return value !== undefined ? Promise.resolve(value) : this.#reads.get(key);
+  }
+
+  /** `true` when some tier has `key` (a read like `get`, promotion included). */
+  async has(key: string): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  /** Values for `keys` in order (`undefined` for misses), one batched read per tier. */
+  getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
+    return this.#reads.getMany(keys);
+  }
+
+  /**
+   * Store `value` under `key` in every tier. Resolves once every tier answered. A value a tier
+   * refuses (cannot be serialized, too large) rejects the call and leaves the key absent in
+   * every tier rather than different values in different tiers.
+   */
+  async set(key: string, value: V, options?: SetOptions): Promise<void> {
+    checkCallOptions('set', options);
+    return this.#writes.set(key, value, options);
+  }
+
+  /** Store several entries; one batched write per tier where the tier supports it. */
+  setMany(entries: readonly SetManyEntry<V>[]): Promise<void> {
+    return this.#writes.setMany(entries);
+  }
+
+  /** Remove `key` from every tier and tell other instances to drop their local copy. */
+  delete(key: string): Promise<void> {
+    return this.#writes.delete(key);
+  }
+
+  /** Same as {@link TieredCache.delete}: the name used by the seed and the invalidation docs. */
+  invalidate(key: string): Promise<void> {
+    return this.#writes.delete(key);
+  }
+
+  /**
+   * Remove every key matching a glob (`*`, `?`) from every tier, and from other instances'
+   * local tiers. Rejects with `UnsupportedOperationError` naming the tier before touching
+   * anything when a remote tier cannot delete by pattern (memcached cannot list keys).
+   */
+  invalidatePattern(pattern: string): Promise<number> {
+    return this.#writes.removePattern(pattern);
+  }
+
+  /** Empty every tier (each backend's own namespace only) and other instances' local tiers. */
+  clear(): Promise<void> {
+    return this.#writes.clear();
+  }
+
+  /**
+   * The value under `key`, or the factory's result stored in every tier. Concurrent calls for
+   * one key share one factory run in this process (and across processes when a shared tier
+   * can lock); every waiter gets the value or the error; a failed run stores nothing.
+   */
+  getOrSet(key: string, factory: Factory<V>, options?: GetOrSetOptions): Promise<V> {
+    this.#stats.requests++;
+    if (options !== undefined) {
+      const bad = badCallOptions('getOrSet', options);
+      if (bad !== undefined) return Promise.reject(bad);
+    }
+    const value = this.#eager ? this.#failSafe.eagerHit(key, factory, options) : this.#l1Hit(key);
+    if (value !== undefined) return Promise.resolve(value);
+    return this.#loader.getOrSet(key, factory, options).then(resultValue);
+  }
+
+  /**
+   * Like {@link TieredCache.getOrSet}, and says whether the value is stale (served by
+   * fail-safe within the `grace` window because the factory failed or was slow).
+   */
+  getOrSetResult(key: string, factory: Factory<V>, options?: GetOrSetOptions): Promise<GetOrSetResult<V>> {
+    this.#stats.requests++;
+    if (options !== undefined) {
+      const bad = badCallOptions('getOrSetResult', options);
+      if (bad !== undefined) return Promise.reject(bad);
+    }
+    const value = this.#eager ? this.#failSafe.eagerHit(key, factory, options) : this.#l1Hit(key);
+    if (value !== undefined) return Promise.resolve({ value, stale: false });
+    return this.#loader.getOrSet(key, factory, options);
+  }
+
+  /** Health of each tier, measured now, with the time each took to answer. */
+  async healthCheck(): Promise<{ healthy: boolean; tiers: TierHealth[] }> {
+    const tiers = await Promise.all(
+      this.#ctx.tiers.map(async (tier): Promise<TierHealth> => {
+        const started = performance.now();
+        let healthy = false;
+        try {
+          const check = tier.backend.healthCheck();
+          healthy =
+            tier.timeoutMs > 0
+              ? await withTimeout(check, tier.timeoutMs, `${tier.name} health check`)
+              : await check;
+        } catch {
+          healthy = false;
+        }
+        return {
+          name: tier.name,
+          healthy: healthy === true,
+          latencyMs: performance.now() - started,
+          breaker: tier.breaker?.state ?? 'closed',
+        };
+      }),
+    );
+    return { healthy: tiers.every((t) => t.healthy), tiers };
+  }
+
+  /** Append to a stream of the configured `StreamingBackend`; resolves the entry id. */
+  publishToStream(stream: string, fields: StreamFields, options?: StreamAddOptions): Promise<string> {
+    return this.#streamBackend().streamAdd(stream, fields, options);
+  }
+
+  /** The newest `count` entries of a stream, newest first. */
+  readStreamLatest(stream: string, count: number): Promise<StreamEntry[]> {
+    return this.#streamBackend().streamReadLatest(stream, count);
+  }
+
+  /** Entries after `lastId` (`"0"` from the start, `"$"` only new), optionally blocking. */
+  readStream(
+    stream: string,
+    lastId: string,
+    count: number,
+    options?: StreamReadOptions,
+  ): Promise<StreamEntry[]> {
+    return this.#streamBackend().streamRead(stream, lastId, count, options);
+  }
+
+  /**
+   * Stop: later calls reject with `ClosedError`; in-flight factories, writes and bus messages
+   * get up to `closeTimeout` to finish; then the bus, the stream and every tier are closed.
+   */
+  close(): Promise<void> {
+    this.#closePromise ??= this.#close();
+    return this.#closePromise;
+  }
+
+  async #close(): Promise<void> {
+    const ctx = this.#ctx;
+    ctx.closed = true;
+    const flights = this.#loader.flights;
+    // Work in flight can add more (a lock release, a bus message) as it ends: wait for that too.
+    const settle = async (): Promise<void> => {
+      while (flights.size > 0 || ctx.background.size > 0) {
+        await Promise.allSettled([...ctx.background, flights.idle()]);
+      }
+      await ctx.bus?.flush();
+    };
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      settle(),
+      new Promise((resolve) => (timer = setTimeout(resolve, ctx.config.closeTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    const reason = new ClosedError(`TieredCache "${this.name}"`);
+    ctx.closing.abort(reason);
+    flights.abortAll(reason);
+    this.#replayer.stop();
+    await Promise.allSettled([
+      ctx.bus?.close(),
+      ctx.config.stream?.close?.(),
+      ...ctx.tiers.map((t) => (t.caps.close ? t.backend.close!() : undefined)),
+    ]);
+  }
+
+  /** The one L1 hit path (`get`, `getOrSet`, `getOrSetResult`): a fresh L1 value, counted. */
+  #l1Hit(key: string): V | undefined {
+    const peek = this.#l1Peek;
+    if (peek === undefined) return undefined;
+    const value = peek(key);
+    if (value !== undefined) this.#ctx.countHit(key, 0);
+    return value;
+  }
+
+  #streamBackend(): StreamingBackend {
+    this.#ctx.open();
+    const stream = this.#ctx.config.stream;
+    if (!stream) throw new NoStreamError();
+    return stream;
+  }
+}
+
+function resultValue<V>(result: GetOrSetResult<V>): V {
+  return result.value;
+}
+
+/** Per-call options must be an object: `set(k, v, 1000)` is a mistake, not a default TTL. */
+function checkCallOptions(method: string, options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    const hint =
+      typeof options === 'number' || typeof options === 'string'
+        ? `; for a TTL pass { ttl: ${JSON.stringify(options)} }`
+        : '';
+    throw new InvalidOptionError(
+      `${method}: options must be an object such as { ttl: '5m' }, got ${String(options)}${hint}`,
+    );
+  }
+}
+
+/** The error bad per-call options raise, or `undefined` (a bad TTL is an error at the call, hit or miss). */
+function badCallOptions(method: string, options: GetOrSetOptions): unknown {
+  try {
+    checkCallOptions(method, options);
+    if (options.ttl !== undefined) parseTtl(options.ttl, 'ttl');
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
