@@ -7,6 +7,8 @@ const packages = readdirSync(new URL('./packages', import.meta.url));
 
 // Tests run against the TypeScript sources, so `pnpm test` needs no build for the unit suites.
 const alias = {
+  // More specific first: '@tiercache/core' would otherwise also match the subpath.
+  '@tiercache/core/adapter': `${root}packages/core/src/adapter.ts`,
   ...Object.fromEntries(packages.map((dir) => [`@tiercache/${dir}`, `${root}packages/${dir}/src/index.ts`])),
   '@tiercache/test-servers': `${root}internal/test-servers/src/index.ts`,
 };

@@ -29,11 +29,15 @@ interface Waiter {
  * Exported for backends that reuse the format.
  */
 export function parseStreamId(id: string): [ms: number, seq: number] {
-  const match = /^(\d+)(?:-(\d+))?$/.exec(id);
-  if (!match) {
-    throw new InvalidStreamIdError(`stream id "${id}" is not "0", "$" or "<milliseconds>-<sequence>"`);
+  const match = typeof id === 'string' ? /^(\d{1,16})(?:-(\d{1,16}))?$/.exec(id) : null;
+  const ms = match ? Number(match[1]) : Number.NaN;
+  const seq = match?.[2] === undefined ? 0 : Number(match[2]);
+  if (!Number.isSafeInteger(ms) || !Number.isSafeInteger(seq)) {
+    throw new InvalidStreamIdError(
+      `stream id ${JSON.stringify(id)} is not "0", "$" or "<milliseconds>-<sequence>" (whole numbers up to 2^53 - 1)`,
+    );
   }
-  return [Number(match[1]), match[2] === undefined ? 0 : Number(match[2])];
+  return [ms, seq];
 }
 
 /**

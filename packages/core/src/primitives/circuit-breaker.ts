@@ -1,10 +1,13 @@
-import { InvalidOptionError } from '../errors.js';
+import { OptionReader } from '../adapter-kit/options.js';
+import type { Duration } from '../ttl.js';
 
 /** Options for the circuit breaker around each remote tier. */
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the breaker. Default 5. */
   failureThreshold?: number;
-  /** How long an open breaker skips the tier before letting one probe through, ms. Default 5000. */
+  /** How long an open breaker skips the tier before letting one probe through. Default 5 s. */
+  open?: Duration;
+  /** @deprecated use `open` (a {@link Duration}); kept for one minor release. */
   openMs?: number;
 }
 
@@ -26,18 +29,14 @@ export class CircuitBreaker {
   #probing = false;
 
   constructor(options: CircuitBreakerOptions, onChange: (state: BreakerState) => void) {
-    this.#threshold = options.failureThreshold ?? 5;
-    this.#openMs = options.openMs ?? 5000;
-    if (!Number.isInteger(this.#threshold) || this.#threshold < 1) {
-      throw new InvalidOptionError(
-        `breaker.failureThreshold must be a whole number >= 1, got ${String(options.failureThreshold)}`,
-      );
-    }
-    if (typeof this.#openMs !== 'number' || !Number.isFinite(this.#openMs) || this.#openMs <= 0) {
-      throw new InvalidOptionError(
-        `breaker.openMs must be a number of milliseconds > 0, got ${String(options.openMs)}`,
-      );
-    }
+    const read = new OptionReader<CircuitBreakerOptions>('breaker', options, [
+      'failureThreshold',
+      'open',
+      'openMs',
+    ]);
+    this.#threshold = read.integer('failureThreshold', 1, 5);
+    this.#openMs =
+      options.open !== undefined ? read.duration('open', 5000) : read.number('openMs', { min: 1 }, 5000);
     this.#onChange = onChange;
   }
 

@@ -1,0 +1,49 @@
+import { ClosedError } from '../errors.js';
+
+/**
+ * The closed state of a backend, stream or transport: `close()` is idempotent (every call
+ * gets the same promise), and every other method asks {@link ClosedGuard.check} first so a
+ * call after `close()` rejects with `ClosedError` naming the component.
+ *
+ * @example
+ * ```ts fragment
+ * readonly #closed = new ClosedGuard(`MyBackend "${this.name}"`);
+ * get(key: string) { this.#closed.check(); ... }
+ * close() { return this.#closed.close(() => this.#client.quit()); }
+ * ```
+ */
+export class ClosedGuard {
+  readonly #what: string;
+  #closing: Promise<void> | undefined;
+
+  /** @param what the component as an error names it, e.g. `MyBackend "sessions"`. */
+  constructor(what: string) {
+    this.#what = what;
+  }
+
+  /** `true` once `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Throw `ClosedError` after `close()`. */
+  check(): void {
+    if (this.#closing !== undefined) throw new ClosedError(this.#what);
+  }
+
+  /** Run `release` once, on the first call; later calls return the same promise. */
+  close(release: () => Promise<unknown> | unknown = () => undefined): Promise<void> {
+    this.#closing ??= (async () => {
+      await release();
+    })();
+    return this.#closing;
+  }
+}
+
+/**
+ * The ownership rule, in one place: a component closes what it created, and a client it was
+ * given only when told to (`closeClient: true`).
+ */
+export async function closeOwned(owned: boolean, close: () => Promise<unknown> | unknown): Promise<void> {
+  if (owned) await close();
+}

@@ -1,0 +1,44 @@
+/**
+ * `@tiercache/core/adapter`: what a backend, stream or bus transport author needs — the
+ * contracts, the capability list, errors, and the adapter kit every tiercache adapter uses
+ * (option checks, closed guard, value codec, idle pool, stream-argument rules, bounded calls).
+ * Applications import from `@tiercache/core`.
+ */
+export { ClosedGuard, closeOwned } from './adapter-kit/closed-guard.js';
+export { IdlePool } from './adapter-kit/idle-pool.js';
+export { type NumberRange, OptionReader, rejectUnknownKeys, shown } from './adapter-kit/options.js';
+export {
+  checkBlockMs,
+  checkCount,
+  checkFields,
+  checkMaxLen,
+  checkReadId,
+  checkStreamName,
+  MAX_BLOCK_MS,
+} from './adapter-kit/stream-args.js';
+export { isSerializer, ValueCodec } from './adapter-kit/value-codec.js';
+export {
+  type BackendCapabilities,
+  CAPABILITY_METHODS,
+  type CacheCapability,
+  capabilitiesOf,
+} from './capabilities.js';
+export type {
+  BusTransport,
+  BusTransportStatus,
+  CacheBackend,
+  CacheEntry,
+  L2CacheBackend,
+  StreamAddOptions,
+  StreamEntry,
+  StreamFields,
+  StreamingBackend,
+  StreamReadOptions,
+  ValueWithTtl,
+} from './contracts.js';
+export * from './errors.js';
+export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
+export { parseStreamId } from './memory-stream.js';
+export { boundedCall, toTierError, withTimeout } from './primitives/deadline.js';
+export { jsonSerializer, type Serializer } from './serializer.js';
+export { type Duration, parseDuration, parseTtl } from './ttl.js';
