@@ -3,10 +3,9 @@ import { type BusTransport, StreamBusTransport, TieredCache } from '@tiercache/c
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend, RedisPubSubTransport } from '@tiercache/l2-redis';
 import { RedisStream } from '@tiercache/stream-redis';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer, TcpProxy } from '@tiercache/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CuttableProxy } from './cuttable-proxy.js';
 import { FiguresRecorder } from './figures.js';
 import { eventually } from './outage-load.js';
 import { sleep } from './service-control.js';
@@ -101,12 +100,12 @@ describe.skipIf(!url)("another instance invalidates while B's bus connection is 
 
   /** A TCP proxy in front of Redis for B's bus only: cut = close its sockets and refuse new ones. */
   function proxyCut(): CutMethod {
-    let proxy: CuttableProxy | undefined;
+    let proxy: TcpProxy | undefined;
     return {
       name: 'proxy cut',
       holds: true,
       setUp: async () => {
-        proxy = await CuttableProxy.start(hostname, Number(port));
+        proxy = await TcpProxy.start(hostname, Number(port));
         return `redis://127.0.0.1:${proxy.port}`;
       },
       cut: () => proxy!.cut(),

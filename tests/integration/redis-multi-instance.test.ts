@@ -3,11 +3,10 @@ import { type BusTransport, StreamBusTransport, TieredCache } from '@tiercache/c
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend, RedisPubSubTransport } from '@tiercache/l2-redis';
 import { RedisStream } from '@tiercache/stream-redis';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer, TcpProxy } from '@tiercache/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, wait } from './polling.js';
-import { TcpProxy } from './tcp-proxy.js';
 
 const url = await requireServer('redis');
 
@@ -83,19 +82,18 @@ describe.skipIf(!url)('two TieredCache instances on one Redis', () => {
     async (transport) => {
       const prefix = `tc-it:${randomUUID()}:`;
       const target = new URL(url!);
-      const proxy = new TcpProxy(target.hostname, Number(target.port));
-      await proxy.start();
+      const proxy = await TcpProxy.start(target.hostname, Number(target.port));
       const a = instance(prefix, transport);
       const b = instance(prefix, transport, `redis://127.0.0.1:${proxy.port}`);
       await Promise.all([a.ready(), b.ready()]);
       for (let i = 0; i < 100; i++) await a.set(`k${i}`, `old${i}`, { broadcast: false });
       for (let i = 0; i < 100; i++) expect(await b.get(`k${i}`)).toBe(`old${i}`);
 
-      await proxy.cut(); // B's bus connection (and only B's) is gone
+      proxy.cut(); // B's bus connection (and only B's) is gone
       await wait(300);
       for (let i = 0; i < 100; i++) await a.invalidate(`k${i}`);
       expect(await b.get('k0')).toBe('old0'); // stale in B's L1: B could not hear about it
-      await proxy.restore();
+      proxy.restore();
 
       await eventually(async () => {
         for (let i = 0; i < 100; i++) if ((await b.get(`k${i}`)) !== undefined) return false;

@@ -66,3 +66,4 @@ export async function requireServer(kind: ServerKind): Promise<string | undefine
   return undefined;
 }
 export { type SilentServer, startSilentServer } from './silent-server.js';
+export { TcpProxy } from './tcp-proxy.js';

@@ -4,6 +4,20 @@
  * `undefined` is a miss, `null` is a value, durations are milliseconds.
  *
  * The conformance suite in `@tiercache/conformance` is the executable form of these contracts.
+ *
+ * Errors, the same in every backend (the adapter kit's `ValueCodec` applies the first two):
+ * - a value the backend cannot encode rejects the write with `SerializationError` (a caller
+ *   error: the manager leaves the key absent in every tier and the breaker untouched);
+ * - **a stored value the backend cannot decode** (corrupt bytes, another writer's format)
+ *   **rejects the read with `DeserializationError`**. The backend does not delete it (another
+ *   writer may own it). `TieredCache` reports it as `tier:error`, answers a miss and leaves
+ *   the breaker closed (the server answered);
+ * - a server that fails or does not answer rejects with `TierError` / `TimeoutError`, never
+ *   hangs past the backend's `timeoutMs`;
+ * - any call but `close()` after `close()` rejects with `ClosedError`; `close()` is idempotent.
+ *
+ * Ownership: a backend, stream or transport closes what it created, and a client it was given
+ * only when told to (`closeClient: true`).
  */
 
 /** One entry for {@link CacheBackend.setMany}. */
