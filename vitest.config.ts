@@ -29,6 +29,10 @@ export default defineConfig({
       },
       {
         extends: true as const,
+        test: { name: 'consistency', root: `${root}tests/consistency`, include: ['**/*.test.ts'] },
+      },
+      {
+        extends: true as const,
         test: {
           name: 'faults',
           root: `${root}tests/faults`,

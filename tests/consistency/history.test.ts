@@ -1,0 +1,118 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { requireServer, TcpProxy } from '@tiercache/test-servers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkHistory, type Operation } from './history.js';
+
+const url = await requireServer('redis');
+const worker = fileURLToPath(new URL('./fixtures/history-worker.mjs', import.meta.url));
+
+/** Each run's counts, printed at the end (and quoted in docs/consistency.md). */
+const figures: string[] = [];
+
+interface WorkerResult {
+  instance: number;
+  errors: number;
+  history: Operation[];
+}
+
+function runWorker(config: Record<string, unknown>): {
+  proc: ChildProcessWithoutNullStreams;
+  result: Promise<WorkerResult>;
+} {
+  const proc = spawn(process.execPath, [worker, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => {
+    stderr += String(d);
+  });
+  const result = new Promise<WorkerResult>((resolve, reject) => {
+    const lines = createInterface({ input: proc.stdout });
+    lines.once('line', (line) => resolve(JSON.parse(line) as WorkerResult));
+    proc.once('exit', (code) =>
+      reject(new Error(`worker ${String(config.instance)} exited (${code}): ${stderr}`)),
+    );
+  });
+  return { proc, result };
+}
+
+interface Run {
+  name: string;
+  bus: 'pubsub' | 'streams';
+  /** Applied to instance 0's connections through a proxy while the run goes on. */
+  fault?: 'delay-cache-replies' | 'cut-bus';
+  /** How long another instance's write may take to reach this one. */
+  busBoundMs: number;
+}
+
+describe.skipIf(!url)(
+  'history checker: 3 processes, random concurrent operations on 8 keys (real Redis)',
+  () => {
+    const procs: ChildProcessWithoutNullStreams[] = [];
+    const proxies: TcpProxy[] = [];
+    afterAll(async () => {
+      for (const p of procs) p.kill('SIGKILL');
+      await Promise.allSettled(proxies.map((p) => p.close()));
+      console.log(`history checker:\n${figures.join('\n')}`);
+    });
+
+    it.each<Run>([
+      { name: 'pub/sub bus, no fault', bus: 'pubsub', busBoundMs: 100 },
+      { name: 'Redis Streams bus, no fault', bus: 'streams', busBoundMs: 300 },
+      {
+        name: "pub/sub bus, instance 0's cache replies delayed 3 ms",
+        bus: 'pubsub',
+        fault: 'delay-cache-replies',
+        busBoundMs: 100,
+      },
+    ])(
+      '$name: no read returns a superseded value',
+      async (run) => {
+        const seed = Number(process.env.HISTORY_SEED ?? Math.floor(Math.random() * 2 ** 31));
+        const prefix = `tc-hist:${randomUUID()}:`;
+        const cacheProxy = await TcpProxy.forUrl(url!);
+        const busProxy = await TcpProxy.forUrl(url!);
+        proxies.push(cacheProxy, busProxy);
+        const workers = [0, 1, 2].map((instance) =>
+          runWorker({
+            redisUrl: url,
+            cacheUrl: instance === 0 ? cacheProxy.url : url,
+            busUrl: instance === 0 ? busProxy.url : url,
+            prefix,
+            instance,
+            seed: seed + instance,
+            ops: 2500,
+            keys: 8,
+            concurrency: 8,
+            bus: run.bus,
+          }),
+        );
+        for (const w of workers) procs.push(w.proc);
+        // Give every worker time to subscribe before anyone writes.
+        await new Promise((r) => setTimeout(r, 500));
+        if (run.fault === 'delay-cache-replies') cacheProxy.delayReplies(3);
+        for (const w of workers) w.proc.stdin.write('go\n');
+        if (run.fault === 'cut-bus') {
+          setTimeout(() => busProxy.cut(), 300);
+          setTimeout(() => busProxy.restore(), 1300);
+        }
+        const results = await Promise.all(workers.map((w) => w.result));
+        const history = results.flatMap((r) => r.history);
+        const { reads, violations } = checkHistory(history, run.busBoundMs);
+        const errors = results.reduce((sum, r) => sum + r.errors, 0);
+        figures.push(
+          `  ${run.name}: ${history.length} operations, ${reads} reads checked, ${violations.length} violations, ${errors} errors (seed ${seed})`,
+        );
+        const shown = violations.slice(0, 3).map((v) => JSON.stringify(v));
+        expect(
+          violations,
+          `seed ${seed} (rerun with HISTORY_SEED=${seed}): ${shown.join('\n')}`,
+        ).toHaveLength(0);
+        expect(errors, `seed ${seed}`).toBe(0);
+        expect(history.length).toBe(7500);
+      },
+      120_000,
+    );
+  },
+);

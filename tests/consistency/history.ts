@@ -1,0 +1,67 @@
+/** One recorded operation of the history checker's workers. */
+export interface Operation {
+  instance: number;
+  op: 'get' | 'getOrSet' | 'set' | 'invalidate' | 'invalidatePattern' | 'error';
+  key: string;
+  /** For reads: the value returned (a version), `null` for a miss. */
+  read?: string | null;
+  /** For writes: the database version this operation produced. */
+  wrote?: string;
+  start: number;
+  end: number;
+}
+
+/** A read that returned a value superseded by a write that had completed before it started. */
+export interface Violation {
+  read: Operation;
+  /** The operation that wrote the value the read returned (absent: the initial "0"). */
+  source: Operation | undefined;
+  /** The later write that had completed before the read began. */
+  superseding: Operation;
+}
+
+/**
+ * Check a history: no read returns a value that was superseded by a write (set, invalidate,
+ * delete, pattern) that started after the value's own write ended and completed before the
+ * read started. Writes that overlap are unordered, so either of their values is allowed. In
+ * the reading instance the rule is strict; for a write made by another instance the read must
+ * have started at least `busBoundMs` after the write ended (the bus's delivery bound).
+ */
+export function checkHistory(
+  history: readonly Operation[],
+  busBoundMs: number,
+): { reads: number; violations: Violation[] } {
+  const byKey = new Map<
+    string,
+    { writes: Operation[]; reads: Operation[]; byVersion: Map<string, Operation> }
+  >();
+  for (const op of history) {
+    let slot = byKey.get(op.key);
+    if (!slot) {
+      slot = { writes: [], reads: [], byVersion: new Map() };
+      byKey.set(op.key, slot);
+    }
+    if (op.wrote !== undefined) {
+      slot.writes.push(op);
+      slot.byVersion.set(op.wrote, op);
+    } else if (op.read !== undefined && op.read !== null) slot.reads.push(op);
+  }
+  const violations: Violation[] = [];
+  let reads = 0;
+  for (const { writes, reads: keyReads, byVersion } of byKey.values()) {
+    for (const read of keyReads) {
+      reads++;
+      const source = byVersion.get(read.read!);
+      const sourceEnd = source?.end ?? -Infinity;
+      for (const write of writes) {
+        if (write === source || write.start <= sourceEnd) continue;
+        const bound = write.instance === read.instance ? 0 : busBoundMs;
+        if (write.end + bound < read.start) {
+          violations.push({ read, source, superseding: write });
+          break;
+        }
+      }
+    }
+  }
+  return { reads, violations };
+}
