@@ -1,6 +1,7 @@
 import type { L2CacheBackend } from '@tiercache/core';
 import { describe, expect, it } from 'vitest';
 import { LONG_TTL_MS } from './cache-cases.js';
+import { assertHasMethods, capabilityCases } from './capability.js';
 import type { ResolvedCacheOptions } from './options.js';
 import { delay, pollUntil } from './polling.js';
 import type { SuiteContext } from './suite-context.js';
@@ -121,4 +122,85 @@ export function defineL2Cases(ctx: SuiteContext<L2CacheBackend>, o: ResolvedCach
       o.ttlCaseTimeoutMs,
     );
   });
+
+  capabilityCases(
+    'guardedWrites',
+    o,
+    () => ctx.backend,
+    () => {
+      describe('guarded writes (getWithToken, setIfUnchanged)', () => {
+        it('a key never written reads as a miss with a token, and setIfUnchanged with it stores', async () => {
+          const b = ctx.backend;
+          assertHasMethods(b, 'guardedWrites', 'getWithToken', 'setIfUnchanged');
+          const key = ctx.key('guard-absent');
+          const read = await b.getWithToken(key);
+          expect(read.entry).toBeUndefined();
+          expect(typeof read.token).toBe('string');
+          await expect(b.setIfUnchanged(key, 'first', LONG_TTL_MS, read.token)).resolves.toBe(true);
+          expect(await b.get(key)).toBe('first');
+        });
+
+        it('a value read with its token: setIfUnchanged replaces it while nothing else wrote the key', async () => {
+          const b = ctx.backend;
+          assertHasMethods(b, 'guardedWrites', 'getWithToken', 'setIfUnchanged');
+          const key = ctx.key('guard-same');
+          await b.setWithTtl(key, { v: 1 }, LONG_TTL_MS);
+          const read = await b.getWithToken(key);
+          expect(read.entry?.value).toStrictEqual({ v: 1 });
+          expect(read.token).not.toBe('');
+          await expect(b.setIfUnchanged(key, { v: 2 }, LONG_TTL_MS, read.token)).resolves.toBe(true);
+          expect(await b.get(key)).toStrictEqual({ v: 2 });
+        });
+
+        it('a write by someone else since the read: setIfUnchanged resolves false and leaves the newer value', async () => {
+          const b = ctx.backend;
+          assertHasMethods(b, 'guardedWrites', 'getWithToken', 'setIfUnchanged');
+          const key = ctx.key('guard-overwritten');
+          const read = await b.getWithToken(key);
+          await b.setWithTtl(key, 'newer', LONG_TTL_MS);
+          await expect(b.setIfUnchanged(key, 'stale', LONG_TTL_MS, read.token)).resolves.toBe(false);
+          expect(await b.get(key)).toBe('newer');
+          // The same value written again is still a new write.
+          const second = await b.getWithToken(key);
+          await b.setWithTtl(key, 'newer', LONG_TTL_MS);
+          await expect(b.setIfUnchanged(key, 'stale', LONG_TTL_MS, second.token)).resolves.toBe(false);
+        });
+
+        it('a delete since the read: the key misses, and setIfUnchanged with a token from before resolves false', async () => {
+          const b = ctx.backend;
+          assertHasMethods(b, 'guardedWrites', 'getWithToken', 'setIfUnchanged');
+          const never = ctx.key('guard-deleted-absent');
+          const before = await b.getWithToken(never);
+          await b.remove(never);
+          expect(await b.getWithTtl(never)).toBeUndefined();
+          expect(await b.get(never)).toBeUndefined();
+          await expect(b.setIfUnchanged(never, 'stale', LONG_TTL_MS, before.token)).resolves.toBe(false);
+          const key = ctx.key('guard-deleted');
+          await b.setWithTtl(key, 'old', LONG_TTL_MS);
+          const read = await b.getWithToken(key);
+          await b.remove(key);
+          await expect(b.setIfUnchanged(key, 'stale', LONG_TTL_MS, read.token)).resolves.toBe(false);
+          expect(await b.get(key)).toBeUndefined();
+          // After the delete, a fresh read's token lets the next value in.
+          const after = await b.getWithToken(key);
+          expect(after.entry).toBeUndefined();
+          await expect(b.setIfUnchanged(key, 'next', LONG_TTL_MS, after.token)).resolves.toBe(true);
+          expect(await b.get(key)).toBe('next');
+        });
+
+        it('a pattern delete or clear since the read: setIfUnchanged resolves false', async () => {
+          const b = ctx.backend;
+          assertHasMethods(b, 'guardedWrites', 'getWithToken', 'setIfUnchanged');
+          if (!b.removePattern && !b.clear) return;
+          const key = ctx.key('guard-pattern');
+          await b.setWithTtl(key, 'old', LONG_TTL_MS);
+          const read = await b.getWithToken(key);
+          if (b.removePattern) await b.removePattern(`${key}*`);
+          else await b.clear!();
+          await expect(b.setIfUnchanged(key, 'stale', LONG_TTL_MS, read.token)).resolves.toBe(false);
+          expect(await b.get(key)).toBeUndefined();
+        });
+      });
+    },
+  );
 }

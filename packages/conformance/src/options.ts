@@ -1,4 +1,4 @@
-import type { CacheCapability } from '@tiercache/core';
+import { CAPABILITY_METHODS, type CacheCapability } from '@tiercache/core';
 
 /**
  * A capability the backend deliberately lacks (the list is core's `CacheCapability`): the
@@ -61,15 +61,7 @@ export interface ResolvedStreamOptions {
   blockCaseTimeoutMs: number;
 }
 
-const CAPABILITIES: readonly CacheCapability[] = [
-  'getMany',
-  'setMany',
-  'removePattern',
-  'clear',
-  'peek',
-  'lock',
-  'noExpiry',
-];
+const CAPABILITIES = Object.keys(CAPABILITY_METHODS) as readonly CacheCapability[];
 
 /**
  * Apply defaults and reject nonsense early: a typo in `lacks` would otherwise turn into a

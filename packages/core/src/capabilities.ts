@@ -8,6 +8,7 @@ import type { CacheBackend } from './contracts.js';
  * - `getMany`, `setMany`, `removePattern`, `clear`, `peek`: the method of that name
  *   (`peek` also covers `peekWithTtl`).
  * - `lock`: `acquireLock` and `releaseLock`.
+ * - `guardedWrites`: `getWithToken` and `setIfUnchanged` (compare-and-set against what a read saw).
  * - `noExpiry`: the backend can keep an entry forever; without it, an entry written with
  *   `ttlMs: undefined` is still stored but gets a bounded TTL of the backend's choosing.
  */
@@ -18,6 +19,7 @@ export type CacheCapability =
   | 'clear'
   | 'peek'
   | 'lock'
+  | 'guardedWrites'
   | 'noExpiry';
 
 /** The methods each capability stands for (`noExpiry` is a behaviour, not a method). */
@@ -28,6 +30,7 @@ export const CAPABILITY_METHODS: Readonly<Record<CacheCapability, readonly strin
   clear: ['clear'],
   peek: ['peek', 'peekWithTtl'],
   lock: ['acquireLock', 'releaseLock'],
+  guardedWrites: ['getWithToken', 'setIfUnchanged'],
   noExpiry: [],
 };
 
@@ -45,6 +48,8 @@ export interface BackendCapabilities {
   getWithTtl: boolean;
   /** `acquireLock` and `releaseLock`. */
   lock: boolean;
+  /** `getWithToken` and `setIfUnchanged`. */
+  guardedWrites: boolean;
   close: boolean;
 }
 
@@ -61,6 +66,7 @@ export function capabilitiesOf(backend: CacheBackend<unknown>): BackendCapabilit
     peekWithTtl: has('peekWithTtl'),
     getWithTtl: has('getWithTtl'),
     lock: has('acquireLock') && has('releaseLock'),
+    guardedWrites: has('getWithToken') && has('setIfUnchanged'),
     close: has('close'),
   };
 }

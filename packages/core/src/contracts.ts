@@ -105,6 +105,33 @@ export interface L2CacheBackend<V = unknown> extends CacheBackend<V> {
    * `undefined` on a miss. `ttlMs` is `undefined` when the entry never expires.
    */
   getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined>;
+
+  /**
+   * Guarded writes (optional, together with {@link L2CacheBackend.setIfUnchanged}): like
+   * `getWithTtl`, plus a `token` naming exactly what is stored now (a value, a deletion mark, or
+   * nothing).
+   * `TieredCache` reads the shared tier this way before a `getOrSet` factory runs, so that a
+   * factory result computed before another instance's write or delete is never stored over it.
+   */
+  getWithToken?(key: string): Promise<GuardedRead<V>>;
+  /**
+   * Store `value` only if `key` still holds what `token` named when it was read, atomically;
+   * resolve `false` (writing nothing) when anything was written or deleted since. A backend
+   * with this capability keeps a short-lived deletion mark after `remove`, so that a deleted
+   * key is told apart from one never written (`getWithTtl` and `get` read the mark as a miss).
+   */
+  setIfUnchanged?(key: string, value: V, ttlMs: number | undefined, token: string): Promise<boolean>;
+}
+
+/** What {@link L2CacheBackend.getWithToken} returns. */
+export interface GuardedRead<V> {
+  /** The value with its remaining TTL, or `undefined` on a miss (a deletion mark is a miss). */
+  entry: ValueWithTtl<V> | undefined;
+  /**
+   * Names what is stored now: a value, a deletion mark, or nothing (a backend may fold a
+   * namespace-wide epoch into it, so that a pattern delete or clear invalidates every token).
+   */
+  token: string;
 }
 
 /** Ordered field/value pairs of a stream entry, as in the seed. Duplicate fields are kept. */

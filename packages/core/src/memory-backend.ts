@@ -1,6 +1,8 @@
-import type { CacheEntry, L2CacheBackend, ValueWithTtl } from './contracts.js';
+import { OptionReader } from './adapter-kit/options.js';
+import type { CacheEntry, GuardedRead, L2CacheBackend, ValueWithTtl } from './contracts.js';
 import { ClosedError } from './errors.js';
 import { globToRegExp } from './key.js';
+import type { Duration } from './ttl.js';
 
 /** Options for {@link MemoryBackend}. */
 export interface MemoryBackendOptions {
@@ -13,11 +15,18 @@ export interface MemoryBackendOptions {
    * stored (as with a remote tier). Default `false`.
    */
   clone?: boolean;
+  /**
+   * How long a deleted key is remembered as deleted, for guarded writes
+   * (`setIfUnchanged` with a token read before the delete fails). Default 1 min.
+   */
+  deletionMark?: Duration;
 }
 
 interface Slot<V> {
   value: V;
   expiresAt: number; // Infinity = never
+  /** Which write stored it: the guarded-write token is derived from it. */
+  version: number;
 }
 
 /**
@@ -30,15 +39,28 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
   readonly local = true;
   readonly #map = new Map<string, Slot<V>>();
   readonly #locks = new Map<string, { token: string; expiresAt: number }>();
+  /** Deleted keys, oldest first (all marks live equally long, so insertion order is expiry order). */
+  readonly #marks = new Map<string, { version: number; expiresAt: number }>();
   readonly #maxEntries: number;
   readonly #clone: boolean;
+  readonly #markMs: number;
   #closed = false;
   #tokenSeq = 0;
+  #version = 0;
+  /** Bumped by `removePattern` and `clear`, which leave no per-key marks. */
+  #epoch = 0;
 
   constructor(options: MemoryBackendOptions = {}) {
-    this.name = options.name ?? 'memory';
-    this.#maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
-    this.#clone = options.clone ?? false;
+    const read = new OptionReader<MemoryBackendOptions>('MemoryBackend', options, [
+      'name',
+      'maxEntries',
+      'clone',
+      'deletionMark',
+    ]);
+    this.name = read.string('name', 'memory');
+    this.#maxEntries = read.integer('maxEntries', 1) ?? Number.POSITIVE_INFINITY;
+    this.#clone = read.boolean('clone', false);
+    this.#markMs = read.duration('deletionMark', 60_000);
   }
 
   /** Entries currently held (expired ones may still count until touched). */
@@ -92,12 +114,27 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
   async remove(key: string): Promise<void> {
     this.#open();
     this.#map.delete(key);
+    this.#mark(key);
     return Promise.resolve();
+  }
+
+  async getWithToken(key: string): Promise<GuardedRead<V>> {
+    this.#open();
+    const slot = this.#live(key);
+    return { entry: slot ? this.peekWithTtl(key) : undefined, token: this.#token(key, slot) };
+  }
+
+  async setIfUnchanged(key: string, value: V, ttlMs: number | undefined, token: string): Promise<boolean> {
+    this.#open();
+    if (this.#token(key, this.#live(key)) !== token) return false;
+    this.#set(key, value, ttlMs);
+    return true;
   }
 
   async removePattern(pattern: string): Promise<number> {
     this.#open();
     const re = globToRegExp(pattern);
+    this.#epoch++;
     let removed = 0;
     for (const key of [...this.#map.keys()]) {
       if (re.test(key)) {
@@ -110,6 +147,7 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
 
   async clear(): Promise<void> {
     this.#open();
+    this.#epoch++;
     this.#map.clear();
     return Promise.resolve();
   }
@@ -138,6 +176,7 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
   close(): Promise<void> {
     this.#closed = true;
     this.#map.clear();
+    this.#marks.clear();
     this.#locks.clear();
     return Promise.resolve();
   }
@@ -148,11 +187,36 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
     this.#map.set(key, {
       value: stored,
       expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlMs,
+      version: ++this.#version,
     });
+    this.#marks.delete(key);
     if (this.#map.size > this.#maxEntries) {
       const oldest = this.#map.keys().next().value;
       if (oldest !== undefined) this.#map.delete(oldest);
     }
+  }
+
+  /** Remember `key` as deleted for the mark's time; forget marks past theirs. */
+  #mark(key: string): void {
+    const now = Date.now();
+    for (const [k, m] of this.#marks) {
+      if (m.expiresAt > now) break;
+      this.#marks.delete(k);
+    }
+    this.#marks.delete(key);
+    this.#marks.set(key, { version: ++this.#version, expiresAt: now + this.#markMs });
+  }
+
+  /**
+   * What `key` holds now, as a guarded-write token: the stored value's version, or the
+   * deletion mark's, or nothing ('' — unless a pattern delete or clear happened since the
+   * start: those bump the epoch, which invalidates every token read before them).
+   */
+  #token(key: string, slot: Slot<V> | undefined): string {
+    if (slot) return `${this.#epoch}:v${slot.version}`;
+    const mark = this.#marks.get(key);
+    if (mark && mark.expiresAt > Date.now()) return `${this.#epoch}:d${mark.version}`;
+    return this.#epoch === 0 ? '' : `${this.#epoch}:`;
   }
 
   #live(key: string): Slot<V> | undefined {

@@ -44,6 +44,11 @@ export interface CacheStatsSnapshot {
   staleServed: number;
   /** Background refreshes started. */
   refreshes: number;
+  /**
+   * Write-backs dropped because a newer write of the key won (writes win): promotions of a
+   * value read before the write, and factory results computed before it (see docs/consistency.md).
+   */
+  supersededWrites: number;
   bus: BusStats;
 }
 
@@ -60,6 +65,7 @@ export class CacheStats {
   inFlight = 0;
   staleServed = 0;
   refreshes = 0;
+  supersededWrites = 0;
   readonly tierHits: number[];
   readonly tierErrors: number[];
   readonly tierPromotions: number[];
@@ -99,6 +105,7 @@ export class CacheStats {
       inFlight: this.inFlight,
       staleServed: this.staleServed,
       refreshes: this.refreshes,
+      supersededWrites: this.supersededWrites,
       bus: { ...this.bus },
     };
   }
@@ -106,7 +113,7 @@ export class CacheStats {
   /** Zero every counter except `inFlight` (which describes work still running). */
   reset(): void {
     this.requests = this.misses = this.factoryRuns = this.factoryErrors = 0;
-    this.coalesced = this.staleServed = this.refreshes = 0;
+    this.coalesced = this.staleServed = this.refreshes = this.supersededWrites = 0;
     this.tierHits.fill(0);
     this.tierErrors.fill(0);
     this.tierPromotions.fill(0);

@@ -185,6 +185,50 @@ describe('writes win over reads in flight (one process)', () => {
   });
 });
 
+describe('writes win across instances through the shared tier (guarded writes)', () => {
+  function sharedPair() {
+    const shared = gatedRemote<string>('shared');
+    // No bus between them: only the shared tier can stop B's stale write.
+    const a = new TieredCache<string>({
+      tiers: [new MemoryBackend({ name: 'a' }), shared.backend],
+      lock: false,
+    });
+    const bL1 = new MemoryBackend<string>({ name: 'b' });
+    const b = new TieredCache<string>({ tiers: [bL1, shared.backend], lock: false });
+    caches.push(a, b);
+    return { a, b, bL1, shared };
+  }
+
+  it.each(['invalidate', 'set', 'invalidatePattern', 'clear'] as const)(
+    "B's factory read its source before A's %s: B's value is not stored in the shared tier or in B's L1",
+    async (op) => {
+      const { a, b, bL1, shared } = sharedPair();
+      await shared.mem.setWithTtl('user:1', 'v0', 60_000);
+      await shared.mem.remove('user:1'); // expired or invalidated earlier: B misses
+      let finish!: (v: string) => void;
+      const read = b.getOrSet('user:1', () => new Promise<string>((r) => (finish = r)));
+      await until(() => finish !== undefined);
+      if (op === 'invalidate') await a.invalidate('user:1');
+      else if (op === 'set') await a.set('user:1', 'from A');
+      else if (op === 'invalidatePattern') await a.invalidatePattern('user:*');
+      else await a.clear();
+      finish('from the old row');
+      expect(await read).toBe('from the old row');
+      expect(await shared.mem.get('user:1')).toBe(op === 'set' ? 'from A' : undefined);
+      expect(bL1.peek('user:1')).toBeUndefined();
+      expect(b.stats().supersededWrites).toBe(1);
+    },
+  );
+
+  it('with nothing written in between, the factory result is stored everywhere as before', async () => {
+    const { b, bL1, shared } = sharedPair();
+    expect(await b.getOrSet('k', () => 'computed')).toBe('computed');
+    expect(await shared.mem.get('k')).toBe('computed');
+    expect(bL1.peek('k')).toBe('computed');
+    expect(b.stats().supersededWrites).toBe(0);
+  });
+});
+
 describe('stats and events count what happened', () => {
   it('hits + misses + coalesced = requests, across get, getOrSet, getOrSetResult and getMany', async () => {
     const { cache, l2 } = twoTiers();

@@ -17,7 +17,7 @@ describe.skipIf(!url)('keyvTier over @keyv/redis against a real Redis', () => {
   const redisUrl = url ?? '';
 
   describeL2Backend('keyv-redis', () => keyvTier(redisKeyv(redisUrl)), {
-    lacks: ['peek', 'lock'],
+    lacks: ['peek', 'lock', 'guardedWrites'],
     valueIdentity: 'copy',
   });
 

@@ -7,13 +7,13 @@ import { KeyvTier, keyvTier } from '../src/index.js';
 // Keyv's default Map store serializes every value, so reads return copies.
 describeL2Backend('keyv-memory', () => keyvTier(new Keyv()), {
   valueIdentity: 'copy',
-  lacks: ['peek', 'lock'],
+  lacks: ['peek', 'lock', 'guardedWrites'],
 });
 
 // A bare Map is wrapped in a Keyv with throwOnErrors; same contract.
 describeL2Backend('keyv-bare-map', () => keyvTier(new Map()), {
   valueIdentity: 'copy',
-  lacks: ['peek', 'lock'],
+  lacks: ['peek', 'lock', 'guardedWrites'],
 });
 
 /** A minimal Keyv store without iteration, whose writes can be made to fail. */

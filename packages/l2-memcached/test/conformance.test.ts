@@ -12,7 +12,7 @@ describe.skipIf(!servers)('MemcachedBackend against a real memcached', () => {
     'l2-memcached',
     () => new MemcachedBackend({ servers: servers!, namespace: `tcc-${randomUUID()}` }),
     {
-      lacks: ['removePattern', 'lock', 'peek'],
+      lacks: ['removePattern', 'lock', 'peek', 'guardedWrites'],
       // memcached's clock ticks in whole seconds; the envelope keeps exact ms, so only the
       // shortest TTL worth testing is longer than for Redis.
       shortTtlMs: 2000,

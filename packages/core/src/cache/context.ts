@@ -25,6 +25,8 @@ export class CacheContext<V> {
   readonly l1Peek: ((key: string) => V | undefined) | undefined;
   /** The first tier the slow path reads (1 when the L1 fast path already looked). */
   readonly firstSlowTier: number;
+  /** `true` when some remote tier has guarded writes (`getWithToken` / `setIfUnchanged`). */
+  readonly guarded: boolean;
   readonly clock = new WriteClock();
   /** Aborted by `close()`: reaches every factory, background refreshes included. */
   readonly closing = new AbortController();
@@ -84,6 +86,7 @@ export class CacheContext<V> {
     }
     // Stale L1 entries are fail-safe candidates, so with grace the slow path reads L1 again.
     this.firstSlowTier = this.l1Peek && graceMs === 0 ? 1 : 0;
+    this.guarded = this.tiers.some((t) => !t.local && t.caps.guardedWrites);
   }
 
   /** Reject calls after `close()`. */

@@ -60,7 +60,11 @@ export class ReadPath<V> {
       if (pending !== undefined) hit = pending;
       else {
         try {
-          hit = await tier.run('get', () => tier.read(key));
+          if (ticket.tokens !== undefined && tier.caps.guardedWrites) {
+            const guarded = await tier.run('get', () => tier.l2.getWithToken!(key));
+            ticket.tokens[t] = guarded.token;
+            hit = guarded.entry;
+          } else hit = await tier.run('get', () => tier.read(key));
         } catch (error) {
           ctx.tierError(tier, 'get', error);
           continue;
@@ -141,7 +145,10 @@ export class ReadPath<V> {
    */
   promote(key: string, hit: ValueWithTtl<V>, from: number, ticket: ReadTicket): void {
     const ctx = this.#ctx;
-    if (ctx.clock.superseded(ticket)) return;
+    if (ctx.clock.superseded(ticket)) {
+      ctx.stats.supersededWrites++;
+      return;
+    }
     const source = ctx.tiers[from]!;
     let logicalTtl: number | undefined;
     if (hit.ttlMs !== undefined) logicalTtl = hit.ttlMs / source.ttlScale;

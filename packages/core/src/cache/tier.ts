@@ -79,6 +79,8 @@ export class Tier<V> {
   readonly breaker: CircuitBreaker | undefined;
   /** The backend's optional methods, looked up once. */
   readonly caps: BackendCapabilities;
+  /** The backend as an L2 backend, for its optional L2 methods (check `caps` first). */
+  readonly l2: L2CacheBackend<V>;
   /**
    * Read a value with its remaining TTL through the best call the backend has
    * (`peekWithTtl`, `getWithTtl`, else `get` with an unknown TTL), chosen once here.
@@ -141,10 +143,11 @@ export class Tier<V> {
     }
     const caps = capabilitiesOf(backend as CacheBackend<unknown>);
     this.caps = caps;
+    this.l2 = backend as L2CacheBackend<V>;
     if (caps.peekWithTtl) {
       this.read = (key) => Promise.resolve(backend.peekWithTtl!(key));
     } else if (caps.getWithTtl) {
-      const l2 = backend as unknown as L2CacheBackend<V>;
+      const l2 = this.l2;
       this.read = (key) => l2.getWithTtl(key);
     } else {
       this.read = (key) =>

@@ -99,4 +99,9 @@ export interface ReadTicket {
   readonly key: string;
   readonly at: number;
   readonly state: KeyState;
+  /**
+   * Set by a `getOrSet` load: per tier index, the token of what a tier with guarded writes held
+   * when it was read, so the factory's result is stored there only if nothing changed since.
+   */
+  tokens?: (string | undefined)[];
 }

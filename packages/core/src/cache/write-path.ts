@@ -37,16 +37,65 @@ export class WritePath<V> {
   }
 
   /**
+   * The guarded part of storing a factory's result: write it to each remote tier whose token
+   * the load took (`ticket.tokens`), only if that tier still holds what it held then. Resolves
+   * the tiers written (for {@link writeAll} to skip), or `undefined` when a tier says something
+   * newer is there: then nothing more is written anywhere.
+   */
+  async writeGuarded(
+    key: string,
+    value: V,
+    logicalTtlMs: number,
+    tokens: readonly (string | undefined)[],
+  ): Promise<boolean[] | undefined> {
+    const ctx = this.#ctx;
+    const ttlMs = logicalTtlMs + ctx.config.graceMs;
+    const written: boolean[] = [];
+    for (let t = ctx.tiers.length - 1; t >= 0; t--) {
+      const token = tokens[t];
+      const tier = ctx.tiers[t]!;
+      // A tier still applying missed writes takes this one in order, unguarded.
+      if (token === undefined || tier.pending.size > 0 || tier.replaying) continue;
+      let stored: boolean;
+      try {
+        stored = await tier.run('set', () =>
+          tier.l2.setIfUnchanged!(key, value, tier.scaleTtl(ttlMs), token),
+        );
+      } catch (error) {
+        if (isCallerError(error)) {
+          await this.#settle([{ status: 'rejected', reason: error }], 'set', () => [], [key]);
+        }
+        ctx.tierError(tier, 'set', error);
+        if (ctx.config.raiseWrites) throw error;
+        written[t] = true; // not retried unguarded: the value may be stale by the time the tier is back
+        continue;
+      }
+      if (!stored) return undefined;
+      written[t] = true;
+    }
+    return written;
+  }
+
+  /**
    * Write one entry to every tier (the caller holds the key's write mark). A value a tier
    * refuses removes the key from every tier and rejects; failing tiers follow `writeFailures`.
    */
-  async writeAll(key: string, value: V, logicalTtlMs: number | undefined): Promise<void> {
+  async writeAll(
+    key: string,
+    value: V,
+    logicalTtlMs: number | undefined,
+    written?: readonly boolean[],
+  ): Promise<void> {
     // Tiers keep entries for TTL + grace; freshness is remaining TTL > grace (scaled per tier).
     const ttlMs = logicalTtlMs === undefined ? undefined : logicalTtlMs + this.#ctx.config.graceMs;
     const tiers = this.#ctx.tiers;
     const writes: Promise<unknown>[] = new Array(tiers.length);
     for (let t = 0; t < tiers.length; t++) {
       const tier = tiers[t]!;
+      if (written?.[t]) {
+        writes[t] = Promise.resolve();
+        continue;
+      }
       const ttl = tier.scaleTtl(ttlMs);
       // In-process tiers have no breaker or timeout to go through: write directly.
       writes[t] = tier.local

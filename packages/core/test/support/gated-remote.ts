@@ -32,6 +32,12 @@ export function gatedRemote<V>(name = 'remote') {
     clear: () => mem.clear(),
     removePattern: (p) => mem.removePattern(p),
     healthCheck: async () => true,
+    getWithToken: async (k) => {
+      const found = await mem.getWithToken(k);
+      await gate();
+      return found;
+    },
+    setIfUnchanged: (k, v, t, token) => mem.setIfUnchanged(k, v, t, token),
   };
   return {
     backend,

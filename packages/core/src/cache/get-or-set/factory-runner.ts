@@ -86,10 +86,21 @@ export class FactoryRunner<V> {
     if (events.has('factory:end')) {
       events.emit('factory:end', { key, durationMs: performance.now() - started, ok: true });
     }
-    if (ctx.clock.superseded(ticket)) return value;
+    if (ctx.clock.superseded(ticket)) {
+      ctx.stats.supersededWrites++;
+      return value;
+    }
     const written = ctx.clock.write(key);
     try {
-      await this.#writes.writeAll(key, value, ctx.jittered(ttlMs));
+      const logicalTtl = ctx.jittered(ttlMs);
+      // Shared tiers with guarded writes first: another instance's write since our read wins.
+      const tokens = ticket.tokens;
+      const done = tokens?.length ? await this.#writes.writeGuarded(key, value, logicalTtl, tokens) : [];
+      if (done === undefined) {
+        ctx.stats.supersededWrites++;
+        return value;
+      }
+      await this.#writes.writeAll(key, value, logicalTtl, done);
     } catch (error) {
       throw new StoreError(error);
     } finally {

@@ -65,6 +65,7 @@ export class Loader<V> {
   ): Promise<GetOrSetResult<V>> {
     const ctx = this.#ctx;
     const ticket = ctx.clock.begin(key);
+    if (ctx.guarded) ticket.tokens = [];
     try {
       const below = await this.#reads.readBelow(key, ticket);
       if (below?.fresh) return { value: below.value, stale: false };
