@@ -48,6 +48,8 @@ export function checkHistory(
   }
   const violations: Violation[] = [];
   let reads = 0;
+  /** The longest time a read in one instance still saw a value another instance had superseded. */
+  let maxCrossStalenessMs = 0;
   for (const { writes, reads: keyReads, byVersion } of byKey.values()) {
     for (const read of keyReads) {
       reads++;
@@ -55,13 +57,15 @@ export function checkHistory(
       const sourceEnd = source?.end ?? -Infinity;
       for (const write of writes) {
         if (write === source || write.start <= sourceEnd) continue;
-        const bound = write.instance === read.instance ? 0 : busBoundMs;
-        if (write.end + bound < read.start) {
+        const cross = write.instance !== read.instance;
+        if (cross && write.end < read.start)
+          maxCrossStalenessMs = Math.max(maxCrossStalenessMs, read.start - write.end);
+        if (write.end + (cross ? busBoundMs : 0) < read.start) {
           violations.push({ read, source, superseding: write });
           break;
         }
       }
     }
   }
-  return { reads, violations };
+  return { reads, violations, maxCrossStalenessMs };
 }

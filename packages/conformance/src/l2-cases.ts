@@ -160,10 +160,11 @@ export function defineL2Cases(ctx: SuiteContext<L2CacheBackend>, o: ResolvedCach
           await b.setWithTtl(key, 'newer', LONG_TTL_MS);
           await expect(b.setIfUnchanged(key, 'stale', LONG_TTL_MS, read.token)).resolves.toBe(false);
           expect(await b.get(key)).toBe('newer');
-          // The same value written again is still a new write.
+          // A different value written since a value was read counts the same way.
           const second = await b.getWithToken(key);
-          await b.setWithTtl(key, 'newer', LONG_TTL_MS);
+          await b.setWithTtl(key, 'newest', LONG_TTL_MS);
           await expect(b.setIfUnchanged(key, 'stale', LONG_TTL_MS, second.token)).resolves.toBe(false);
+          expect(await b.get(key)).toBe('newest');
         });
 
         it('a delete since the read: the key misses, and setIfUnchanged with a token from before resolves false', async () => {

@@ -28,6 +28,7 @@ export type {
   BusTransportStatus,
   CacheBackend,
   CacheEntry,
+  GuardedRead,
   L2CacheBackend,
   StreamAddOptions,
   StreamEntry,

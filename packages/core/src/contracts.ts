@@ -116,7 +116,8 @@ export interface L2CacheBackend<V = unknown> extends CacheBackend<V> {
   getWithToken?(key: string): Promise<GuardedRead<V>>;
   /**
    * Store `value` only if `key` still holds what `token` named when it was read, atomically;
-   * resolve `false` (writing nothing) when anything was written or deleted since. A backend
+   * resolve `false` (writing nothing) when anything was written or deleted since. (A backend
+   * whose token names the stored bytes may not tell a rewrite of the very same bytes apart.) A backend
    * with this capability keeps a short-lived deletion mark after `remove`, so that a deleted
    * key is told apart from one never written (`getWithTtl` and `get` read the mark as a miss).
    */

@@ -17,6 +17,7 @@ export type {
   BusTransportStatus,
   CacheBackend,
   CacheEntry,
+  GuardedRead,
   L2CacheBackend,
   StreamAddOptions,
   StreamEntry,

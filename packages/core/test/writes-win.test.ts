@@ -93,6 +93,21 @@ describe('writes win over reads in flight (one process)', () => {
     expect(await cache.get('k')).toBe('v2');
   });
 
+  it('a getOrSet that comes after an invalidation does not join the run that began before it', async () => {
+    const { cache, l2 } = twoTiers();
+    await l2.mem.setWithTtl('k', 'old', 60_000);
+    l2.hold();
+    const before = cache.getOrSet('k', () => 'unused');
+    await until(() => l2.waiting === 1);
+    await cache.invalidate('k');
+    const after = cache.getOrSet('k', () => 'fresh');
+    l2.release();
+    expect(await before).toBe('old'); // current when it began
+    expect(await after).toBe('fresh');
+    expect(cache.stats().coalesced).toBe(0);
+    expect(await cache.get('k')).toBe('fresh');
+  });
+
   it('a factory that started before an invalidation returns its value but does not store it', async () => {
     const { cache, l1, l2 } = twoTiers();
     let finish!: (v: string) => void;

@@ -38,6 +38,20 @@ export class LuaScript {
     }
   }
 
+  /** Run with any number of keys and arguments (for the scripts that need more than one). */
+  async runMany(
+    client: Redis | Cluster,
+    keys: readonly string[],
+    args: readonly (string | number | Buffer)[],
+  ): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return await client.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+
   #send(
     client: Redis | Cluster,
     script: string,
@@ -74,3 +88,18 @@ export const RELEASE_LOCK = new LuaScript(`if redis.call('GET', KEYS[1]) == ARGV
   return redis.call('DEL', KEYS[1])
 end
 return 0`);
+
+/**
+ * Guarded write: store ARGV[2] under KEYS[1] (with PX ARGV[3] when not empty) only while the
+ * key holds what the token ARGV[1] names — `<epoch>:<sha1 of the stored bytes>`, where the
+ * epoch is KEYS[2]'s value (a namespace-wide mark changed by pattern deletes and clears; no
+ * KEYS[2] on a Cluster). 1 when stored, 0 when something else was written since.
+ */
+export const SET_IF_UNCHANGED = new LuaScript(`local cur = redis.call('GET', KEYS[1])
+local epoch = ''
+if KEYS[2] then epoch = redis.call('GET', KEYS[2]) or '' end
+local token = epoch .. ':'
+if cur then token = token .. redis.sha1hex(cur) end
+if token ~= ARGV[1] then return 0 end
+if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[2]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return 1`);

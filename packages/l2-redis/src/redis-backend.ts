@@ -4,6 +4,7 @@ import {
   type CacheEntry,
   ClosedError,
   DeserializationError,
+  type GuardedRead,
   InvalidOptionError,
   InvalidTtlError,
   jsonSerializer,
@@ -25,8 +26,9 @@ import {
   sealBuffer,
   sealString,
 } from './expiry-envelope.js';
+import { deletionMark, isDeletionMark, newEpoch, tokenOf } from './guarded-writes.js';
 import { isIoredisTimeout } from './ioredis-timeout.js';
-import { GET_WITH_TTL, RELEASE_LOCK } from './lua-script.js';
+import { GET_WITH_TTL, RELEASE_LOCK, SET_IF_UNCHANGED } from './lua-script.js';
 import { positiveInteger } from './option-checks.js';
 import { toRedisMatch } from './scan-pattern.js';
 
@@ -76,6 +78,12 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
   /** Where lock keys live. Default `${prefix}lock:`. */
   lockPrefix?: string;
   /**
+   * How long `remove` keeps a deletion mark (a tiny value that reads as a miss), so a guarded
+   * write (`setIfUnchanged`, used by `TieredCache` to store a `getOrSet` factory result) with a
+   * token read before the delete is refused. Longer than your slowest factory. Default 60 000 ms.
+   */
+  deletionMarkMs?: number;
+  /**
    * Told about problems that do not fail the call: a stored value the serializer cannot read
    * (a {@link DeserializationError}; the read is a miss) and connection errors of clients we
    * created. Must not throw.
@@ -113,6 +121,9 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   readonly #scanCount: number;
   readonly #batchSize: number;
   readonly #onError: ((error: Error, context: RedisErrorContext) => void) | undefined;
+  readonly #markMs: number;
+  /** The namespace's epoch key (guarded writes); a key no user key can be (they have no control characters). */
+  readonly #epochKey: string;
   /** Timeout labels of the hot calls, built once instead of on every call. */
   readonly #labels: { get: string; getWithTtl: string; set: string };
   #closed = false;
@@ -177,6 +188,8 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     );
     this.#scanCount = positiveInteger(WHAT, 'scanCount', options.scanCount, 500);
     this.#batchSize = positiveInteger(WHAT, 'deleteBatchSize', options.deleteBatchSize, 500);
+    this.#markMs = positiveInteger(WHAT, 'deletionMarkMs', options.deletionMarkMs, 60_000);
+    this.#epochKey = `${prefix}\u0000epoch`;
     const maxTtlMs = positiveInteger(WHAT, 'maxTtlMs', options.maxTtlMs);
     if (maxTtlMs !== undefined) this.maxTtlMs = maxTtlMs;
     this.#onError = options.onError;
@@ -219,7 +232,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     } catch (error) {
       throw this.#failure('getWithTtl', error);
     }
-    if (raw === null) return undefined;
+    if (raw === null || isDeletionMark(raw)) return undefined;
     const header = this.#header(raw);
     // A plain value (another client, or a 'server'-mode writer) carries no expiry: ask Redis.
     if (header === undefined) return this.#getWithServerTtl(key);
@@ -300,9 +313,60 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     if (failed) throw toTierError(this.name, 'setMany', this.#timeoutMs, failed[0], isIoredisTimeout);
   }
 
+  /** Remove `key`, leaving a deletion mark for `deletionMarkMs` (it reads as a miss). */
   async remove(key: string): Promise<void> {
     this.#open();
-    await this.#bounded('remove', this.client.unlink(this.#prefix + key));
+    await this.#bounded('remove', this.client.set(this.#prefix + key, deletionMark(), 'PX', this.#markMs));
+  }
+
+  /**
+   * The value with its remaining TTL, and a token naming what the key holds now (value,
+   * deletion mark or nothing, with the namespace's epoch): one MGET, atomic.
+   */
+  async getWithToken(key: string): Promise<GuardedRead<V>> {
+    this.#open();
+    const full = this.#prefix + key;
+    let raw: string | Buffer | null;
+    let epoch: string | Buffer | null = null;
+    if (this.client.isCluster) {
+      raw = await this.#bounded('getWithToken', this.#rawGet(full));
+    } else {
+      const keys = [full, this.#epochKey];
+      const pending: Promise<(string | Buffer | null)[]> = this.#binary
+        ? this.client.mgetBuffer(keys)
+        : this.client.mget(keys);
+      [raw = null, epoch = null] = await this.#bounded('getWithToken', pending);
+    }
+    const token = tokenOf(epoch, raw);
+    if (raw === null || isDeletionMark(raw)) return { entry: undefined, token };
+    const header = this.#envelope ? this.#header(raw) : undefined;
+    if (header === undefined) {
+      // A plain value carries no expiry: ask Redis (the token still names what was read).
+      const value = this.#decode(raw, 'getWithToken', key);
+      if (value === undefined) return { entry: undefined, token };
+      const pttl = await this.#bounded('getWithToken', this.client.pttl(full));
+      return { entry: pttl === -2 ? undefined : { value, ttlMs: pttl < 0 ? undefined : pttl }, token };
+    }
+    if (header.expiresAt !== undefined && header.expiresAt <= Date.now()) return { entry: undefined, token };
+    const value = this.#deserialize(this.#payload(raw, header), 'getWithToken', key);
+    if (value === undefined) return { entry: undefined, token };
+    return {
+      entry: { value, ttlMs: header.expiresAt === undefined ? undefined : header.expiresAt - Date.now() },
+      token,
+    };
+  }
+
+  /** Store `value` only while `key` holds what `token` named (one Lua script, atomic). */
+  async setIfUnchanged(key: string, value: V, ttlMs: number | undefined, token: string): Promise<boolean> {
+    this.#open();
+    const ttl = this.#ttl(ttlMs);
+    const data = this.#encode(value, ttl);
+    const keys = this.client.isCluster ? [this.#prefix + key] : [this.#prefix + key, this.#epochKey];
+    const reply = await this.#bounded(
+      'setIfUnchanged',
+      SET_IF_UNCHANGED.runMany(this.client, keys, [token, data, ttl === undefined ? '' : ttl]),
+    );
+    return reply === 1;
   }
 
   /**
@@ -321,8 +385,14 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     const nodes: Redis[] = this.client.isCluster
       ? (this.client as Cluster).nodes('master')
       : [this.client as Redis];
+    // A new epoch before and after: guarded writes with a token read before this are refused
+    // while it runs and after (the scan may delete the epoch key itself).
+    if (!this.client.isCluster)
+      await this.#bounded('removePattern', this.client.set(this.#epochKey, newEpoch()));
     let removed = 0;
     for (const node of nodes) removed += await this.#scanAndUnlink(node, match);
+    if (!this.client.isCluster)
+      await this.#bounded('removePattern', this.client.set(this.#epochKey, newEpoch()));
     return removed;
   }
 
@@ -481,7 +551,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
    * miss) or a plain value. `undefined` for a miss or an unreadable value (reported).
    */
   #decode(raw: string | Buffer | null | undefined, operation: string, key: string): V | undefined {
-    if (raw === null || raw === undefined) return undefined;
+    if (raw === null || raw === undefined || isDeletionMark(raw)) return undefined;
     const header = this.#header(raw);
     if (header === undefined) return this.#deserialize(raw, operation, key);
     if (header.expiresAt !== undefined && header.expiresAt <= Date.now()) return undefined;

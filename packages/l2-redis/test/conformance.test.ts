@@ -11,7 +11,7 @@ describe.skipIf(!url)('l2-redis against a real Redis', () => {
     describeL2Backend(
       `l2-redis (ttlSource ${ttlSource})`,
       () => new RedisBackend({ url, ttlSource, prefix: `tc-conf:${randomUUID()}:` }),
-      { lacks: ['peek', 'guardedWrites'], valueIdentity: 'copy' },
+      { lacks: ['peek'], valueIdentity: 'copy' },
     );
   }
 });

@@ -57,20 +57,26 @@ export class WriteClock {
   }
 
   /** A write of `key` starts; call the returned function when it has ended (success or not). */
-  write(key: string): () => void {
+  write(key: string): WriteMark {
     let state = this.#keys.get(key);
     if (state === undefined) {
       state = { readers: 0, writers: 0, lastWrite: 0 };
       this.#keys.set(key, state);
     }
     state.writers++;
-    state.lastWrite = ++this.#now;
+    const mine = ++this.#now;
+    state.lastWrite = mine;
     const written = state;
-    return () => {
+    const bulkAt = this.#bulkAt;
+    const done = (() => {
       written.writers--;
       written.lastWrite = ++this.#now;
       this.#release(key, written);
-    };
+    }) as WriteMark;
+    // Another write of the key (or a clear) started or ended since this one started.
+    done.overtaken = () =>
+      written.lastWrite !== mine || written.writers > 1 || this.#bulkAt !== bulkAt || this.#bulkInFlight > 0;
+    return done;
   }
 
   /** A write of many keys at once (clear, pattern, resync) starts; call the result when it ended. */
@@ -86,6 +92,12 @@ export class WriteClock {
   #release(key: string, state: KeyState): void {
     if (state.readers === 0 && state.writers === 0 && this.#keys.get(key) === state) this.#keys.delete(key);
   }
+}
+
+/** Ends a write (call it once); `overtaken()` says whether another write of the key came meanwhile. */
+export interface WriteMark {
+  (): void;
+  overtaken(): boolean;
 }
 
 interface KeyState {

@@ -48,6 +48,14 @@ export class SingleFlight<V> {
     return this.#attach(flight, signal);
   }
 
+  /**
+   * Let the run for `key` finish for the callers it has, but take no new ones: the next
+   * `join` misses and the next `start` begins a run of its own.
+   */
+  detach(key: string): void {
+    this.#flights.delete(key);
+  }
+
   /** Resolves when every run in flight now has settled. */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.#flights.values()].map((f) => f.promise));

@@ -100,6 +100,11 @@ export class FactoryRunner<V> {
         ctx.stats.supersededWrites++;
         return value;
       }
+      // A write of the key that came while the guarded write was on its way wins in the other tiers.
+      if (done.length > 0 && written.overtaken()) {
+        ctx.stats.supersededWrites++;
+        return value;
+      }
       await this.#writes.writeAll(key, value, logicalTtl, done);
     } catch (error) {
       throw new StoreError(error);

@@ -3,6 +3,7 @@ import { SingleFlight } from '../../primitives/single-flight.js';
 import type { CacheContext } from '../context.js';
 import type { Factory, GetOrSetOptions, GetOrSetResult } from '../options.js';
 import type { ReadPath } from '../read-path.js';
+import type { ReadTicket } from '../write-clock.js';
 import type { DistributedLock } from './distributed-lock.js';
 import { StoreError } from './factory-runner.js';
 import type { FailSafe } from './fail-safe.js';
@@ -23,6 +24,8 @@ export class Loader<V> {
   readonly #lock: DistributedLock<V>;
   readonly #failSafe: FailSafe<V>;
   readonly flights = new SingleFlight<GetOrSetResult<V>>();
+  /** The write-clock ticket of the run in flight per key (for callers deciding whether to join). */
+  readonly #tickets = new Map<string, ReadTicket>();
 
   constructor(context: CacheContext<V>, reads: ReadPath<V>, lock: DistributedLock<V>, failSafe: FailSafe<V>) {
     this.#ctx = context;
@@ -42,6 +45,13 @@ export class Loader<V> {
     if (typeof factory !== 'function') throw new InvalidOptionError('getOrSet needs a factory function');
     const ttlMs = ctx.ttlFor(options);
     if (options?.signal?.aborted) throw options.signal.reason;
+    // A run that began before a write of the key may return what the write replaced: a caller
+    // that comes after the write does not join it (the run still answers the callers it has).
+    const running = this.#tickets.get(key);
+    if (running !== undefined && ctx.clock.superseded(running)) {
+      this.flights.detach(key);
+      this.#tickets.delete(key);
+    }
     const joined = this.flights.join(key, options?.signal);
     if (joined) {
       ctx.stats.coalesced++;
@@ -66,6 +76,7 @@ export class Loader<V> {
     const ctx = this.#ctx;
     const ticket = ctx.clock.begin(key);
     if (ctx.guarded) ticket.tokens = [];
+    this.#tickets.set(key, ticket);
     try {
       const below = await this.#reads.readBelow(key, ticket);
       if (below?.fresh) return { value: below.value, stale: false };
@@ -91,6 +102,12 @@ export class Loader<V> {
       throw error instanceof StoreError ? error.error : error;
     } finally {
       ctx.clock.end(ticket);
+      // From here on the run no longer watches for writes, so it takes no new callers either
+      // (the flight would otherwise stay joinable for a few more ticks after the ticket ended).
+      if (this.#tickets.get(key) === ticket) {
+        this.#tickets.delete(key);
+        this.flights.detach(key);
+      }
     }
   }
 }
