@@ -1,41 +1,13 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { requireServer, TcpProxy } from '@tiercache/test-servers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkHistory, type Operation } from './history.js';
+import { checkHistory } from './history.js';
+import { historySeed, runWorker } from './history-runner.js';
 
 const url = await requireServer('redis');
-const worker = fileURLToPath(new URL('./fixtures/history-worker.mjs', import.meta.url));
-
 /** Each run's counts, printed at the end (and quoted in docs/consistency.md). */
 const figures: string[] = [];
-
-interface WorkerResult {
-  instance: number;
-  errors: number;
-  history: Operation[];
-}
-
-function runWorker(config: Record<string, unknown>): {
-  proc: ChildProcessWithoutNullStreams;
-  result: Promise<WorkerResult>;
-} {
-  const proc = spawn(process.execPath, [worker, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (d) => {
-    stderr += String(d);
-  });
-  const result = new Promise<WorkerResult>((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout });
-    lines.once('line', (line) => resolve(JSON.parse(line) as WorkerResult));
-    proc.once('exit', (code) =>
-      reject(new Error(`worker ${String(config.instance)} exited (${code}): ${stderr}`)),
-    );
-  });
-  return { proc, result };
-}
 
 interface Run {
   name: string;
@@ -81,16 +53,16 @@ describe.skipIf(!url)(
     ])(
       '$name: no read returns a superseded value',
       async (run) => {
-        const seed = Number(process.env.HISTORY_SEED ?? Math.floor(Math.random() * 2 ** 31));
+        const seed = historySeed();
         const prefix = `tc-hist:${randomUUID()}:`;
         const cacheProxy = await TcpProxy.forUrl(url!);
         const busProxy = await TcpProxy.forUrl(url!);
         proxies.push(cacheProxy, busProxy);
         const workers = [0, 1, 2].map((instance) =>
           runWorker({
-            redisUrl: url,
-            cacheUrl: instance === 0 ? cacheProxy.url : url,
-            busUrl: instance === 0 ? busProxy.url : url,
+            dbUrl: url!,
+            cacheUrl: instance === 0 ? cacheProxy.url : url!,
+            busUrl: instance === 0 ? busProxy.url : url!,
             prefix,
             instance,
             seed: seed + instance,
@@ -121,7 +93,7 @@ describe.skipIf(!url)(
           const v = violations[0]!;
           const events = results
             .flatMap((r) =>
-              ((r as unknown as { trace: { key: string; at: number }[] }).trace ?? []).map((e) => ({
+              (r.trace ?? []).map((e) => ({
                 ...e,
                 instance: r.instance,
               })),

@@ -30,7 +30,7 @@ export interface Violation {
 export function checkHistory(
   history: readonly Operation[],
   busBoundMs: number,
-): { reads: number; violations: Violation[] } {
+): { reads: number; violations: Violation[]; maxCrossStalenessMs: number } {
   const byKey = new Map<
     string,
     { writes: Operation[]; reads: Operation[]; byVersion: Map<string, Operation> }

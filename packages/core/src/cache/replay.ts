@@ -90,11 +90,17 @@ export function pendingSet<V>(
   return { kind: 'set', key, value, expiresAt: scaled === undefined ? undefined : Date.now() + scaled };
 }
 
-/** Apply one missed write to its tier. */
+/**
+ * Apply one missed write to its tier. On a tier with guarded writes (shared by other
+ * instances, e.g. Redis) a missed `set` is applied as a delete: another instance may have
+ * written the key since, and its newer value must not be replaced by this older one — a miss
+ * is always safe, a resurrected old value is not.
+ */
 function applyPending<V>(tier: Tier<V>, op: PendingWrite<V>): Promise<unknown> {
   const backend = tier.backend;
   switch (op.kind) {
     case 'set': {
+      if (tier.caps.guardedWrites) return backend.remove(op.key);
       if (op.expiresAt === undefined) return backend.setWithTtl(op.key, op.value, undefined);
       const left = op.expiresAt - Date.now();
       return left > 0 ? backend.setWithTtl(op.key, op.value, left) : backend.remove(op.key);
