@@ -26,7 +26,9 @@ export interface WorkerConfig {
   ops: number;
   keys: number;
   concurrency: number;
-  bus: 'pubsub' | 'streams';
+  bus: 'pubsub' | 'streams' | 'kafka';
+  /** With `bus: 'kafka'`. */
+  kafkaBrokers?: string;
 }
 
 /** Start one worker process; it runs when it reads "go" and reports one JSON line. */
