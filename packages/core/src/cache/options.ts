@@ -78,6 +78,11 @@ export interface LockOptions {
 
 /** Per-call options for writes. */
 export interface SetOptions {
+  /**
+   * Write only the in-process tiers (L1), not the shared ones below — for values that must not
+   * leave this process, or to warm L1 (BentoCache's `skipL2Write`). Default `false`.
+   */
+  localOnly?: boolean;
   /** This entry's TTL; overrides `strategy` and the cache default. */
   ttl?: Duration;
   /** A strategy for this entry. */
@@ -94,6 +99,19 @@ export interface GetOrSetOptions extends SetOptions {
   timeout?: Duration;
   /** Soft timeout of this factory run, overriding the cache's `factorySoftTimeout`. */
   softTimeout?: Duration;
+  /**
+   * Skip every tier and run the factory (single-flighted with other `forceFresh` calls for the
+   * key), storing its result as usual. Default `false`.
+   */
+  forceFresh?: boolean;
+  /** `false`: no fail-safe for this call (a factory error is thrown even with a stale value at hand). */
+  grace?: false;
+}
+
+/** {@link TieredCache.getOrSet} with one options object: the key and the factory in it. */
+export interface GetOrSetCall<V> extends GetOrSetOptions {
+  key: string;
+  factory: Factory<V>;
 }
 
 /** What {@link TieredCache.getOrSetResult} returns: the value and whether it is stale. */
@@ -104,15 +122,29 @@ export interface GetOrSetResult<V> {
 }
 
 /** What a factory receives. */
-export interface FactoryContext {
+export interface FactoryContext<V = unknown> {
   /** The key being computed. */
   key: string;
   /** Aborted when every waiter gave up, on hard timeout, or on `close()`. */
   signal: AbortSignal;
+  /**
+   * The stale value this run may replace (within `grace`), for a conditional refresh; `undefined`
+   * when there is none.
+   */
+  stale: V | undefined;
+  /** Return this run's value to its callers without storing it in any tier. */
+  skip(): void;
+  /**
+   * Fail this run with `error` and serve no stale value for it (fail-safe is for failures you
+   * did not decide on). Throws; use as `return ctx.fail(new Error('gone'))` or `throw`.
+   */
+  fail(error: unknown): never;
+  /** Store this run's value for `ttl` instead of the call's TTL (decide from the value). */
+  setTtl(ttl: Duration): void;
 }
 
 /** Computes a value on a miss; return `null` to cache a negative result. */
-export type Factory<V> = (context: FactoryContext) => V | Promise<V>;
+export type Factory<V> = (context: FactoryContext<V>) => V | Promise<V>;
 
 /** One entry for {@link TieredCache.setMany}. */
 export interface SetManyEntry<V> extends SetOptions {

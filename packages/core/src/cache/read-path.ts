@@ -40,6 +40,37 @@ export class ReadPath<V> {
     }
   }
 
+  /** `ttl(key)`: the logical remaining TTL from the fastest tier with a fresh entry. */
+  async remainingTtl(key: string): Promise<number | undefined> {
+    const ctx = this.#ctx;
+    ctx.open();
+    ctx.validateKey(key);
+    const l1 = ctx.l1PeekWithTtl?.(key);
+    const tiers = ctx.tiers;
+    if (l1 !== undefined && (l1.ttlMs === undefined || l1.ttlMs > ctx.staleBelow[0]!)) {
+      return logicalLeft(l1.ttlMs, ctx.staleBelow[0]!, tiers[0]!.ttlScale);
+    }
+    const ticket = ctx.clock.begin(key);
+    try {
+      for (let t = l1 === undefined && ctx.l1PeekWithTtl ? 1 : 0; t < tiers.length; t++) {
+        const tier = tiers[t]!;
+        let hit: ValueWithTtl<V> | undefined;
+        try {
+          hit = await tier.run('get', () => tier.read(key));
+        } catch (error) {
+          ctx.tierError(tier, 'get', error);
+          continue;
+        }
+        if (hit === undefined || (hit.ttlMs !== undefined && hit.ttlMs <= ctx.staleBelow[t]!)) continue;
+        if (!tier.knowsTtl) return undefined;
+        return logicalLeft(hit.ttlMs, ctx.staleBelow[t]!, tier.ttlScale);
+      }
+      return undefined;
+    } finally {
+      ctx.clock.end(ticket);
+    }
+  }
+
   /**
    * Read the tiers from `from` down; count and promote the first fresh hit. With grace, the
    * first stale entry met is returned (`fresh: false`) when no tier has a fresh one, as the
@@ -182,4 +213,11 @@ export class ReadPath<V> {
     }
     return Promise.all(keys.map((key) => tier.read(key)));
   }
+}
+
+/** A tier's remaining TTL taken back to the entry's logical TTL (grace removed, scale undone). */
+function logicalLeft(ttlMs: number | undefined, staleBelow: number, scale: number): number {
+  return ttlMs === undefined
+    ? Number.POSITIVE_INFINITY
+    : Math.max(1, Math.round((ttlMs - staleBelow) / scale));
 }

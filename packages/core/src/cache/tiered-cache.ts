@@ -11,7 +11,7 @@ import { CacheEventEmitter, type CacheEvents } from '../events.js';
 import { InvalidationBus } from '../invalidation-bus.js';
 import { withTimeout } from '../primitives/deadline.js';
 import { CacheStats, type CacheStatsSnapshot } from '../stats.js';
-import { parseTtl } from '../ttl.js';
+import { type Duration, parseTtl } from '../ttl.js';
 import { BusBinding } from './bus-binding.js';
 import { resolveConfig } from './config.js';
 import { CacheContext } from './context.js';
@@ -21,6 +21,7 @@ import { FailSafe } from './get-or-set/fail-safe.js';
 import { Loader } from './get-or-set/loader.js';
 import type {
   Factory,
+  GetOrSetCall,
   GetOrSetOptions,
   GetOrSetResult,
   SetManyEntry,
@@ -197,30 +198,68 @@ export class TieredCache<V = unknown> {
    * one key share one factory run in this process (and across processes when a shared tier
    * can lock); every waiter gets the value or the error; a failed run stores nothing.
    */
-  getOrSet(key: string, factory: Factory<V>, options?: GetOrSetOptions): Promise<V> {
+  getOrSet(key: string, factory: Factory<V>, options?: GetOrSetOptions): Promise<V>;
+  /** The same, with the key, the factory and the options in one object. */
+  getOrSet(call: GetOrSetCall<V>): Promise<V>;
+  getOrSet(keyOrCall: string | GetOrSetCall<V>, factory?: Factory<V>, options?: GetOrSetOptions): Promise<V> {
     this.#stats.requests++;
+    if (typeof keyOrCall === 'object' && keyOrCall !== null) {
+      const call = splitCall(keyOrCall);
+      return this.#getOrSet(call.key, call.factory, call.options).then(resultValue);
+    }
     if (options !== undefined) {
       const bad = badCallOptions('getOrSet', options);
       if (bad !== undefined) return Promise.reject(bad);
+      if (options.forceFresh) return this.#loader.getOrSet(keyOrCall, factory!, options).then(resultValue);
     }
-    const value = this.#eager ? this.#failSafe.eagerHit(key, factory, options) : this.#l1Hit(key);
+    const value = this.#eager
+      ? this.#failSafe.eagerHit(keyOrCall, factory!, options)
+      : this.#l1Hit(keyOrCall);
     if (value !== undefined) return Promise.resolve(value);
-    return this.#loader.getOrSet(key, factory, options).then(resultValue);
+    return this.#loader.getOrSet(keyOrCall, factory!, options).then(resultValue);
   }
 
   /**
    * Like {@link TieredCache.getOrSet}, and says whether the value is stale (served by
    * fail-safe within the `grace` window because the factory failed or was slow).
    */
-  getOrSetResult(key: string, factory: Factory<V>, options?: GetOrSetOptions): Promise<GetOrSetResult<V>> {
+  getOrSetResult(key: string, factory: Factory<V>, options?: GetOrSetOptions): Promise<GetOrSetResult<V>>;
+  /** The same, with the key, the factory and the options in one object. */
+  getOrSetResult(call: GetOrSetCall<V>): Promise<GetOrSetResult<V>>;
+  getOrSetResult(
+    keyOrCall: string | GetOrSetCall<V>,
+    factory?: Factory<V>,
+    options?: GetOrSetOptions,
+  ): Promise<GetOrSetResult<V>> {
     this.#stats.requests++;
-    if (options !== undefined) {
-      const bad = badCallOptions('getOrSetResult', options);
-      if (bad !== undefined) return Promise.reject(bad);
+    if (typeof keyOrCall === 'object' && keyOrCall !== null) {
+      const call = splitCall(keyOrCall);
+      return this.#getOrSet(call.key, call.factory, call.options);
     }
-    const value = this.#eager ? this.#failSafe.eagerHit(key, factory, options) : this.#l1Hit(key);
-    if (value !== undefined) return Promise.resolve({ value, stale: false });
-    return this.#loader.getOrSet(key, factory, options);
+    return this.#getOrSet(keyOrCall, factory!, options);
+  }
+
+  /** Remove `keys` from every tier, and from other instances' local tiers in one bus message. */
+  deleteMany(keys: readonly string[]): Promise<void> {
+    return this.#writes.deleteMany(keys);
+  }
+
+  /**
+   * The remaining TTL of `key` as the cache sees it, in ms, from the fastest tier holding a
+   * fresh entry (`Infinity` for an entry that never expires), or `undefined` when no tier has
+   * it (or the tier that has it cannot tell remaining TTLs). Nothing is promoted.
+   */
+  ttl(key: string): Promise<number | undefined> {
+    return this.#reads.remainingTtl(key);
+  }
+
+  /**
+   * Give `key` a new TTL from now in every tier, keeping its value (read from the fastest tier
+   * holding it, then written back). Resolves `false` when no tier has it, or when a write of
+   * the key came in between (that write wins).
+   */
+  expire(key: string, ttl: Duration): Promise<boolean> {
+    return this.#writes.expire(key, ttl, (k, ticket) => this.#reads.readBelow(k, ticket, 0));
   }
 
   /** Health of each tier, measured now, with the time each took to answer. */
@@ -315,6 +354,22 @@ export class TieredCache<V = unknown> {
     return value;
   }
 
+  /** `getOrSetResult` and the object forms, the request already counted. */
+  #getOrSet(
+    key: string,
+    factory: Factory<V>,
+    options: GetOrSetOptions | undefined,
+  ): Promise<GetOrSetResult<V>> {
+    if (options !== undefined) {
+      const bad = badCallOptions('getOrSet', options);
+      if (bad !== undefined) return Promise.reject(bad);
+      if (options.forceFresh) return this.#loader.getOrSet(key, factory, options);
+    }
+    const value = this.#eager ? this.#failSafe.eagerHit(key, factory, options) : this.#l1Hit(key);
+    if (value !== undefined) return Promise.resolve({ value, stale: false });
+    return this.#loader.getOrSet(key, factory, options);
+  }
+
   #streamBackend(): StreamingBackend {
     this.#ctx.open();
     const stream = this.#ctx.config.stream;
@@ -325,6 +380,12 @@ export class TieredCache<V = unknown> {
 
 function resultValue<V>(result: GetOrSetResult<V>): V {
   return result.value;
+}
+
+/** `{ key, factory, ...options }` taken apart. */
+function splitCall<V>(call: GetOrSetCall<V>): { key: string; factory: Factory<V>; options: GetOrSetOptions } {
+  const { key, factory, ...options } = call;
+  return { key, factory, options };
 }
 
 /** Per-call options must be an object: `set(k, v, 1000)` is a mistake, not a default TTL. */

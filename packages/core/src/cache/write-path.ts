@@ -1,9 +1,11 @@
 import { InvalidOptionError, InvalidValueError, UnsupportedOperationError } from '../errors.js';
 import type { PendingWrite } from '../primitives/pending-writes.js';
+import { type Duration, parseTtl } from '../ttl.js';
 import type { CacheContext } from './context.js';
 import type { SetManyEntry, SetOptions } from './options.js';
 import { pendingSet, type Replayer } from './replay.js';
 import { isCallerError, type Tier } from './tier.js';
+import type { ReadTicket } from './write-clock.js';
 
 /**
  * Every write: one entry to every tier, many entries, deletes, pattern deletes and clears, and
@@ -14,9 +16,13 @@ export class WritePath<V> {
   readonly #ctx: CacheContext<V>;
   readonly #replayer: Replayer<V>;
 
+  /** Per tier: `true` for the remote ones (to skip them in a local-only write). */
+  readonly remoteTiers: readonly boolean[];
+
   constructor(context: CacheContext<V>, replayer: Replayer<V>) {
     this.#ctx = context;
     this.#replayer = replayer;
+    this.remoteTiers = context.tiers.map((t) => !t.local);
   }
 
   /** `set`: validate, write every tier, then tell other instances. */
@@ -28,7 +34,7 @@ export class WritePath<V> {
     const ttlMs = ctx.ttlFor(options);
     const written = ctx.clock.write(key);
     try {
-      await this.writeAll(key, value, ttlMs);
+      await this.writeAll(key, value, ttlMs, options?.localOnly ? this.remoteTiers : undefined);
     } finally {
       written();
     }
@@ -185,6 +191,67 @@ export class WritePath<V> {
     } finally {
       written();
     }
+  }
+
+  /** `deleteMany`: every key from every tier, and one bus message for all of them. */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    const ctx = this.#ctx;
+    ctx.open();
+    if (!Array.isArray(keys)) throw new InvalidOptionError('deleteMany takes an array of keys');
+    for (const key of keys) ctx.validateKey(key);
+    const unique = [...new Set(keys)];
+    if (unique.length === 0) return;
+    const missed = (): PendingWrite<V>[] => unique.map((key) => ({ kind: 'remove', key }));
+    const written = unique.map((key) => ctx.clock.write(key));
+    try {
+      const results = await Promise.allSettled(
+        ctx.tiers.map((tier) =>
+          this.#tierWrite(
+            tier,
+            'remove',
+            () => Promise.all(unique.map((key) => tier.backend.remove(key))),
+            missed,
+          ),
+        ),
+      );
+      if (ctx.events.has('delete'))
+        for (const key of unique) ctx.events.emit('delete', { key, source: 'local' });
+      ctx.publish({ op: 'delete', keys: unique });
+      await this.#settle(results, 'remove', missed);
+    } finally {
+      for (const done of written) done();
+    }
+  }
+
+  /**
+   * `expire`: rewrite the value `read` finds with a new TTL from now; `false` when there is
+   * none, or when a write of the key came while it was being read (that write wins).
+   */
+  async expire(
+    key: string,
+    ttl: Duration,
+    read: (key: string, ticket: ReadTicket) => Promise<{ value: V; fresh: boolean } | undefined>,
+  ): Promise<boolean> {
+    const ctx = this.#ctx;
+    ctx.open();
+    ctx.validateKey(key);
+    const ttlMs = parseTtl(ttl, 'ttl') as number;
+    const ticket = ctx.clock.begin(key);
+    let found: { value: V; fresh: boolean } | undefined;
+    try {
+      found = await read(key, ticket);
+      if (found === undefined || !found.fresh || ctx.clock.superseded(ticket)) return false;
+    } finally {
+      ctx.clock.end(ticket);
+    }
+    const written = ctx.clock.write(key);
+    try {
+      await this.writeAll(key, found.value, ttlMs);
+    } finally {
+      written();
+    }
+    ctx.publish({ op: 'set', keys: [key] });
+    return true;
   }
 
   /** `invalidatePattern`: every tier (refused up front when a remote tier cannot list keys). */

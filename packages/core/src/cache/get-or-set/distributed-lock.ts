@@ -47,24 +47,24 @@ export class DistributedLock<V> {
     options: GetOrSetOptions | undefined,
     signal: AbortSignal,
     ticket: ReadTicket,
+    stale?: V,
   ): Promise<SharedResult<V>> {
     const ctx = this.#ctx;
     const here = async (): Promise<SharedResult<V>> => {
       ctx.countMiss(key);
-      const timeoutMs = ctx.timeoutFor(options);
-      const value = await this.#runner.compute(
-        key,
-        factory,
+      const value = await this.#runner.compute(key, factory, {
         ttlMs,
-        timeoutMs,
+        timeoutMs: ctx.timeoutFor(options),
         signal,
-        options?.broadcast,
+        broadcast: options?.broadcast,
         ticket,
-      );
+        stale,
+        localOnly: options?.localOnly,
+      });
       return { value, foundIn: undefined };
     };
     const lockTier = this.#tier;
-    if (lockTier === undefined || lockTier.breaker?.state === 'open') return here();
+    if (lockTier === undefined || lockTier.breaker?.state === 'open' || options?.localOnly) return here();
     const { leaseMs, pollMs } = ctx.config.lock!;
     const lockKey = LOCK_PREFIX + key;
     const found = async (): Promise<SharedResult<V> | undefined> => {

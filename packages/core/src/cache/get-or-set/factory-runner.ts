@@ -1,7 +1,8 @@
 import { FactoryError, FactoryTimeoutError, hasCode, InvalidValueError } from '../../errors.js';
 import { withTimeout } from '../../primitives/deadline.js';
+import { parseTtl } from '../../ttl.js';
 import type { CacheContext } from '../context.js';
-import type { Factory } from '../options.js';
+import type { Factory, FactoryContext } from '../options.js';
 import type { ReadTicket } from '../write-clock.js';
 import type { WritePath } from '../write-path.js';
 
@@ -13,6 +14,32 @@ export class StoreError extends Error {
   constructor(readonly error: unknown) {
     super('storing the factory result failed', { cause: error });
     this.name = 'StoreError';
+  }
+}
+
+/** How one factory run goes: what the `getOrSet` call asked, and what the load found. */
+export interface FactoryRun<V> {
+  /** The call's logical TTL (the factory may change it with `setTtl`). */
+  ttlMs: number;
+  timeoutMs: number | undefined;
+  signal: AbortSignal;
+  broadcast: boolean | undefined;
+  /** The load's write-clock ticket (and its guarded-write tokens). */
+  ticket: ReadTicket;
+  /** The stale value at hand, shown to the factory. */
+  stale?: V;
+  /** Store only in the in-process tiers. */
+  localOnly?: boolean;
+}
+
+/**
+ * The factory called `ctx.fail(error)`: it failed on purpose, so fail-safe serves no stale
+ * value for it; the loader rethrows `error`.
+ */
+export class DecidedFailure extends Error {
+  constructor(readonly error: Error) {
+    super(error.message, { cause: error });
+    this.name = 'DecidedFailure';
   }
 }
 
@@ -31,15 +58,8 @@ export class FactoryRunner<V> {
    * happened since `ticket` was taken (the value is then returned but not stored: it may have
    * been computed from data that write replaced).
    */
-  async compute(
-    key: string,
-    factory: Factory<V>,
-    ttlMs: number,
-    timeoutMs: number | undefined,
-    signal: AbortSignal,
-    broadcast: boolean | undefined,
-    ticket: ReadTicket,
-  ): Promise<V> {
+  async compute(key: string, factory: Factory<V>, run: FactoryRun<V>): Promise<V> {
+    const { ttlMs: callTtlMs, timeoutMs, signal, broadcast, ticket } = run;
     const ctx = this.#ctx;
     const { stats, events } = ctx;
     stats.factoryRuns++;
@@ -50,18 +70,33 @@ export class FactoryRunner<V> {
     // nothing per run stays attached to a long-lived signal (AbortSignal.any([signal, close])
     // kept ~52 bytes per miss on Node 20). `signal` is the single-flight run's, which close()
     // aborts, or (refresh ahead) the cache's close signal itself.
-    const run = new AbortController();
-    const abortRun = (): void => run.abort(signal.reason);
+    const controller = new AbortController();
+    const abortRun = (): void => controller.abort(signal.reason);
+    const decided: { skip: boolean; ttlMs: number | undefined } = { skip: false, ttlMs: undefined };
+    const context: FactoryContext<V> = {
+      key,
+      signal: controller.signal,
+      stale: run.stale,
+      skip: () => {
+        decided.skip = true;
+      },
+      fail: (error: unknown): never => {
+        throw new DecidedFailure(error instanceof Error ? error : new FactoryError(key, error));
+      },
+      setTtl: (ttl) => {
+        decided.ttlMs = parseTtl(ttl, 'setTtl');
+      },
+    };
     let value: V;
     try {
-      if (signal.aborted) run.abort(signal.reason);
+      if (signal.aborted) controller.abort(signal.reason);
       else signal.addEventListener('abort', abortRun, { once: true });
-      let result = Promise.resolve().then(() => factory({ key, signal: run.signal }));
+      let result = Promise.resolve().then(() => factory(context));
       if (timeoutMs !== undefined) {
         result = withTimeout(result, timeoutMs, 'factory').catch((error: unknown) => {
           if (hasCode(error, 'TIERCACHE_TIMEOUT')) {
             const timedOut = new FactoryTimeoutError(key, timeoutMs);
-            run.abort(timedOut);
+            controller.abort(timedOut);
             throw timedOut;
           }
           throw error;
@@ -70,11 +105,21 @@ export class FactoryRunner<V> {
       value = await result;
       checkResult(key, value);
     } catch (thrown) {
-      const error = thrown instanceof Error ? thrown : new FactoryError(key, thrown);
+      const error =
+        thrown instanceof DecidedFailure
+          ? thrown
+          : thrown instanceof Error
+            ? thrown
+            : new FactoryError(key, thrown);
       stats.factoryErrors++;
       stats.inFlight--;
       if (events.has('factory:end')) {
-        events.emit('factory:end', { key, durationMs: performance.now() - started, ok: false, error });
+        events.emit('factory:end', {
+          key,
+          durationMs: performance.now() - started,
+          ok: false,
+          error: error instanceof DecidedFailure ? error.error : error,
+        });
       }
       throw error;
     } finally {
@@ -84,15 +129,17 @@ export class FactoryRunner<V> {
     if (events.has('factory:end')) {
       events.emit('factory:end', { key, durationMs: performance.now() - started, ok: true });
     }
+    if (decided.skip) return value;
     if (ctx.clock.superseded(ticket)) {
       ctx.stats.supersededWrites++;
       return value;
     }
+    const ttlMs = decided.ttlMs ?? callTtlMs;
     const written = ctx.clock.write(key);
     try {
       const logicalTtl = ctx.jittered(ttlMs);
       // Shared tiers with guarded writes first: another instance's write since our read wins.
-      const tokens = ticket.tokens;
+      const tokens = run.localOnly ? undefined : ticket.tokens;
       const done = tokens?.length ? await this.#writes.writeGuarded(key, value, logicalTtl, tokens) : [];
       if (done === undefined) {
         ctx.stats.supersededWrites++;
@@ -103,7 +150,7 @@ export class FactoryRunner<V> {
         ctx.stats.supersededWrites++;
         return value;
       }
-      await this.#writes.writeAll(key, value, logicalTtl, done);
+      await this.#writes.writeAll(key, value, logicalTtl, run.localOnly ? this.#writes.remoteTiers : done);
     } catch (error) {
       throw new StoreError(error);
     } finally {

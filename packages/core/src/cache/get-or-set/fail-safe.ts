@@ -5,7 +5,7 @@ import type { Factory, GetOrSetOptions, GetOrSetResult } from '../options.js';
 import { isCallerError } from '../tier.js';
 import type { ReadTicket } from '../write-clock.js';
 import type { DistributedLock } from './distributed-lock.js';
-import { type FactoryRunner, StoreError } from './factory-runner.js';
+import { DecidedFailure, type FactoryRunner, StoreError } from './factory-runner.js';
 
 /** What the soft-timeout timer resolves with (a factory may return any value, strings included). */
 const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout');
@@ -47,7 +47,9 @@ export class FailSafe<V> {
     ticket: ReadTicket,
   ): Promise<GetOrSetResult<V>> {
     const ctx = this.#ctx;
-    const run = this.#lock.computeShared(key, factory, ttlMs, options, signal, ticket).then((r) => r.value);
+    const run = this.#lock
+      .computeShared(key, factory, ttlMs, options, signal, ticket, staleValue)
+      .then((r) => r.value);
     const softMs =
       options?.softTimeout === undefined
         ? ctx.config.softTimeoutMs
@@ -71,7 +73,14 @@ export class FailSafe<V> {
       return { value: first, stale: false };
     } catch (error) {
       // Cancelled (every waiter gave up, or close) or the value could not be stored: no fail-safe.
-      if (isCallerError(error) || signal.aborted || error instanceof StoreError) throw error;
+      if (
+        isCallerError(error) ||
+        signal.aborted ||
+        error instanceof StoreError ||
+        error instanceof DecidedFailure
+      ) {
+        throw error;
+      }
       const reason = hasCode(error, 'TIERCACHE_FACTORY_TIMEOUT') ? 'factory-timeout' : 'factory-error';
       // Keep the stale value fresh in the local tiers for a while: retry the factory later, not
       // on every call. Not when a write of the key came meanwhile: it wins over the stale value.
@@ -119,9 +128,16 @@ export class FailSafe<V> {
         ctx.stats.refreshes++;
         if (ctx.events.has('refresh:start')) ctx.events.emit('refresh:start', { key });
         const ticket = ctx.clock.begin(key);
-        const timeoutMs = ctx.timeoutFor(options);
         const run = this.#runner
-          .compute(key, factory, ttlMs, timeoutMs, ctx.closing.signal, options?.broadcast, ticket)
+          .compute(key, factory, {
+            ttlMs,
+            timeoutMs: ctx.timeoutFor(options),
+            signal: ctx.closing.signal,
+            broadcast: options?.broadcast,
+            ticket,
+            stale: entry.value,
+            localOnly: options?.localOnly,
+          })
           .finally(() => ctx.clock.end(ticket));
         this.refreshInBackground(key, run);
       }

@@ -5,8 +5,11 @@ import type { Factory, GetOrSetOptions, GetOrSetResult } from '../options.js';
 import type { ReadPath } from '../read-path.js';
 import type { ReadTicket } from '../write-clock.js';
 import type { DistributedLock } from './distributed-lock.js';
-import { StoreError } from './factory-runner.js';
+import { DecidedFailure, StoreError } from './factory-runner.js';
 import type { FailSafe } from './fail-safe.js';
+
+/** Single-flight key prefix of `forceFresh` runs (a control character: no cache key has one). */
+const FORCE_FRESH = '\u0000fresh:';
 
 /**
  * `getOrSet` past an L1 miss: one run per key in this process (single-flight), which reads
@@ -47,20 +50,22 @@ export class Loader<V> {
     if (options?.signal?.aborted) throw options.signal.reason;
     // A run that began before a write of the key may return what the write replaced: a caller
     // that comes after the write does not join it (the run still answers the callers it has).
-    const running = this.#tickets.get(key);
+    // forceFresh calls share runs among themselves only (they must not get a value read from a tier).
+    const flightKey = options?.forceFresh ? FORCE_FRESH + key : key;
+    const running = this.#tickets.get(flightKey);
     if (running !== undefined && ctx.clock.superseded(running)) {
-      this.flights.detach(key);
-      this.#tickets.delete(key);
+      this.flights.detach(flightKey);
+      this.#tickets.delete(flightKey);
     }
-    const joined = this.flights.join(key, options?.signal);
+    const joined = this.flights.join(flightKey, options?.signal);
     if (joined) {
       ctx.stats.coalesced++;
       if (ctx.events.has('coalesce')) ctx.events.emit('coalesce', { key });
       return joined;
     }
     return this.flights.start(
-      key,
-      (signal) => this.#load(key, factory, ttlMs, options, signal),
+      flightKey,
+      (signal) => this.#load(key, flightKey, factory, ttlMs, options, signal),
       options?.signal,
     );
   }
@@ -68,6 +73,7 @@ export class Loader<V> {
   /** The body of one single-flight run: lower tiers, then the lock, then the factory. */
   async #load(
     key: string,
+    flightKey: string,
     factory: Factory<V>,
     ttlMs: number,
     options: GetOrSetOptions | undefined,
@@ -76,11 +82,11 @@ export class Loader<V> {
     const ctx = this.#ctx;
     const ticket = ctx.clock.begin(key);
     if (ctx.guarded) ticket.tokens = [];
-    this.#tickets.set(key, ticket);
+    this.#tickets.set(flightKey, ticket);
     try {
-      const below = await this.#reads.readBelow(key, ticket);
+      const below = options?.forceFresh ? undefined : await this.#reads.readBelow(key, ticket);
       if (below?.fresh) return { value: below.value, stale: false };
-      if (below !== undefined) {
+      if (below !== undefined && options?.grace !== false) {
         // A stale value is at hand: the factory gets its fail-safe and soft-timeout treatment.
         if (this.#failSafe.refreshing(key)) {
           ctx.countMiss(key);
@@ -99,14 +105,14 @@ export class Loader<V> {
       const { value } = await this.#lock.computeShared(key, factory, ttlMs, options, signal, ticket);
       return { value, stale: false };
     } catch (error) {
-      throw error instanceof StoreError ? error.error : error;
+      throw error instanceof StoreError || error instanceof DecidedFailure ? error.error : error;
     } finally {
       ctx.clock.end(ticket);
       // From here on the run no longer watches for writes, so it takes no new callers either
       // (the flight would otherwise stay joinable for a few more ticks after the ticket ended).
-      if (this.#tickets.get(key) === ticket) {
-        this.#tickets.delete(key);
-        this.flights.detach(key);
+      if (this.#tickets.get(flightKey) === ticket) {
+        this.#tickets.delete(flightKey);
+        this.flights.detach(flightKey);
       }
     }
   }
