@@ -33,7 +33,9 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   }
   tarballs.set(manifest.name, file);
   const files = run('tar', ['tzf', file], work).trim().split('\n');
-  const foreign = files.filter((f) => !/^package\/(package\.json|README\.md|LICENSE|dist\/.+)$/.test(f));
+  const foreign = files.filter(
+    (f) => !/^package\/(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/.+)$/.test(f),
+  );
   if (foreign.length > 0)
     problems.push(`${manifest.name} packs files that are not its own build: ${foreign.join(', ')}`);
   for (const needed of [

@@ -17,7 +17,13 @@ import {
   withTimeout,
 } from '@tiercache/core';
 import type { Cluster, Redis } from 'ioredis';
-import { closeClient, type RedisConnectionOptions, resolveClient, validateConnection } from './connection.js';
+import {
+  closeClient,
+  isIoredisTimeout,
+  type RedisConnectionOptions,
+  resolveClient,
+  validateConnection,
+} from './connection.js';
 import {
   type EnvelopeHeader,
   readBufferHeader,
@@ -25,7 +31,6 @@ import {
   sealBuffer,
   sealString,
 } from './expiry-envelope.js';
-import { isIoredisTimeout } from './ioredis-timeout.js';
 import { GET_WITH_TTL, RELEASE_LOCK } from './lua-script.js';
 import { positiveInteger } from './option-checks.js';
 import { toRedisMatch } from './scan-pattern.js';
