@@ -38,7 +38,7 @@ export interface TieredCacheOptions<V = unknown> {
    * The tiers, fastest first (L1, L2, ...; any number). A bare backend uses the default tier
    * options. Default: one in-process `MemoryBackend`.
    */
-  tiers?: readonly (CacheBackend<V> | TierOptions<V>)[];
+  tiers?: readonly (CacheBackend<NoInfer<V>> | TierOptions<NoInfer<V>>)[];
   /** Default TTL of an entry. Overrides `strategy`. */
   ttl?: Duration;
   /** Default strategy when no `ttl` is given. Default `Strategy.ShortTerm` (5 min). */
