@@ -37,4 +37,10 @@ export {
   type TieredCacheOptions,
   type TierHealth,
 } from './tiered-cache.js';
-export { type Duration, type DurationUnit, parseDuration, parseTtl } from './ttl.js';
+export {
+  type Duration,
+  type DurationUnit,
+  type DurationUnitAnyCase,
+  parseDuration,
+  parseTtl,
+} from './ttl.js';
