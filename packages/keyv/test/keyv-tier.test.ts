@@ -112,6 +112,19 @@ describe('keyvTier', () => {
     await expect(tier.get('k')).rejects.toMatchObject({ code: 'TIERCACHE_CLOSED' });
   });
 
+  it('close() leaves a Keyv it was given connected, and disconnects it only with closeClient', async () => {
+    const given = new Keyv();
+    let disconnects = 0;
+    given.disconnect = async () => {
+      disconnects++;
+    };
+    await keyvTier(given).close();
+    expect(disconnects).toBe(0);
+    await keyvTier(given, { closeClient: true }).close();
+    expect(disconnects).toBe(1);
+    expect(() => keyvTier(given, { closeClient: 'yes' as unknown as boolean })).toThrow(/closeClient/);
+  });
+
   it('rejects unknown or malformed options at construction', () => {
     expect(() => keyvTier(new Keyv(), { namespace: 'x' } as never)).toThrow(/unknown option "namespace"/);
     expect(() => keyvTier(new Keyv(), { name: '' })).toThrow(/non-empty/);
