@@ -62,4 +62,21 @@ describe('duration strings, in the grammar of the ms package', () => {
     expect(() => parseTtl('0 seconds')).toThrow(/greater than 0/);
     expect(parseDuration('0 seconds')).toBe(0);
   });
+
+  it('the Duration type admits what parseDuration accepts and refuses an unknown unit at compile time', () => {
+    const accepted: Duration[] = ['2 days', '10 minutes', '1w', '1.5h', '100', 5000, '1 Day', '5M'];
+    // @ts-expect-error "parsecs" is not a unit: a typo is a compile error for TypeScript users
+    const typo: Duration = '5 parsecs';
+    expect(accepted.map((d) => parseDuration(d))).toStrictEqual([
+      2 * DAY,
+      10 * MINUTE,
+      7 * DAY,
+      1.5 * HOUR,
+      100,
+      5000,
+      DAY,
+      5 * MINUTE,
+    ]);
+    expect(() => parseDuration(typo)).toThrow(InvalidTtlError);
+  });
 });
