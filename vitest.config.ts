@@ -6,12 +6,17 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const packages = readdirSync(new URL('./packages', import.meta.url));
 
 // Tests run against the TypeScript sources, so `pnpm test` needs no build for the unit suites.
-const alias = {
-  // More specific first: '@tiercache/core' would otherwise also match the subpath.
-  '@tiercache/core/adapter': `${root}packages/core/src/adapter.ts`,
-  ...Object.fromEntries(packages.map((dir) => [`@tiercache/${dir}`, `${root}packages/${dir}/src/index.ts`])),
-  '@tiercache/test-servers': `${root}internal/test-servers/src/index.ts`,
-};
+// Exact matches (a regex each), so a subpath export such as `@tiercache/l2-redis/connection`
+// maps to its own source file instead of to a path under `src/index.ts`.
+const alias = [
+  { find: /^@tiercache\/l2-redis\/connection$/, replacement: `${root}packages/l2-redis/src/connection.ts` },
+  { find: /^@tiercache\/core\/adapter$/, replacement: `${root}packages/core/src/adapter.ts` },
+  ...packages.map((dir) => ({
+    find: new RegExp(`^@tiercache/${dir}$`),
+    replacement: `${root}packages/${dir}/src/index.ts`,
+  })),
+  { find: /^@tiercache\/test-servers$/, replacement: `${root}internal/test-servers/src/index.ts` },
+];
 
 export default defineConfig({
   resolve: { alias },

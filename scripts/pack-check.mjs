@@ -1,6 +1,7 @@
-// The pack check: every public package packs with only its own files (dist, README, LICENSE,
-// package.json), and installing @tiercache/core with one adapter into an empty project pulls in
-// that adapter's client library and no other adapter's. Run after `pnpm build`.
+// The pack check: every public package packs with only its own files (dist without source
+// maps, README, CHANGELOG once written, LICENSE, package.json), and installing
+// @tiercache/core with one adapter into an empty project pulls in that adapter's client
+// library and no other adapter's. Run after `pnpm build`.
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
@@ -33,7 +34,9 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   }
   tarballs.set(manifest.name, file);
   const files = run('tar', ['tzf', file], work).trim().split('\n');
-  const foreign = files.filter((f) => !/^package\/(package\.json|README\.md|LICENSE|dist\/.+)$/.test(f));
+  const foreign = files.filter(
+    (f) => !/^package\/(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/.+)$/.test(f),
+  );
   if (foreign.length > 0)
     problems.push(`${manifest.name} packs files that are not its own build: ${foreign.join(', ')}`);
   for (const needed of [
@@ -44,6 +47,11 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   ]) {
     if (!files.includes(needed)) problems.push(`${manifest.name} does not pack ${needed}`);
   }
+  // Release notes ship with the code once `changeset version` has written them.
+  if (existsSync(join(root, 'packages', dir, 'CHANGELOG.md')) && !files.includes('package/CHANGELOG.md'))
+    problems.push(`${manifest.name} does not pack its CHANGELOG.md`);
+  if (files.some((f) => f.endsWith('.map')))
+    problems.push(`${manifest.name} packs source maps whose sources are not in the tarball`);
   const packed = JSON.parse(run('tar', ['xzf', file, '-O', 'package/package.json'], work));
   const deps = { ...packed.dependencies, ...packed.peerDependencies };
   for (const [name, range] of Object.entries(deps)) {

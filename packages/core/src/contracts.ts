@@ -87,7 +87,11 @@ export interface CacheBackend<V = unknown> {
   removePattern?(pattern: string): Promise<number>;
   /** Remove every entry this backend owns (its namespace only, never a whole shared server). */
   clear?(): Promise<void>;
-  /** Release connections and timers. Calls after `close` may reject. */
+  /**
+   * Release connections and timers. Calls after `close` may reject. Closes what the backend
+   * created, and a client it was given only when told to (`closeClient`); see the core
+   * README's "Ownership and close()".
+   */
   close?(): Promise<void>;
   /**
    * Try to take a lease named `key` for `leaseMs`. Resolves a token when acquired, `undefined`

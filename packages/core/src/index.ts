@@ -1,6 +1,7 @@
 export type {
   Factory,
   FactoryContext,
+  GetOrSetCall,
   GetOrSetOptions,
   GetOrSetResult,
   LockOptions,
@@ -44,4 +45,10 @@ export { jsonSerializer, type Serializer } from './serializer.js';
 export type { BusStats, CacheStatsSnapshot, TierStats } from './stats.js';
 export { type CacheStrategy, Strategy } from './strategies.js';
 export { StreamBusTransport, type StreamBusTransportOptions } from './stream-transport.js';
-export { type Duration, type DurationUnit, parseDuration, parseTtl } from './ttl.js';
+export {
+  type Duration,
+  type DurationUnit,
+  type DurationUnitAnyCase,
+  parseDuration,
+  parseTtl,
+} from './ttl.js';

@@ -1,18 +1,98 @@
 import { InvalidTtlError } from './errors.js';
 
 /**
- * A duration: milliseconds as a number, or a string such as `"500ms"`, `"90s"`, `"5m"`,
- * `"2h"`, `"1d"` (one number and one unit; decimals allowed: `"1.5h"`).
+ * A duration: milliseconds as a number, or a string in the grammar of the `ms` package (which
+ * BentoCache and many apps use): a number, optional spaces, and a unit, short or long, any
+ * case — `"500ms"`, `"90s"`, `"5m"`, `"2h"`, `"1d"`, `"1w"`, `"1y"`, `"1.5h"`, `"2 days"`,
+ * `"10 minutes"`, `"1 hour"`. A bare number string (`"100"`) is milliseconds; a year is 365.25
+ * days.
  */
-export type Duration = number | `${number}${DurationUnit}` | `${number} ${DurationUnit}`;
+export type Duration =
+  | number
+  | `${number}`
+  | `${number}${DurationUnitAnyCase}`
+  | `${number} ${DurationUnitAnyCase}`;
 
-/** Units accepted in a {@link Duration} string. */
-export type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd';
+/** Units accepted in a {@link Duration} string (also in upper case or capitalised). */
+export type DurationUnit =
+  | 'ms'
+  | 'msec'
+  | 'msecs'
+  | 'millisecond'
+  | 'milliseconds'
+  | 's'
+  | 'sec'
+  | 'secs'
+  | 'second'
+  | 'seconds'
+  | 'm'
+  | 'min'
+  | 'mins'
+  | 'minute'
+  | 'minutes'
+  | 'h'
+  | 'hr'
+  | 'hrs'
+  | 'hour'
+  | 'hours'
+  | 'd'
+  | 'day'
+  | 'days'
+  | 'w'
+  | 'week'
+  | 'weeks'
+  | 'y'
+  | 'yr'
+  | 'yrs'
+  | 'year'
+  | 'years';
 
-const UNIT_MS: Record<DurationUnit, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** {@link DurationUnit} in lower case, upper case or capitalised, as `ms` accepts. */
+export type DurationUnitAnyCase = DurationUnit | Uppercase<DurationUnit> | Capitalize<DurationUnit>;
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Milliseconds per unit, keyed by the unit's first letters as the grammar below groups them. */
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  msec: 1,
+  msecs: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  s: SECOND,
+  sec: SECOND,
+  secs: SECOND,
+  second: SECOND,
+  seconds: SECOND,
+  m: MINUTE,
+  min: MINUTE,
+  mins: MINUTE,
+  minute: MINUTE,
+  minutes: MINUTE,
+  h: HOUR,
+  hr: HOUR,
+  hrs: HOUR,
+  hour: HOUR,
+  hours: HOUR,
+  d: DAY,
+  day: DAY,
+  days: DAY,
+  w: 7 * DAY,
+  week: 7 * DAY,
+  weeks: 7 * DAY,
+  y: 365.25 * DAY,
+  yr: 365.25 * DAY,
+  yrs: 365.25 * DAY,
+  year: 365.25 * DAY,
+  years: 365.25 * DAY,
+};
 const PARSED_MAX = 256;
+/** Longer strings are refused before the regex runs (as `ms` does), whatever they hold. */
+const MAX_DURATION_LENGTH = 100;
 const parsed = new Map<string, number>();
-const DURATION_RE = /^(\d+(?:\.\d+)?)\s?(ms|s|m|h|d)$/;
+const DURATION_RE = /^(-?(?:\d+(?:\.\d*)?|\.\d+))\s*([a-z]+)?$/i;
 
 /**
  * Parse a {@link Duration} into milliseconds. Throws {@link InvalidTtlError} (a `TypeError`)
@@ -38,20 +118,11 @@ export function parseDuration(input: unknown, what = 'duration'): number {
   if (typeof input === 'string') {
     const known = parsed.get(input);
     if (known !== undefined) return known;
-    const match = DURATION_RE.exec(input.trim());
-    if (match) {
-      const ms = Number(match[1]) * UNIT_MS[match[2] as DurationUnit];
-      if (Number.isFinite(ms)) {
-        const rounded = Math.round(ms);
-        // Hot paths pass the same few literals ("5m") on every call: remember them (bounded).
-        if (parsed.size >= PARSED_MAX) parsed.clear();
-        parsed.set(input, rounded);
-        return rounded;
-      }
-    }
-    throw new InvalidTtlError(
-      `${what} "${input}" is not a duration; use milliseconds or a number with one unit of ms, s, m, h, d (e.g. "90s", "5m", "2h")`,
-    );
+    const ms = parseDurationString(input, what);
+    // Hot paths pass the same few literals ("5m") on every call: remember them (bounded).
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(input, ms);
+    return ms;
   }
   throw new InvalidTtlError(
     `${what} must be a number of milliseconds or a string like "5m", got ${typeof input}`,
@@ -72,4 +143,20 @@ export function parseTtl(input: unknown, what = 'ttl'): number | undefined {
     );
   }
   return ms;
+}
+
+function parseDurationString(input: string, what: string): number {
+  const match = input.length <= MAX_DURATION_LENGTH ? DURATION_RE.exec(input.trim()) : null;
+  const unitMs = match ? (match[2] === undefined ? 1 : UNIT_MS[match[2].toLowerCase()]) : undefined;
+  if (match && unitMs !== undefined) {
+    const amount = Number(match[1]);
+    if (amount < 0) {
+      throw new InvalidTtlError(`${what} "${input}" is negative; pass a duration >= 0 such as "90s"`);
+    }
+    const ms = amount * unitMs;
+    if (Number.isFinite(ms)) return Math.round(ms);
+  }
+  throw new InvalidTtlError(
+    `${what} "${input}" is not a duration; use milliseconds, or a number and a unit as the ms package writes them: ms, s, m, h, d, w, y or their long forms (e.g. "90s", "5m", "2 days", "10 minutes", "1w")`,
+  );
 }

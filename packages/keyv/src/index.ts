@@ -10,8 +10,10 @@ export {
   keyvDefaultDeserialize,
 } from './keyv-envelope.js';
 export {
+  MAX_REMEMBERED_EXPIRIES,
   TieredKeyvStore,
   type TieredKeyvStoreOptions,
+  type TieredKeyvStoreOpts,
   toKeyvStore,
 } from './keyv-store.js';
 export { KeyvTier, type KeyvTierInput, type KeyvTierOptions, keyvTier } from './keyv-tier.js';

@@ -18,6 +18,29 @@ export interface TieredKeyvStoreOptions {
   deserialize?: KeyvDeserialize;
 }
 
+/**
+ * Keyv's store-level settings (`store.opts`). Keyv and its test suite set `deserialize` there
+ * to say how the text its serializer writes is read back; it wins over
+ * {@link TieredKeyvStoreOptions.deserialize}.
+ */
+export interface TieredKeyvStoreOpts {
+  dialect: 'tiercache';
+  deserialize?: KeyvDeserialize | undefined;
+}
+
+/** The most Keyv expiries one cache remembers (oldest forgotten first); see {@link TieredKeyvStore}. */
+export const MAX_REMEMBERED_EXPIRIES = 10_000;
+
+/**
+ * What every store over one cache shares: its `opts`, and the absolute expiry Keyv gave each
+ * key written through it, so Keyv's own clock decides when an entry is gone.
+ */
+interface SharedState {
+  opts: TieredKeyvStoreOpts;
+  expiries: Map<string, number>;
+}
+const shared = new WeakMap<object, SharedState>();
+
 /** One entry of Keyv's `setMany`. */
 interface KeyvStoreEntry {
   key: string;
@@ -33,15 +56,23 @@ interface KeyvStoreEntry {
  * The cache holds plain values, not Keyv's serialized envelopes: code that uses the
  * `TieredCache` directly sees what was stored through Keyv (under Keyv's key prefix,
  * `"<namespace>:"`, unless the Keyv has no namespace or `useKeyPrefix: false`).
+ *
+ * Expiry follows Keyv: the entry is written with the TTL left until Keyv's `expires`, and
+ * reads hand Keyv that `expires` back, so Keyv's clock (a faked one included) decides when an
+ * entry is gone, as with any Keyv store. The expiries are remembered in this process, for at
+ * most {@link MAX_REMEMBERED_EXPIRIES} keys per cache (oldest forgotten first); an entry
+ * written elsewhere, or forgotten, is read with `expires: undefined` and ends with its TTL in
+ * the tiers. Every store over the same cache shares that memory and its `opts`.
  */
 export class TieredKeyvStore<V = unknown> extends EventEmitter implements KeyvStoreAdapter {
-  /** Keyv reads `opts` from every store; this one has nothing for it to configure. */
-  opts: { dialect: 'tiercache' } = { dialect: 'tiercache' };
+  /** Keyv's store-level settings; `opts.deserialize` is honoured (see {@link TieredKeyvStoreOpts}). */
+  readonly opts: TieredKeyvStoreOpts;
   /** Set by Keyv to its namespace; `clear()` uses it to clear only this namespace. */
   namespace?: string | undefined;
   /** The cache behind this store. */
   readonly cache: TieredCache<V>;
   readonly #deserialize: KeyvDeserialize;
+  readonly #expiries: Map<string, number>;
 
   constructor(cache: TieredCache<V>, options: TieredKeyvStoreOptions = {}) {
     super();
@@ -60,23 +91,32 @@ export class TieredKeyvStore<V = unknown> extends EventEmitter implements KeyvSt
     }
     this.cache = cache;
     this.#deserialize = options.deserialize ?? keyvDefaultDeserialize;
+    let state = shared.get(cache);
+    if (state === undefined) {
+      state = { opts: { dialect: 'tiercache' }, expiries: new Map() };
+      shared.set(cache, state);
+    }
+    this.opts = state.opts;
+    this.#expiries = state.expiries;
   }
 
   /**
-   * The value under `key` as `{ value, expires: undefined }` (Keyv accepts objects from a
-   * store without deserializing them). `expires` is unknown: `TieredCache` does not expose
-   * remaining TTLs, so Keyv's raw reads and cache-manager's `ttl()` cannot report one.
+   * The value under `key` as `{ value, expires }` (Keyv accepts objects from a store without
+   * deserializing them), `expires` being what Keyv set when this process wrote it, else
+   * `undefined`.
    */
   async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
     const value = await this.cache.get(key);
-    return value === undefined ? undefined : envelope<Value>(value);
+    return value === undefined ? undefined : this.#envelope<Value>(key, value);
   }
 
   /** Values for `keys`, in order, as {@link TieredKeyvStore.get} returns them. */
   async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
     const values = await this.cache.getMany(keys);
     // Array.from, not map: a miss may be a hole in the array, and Keyv walks it with for-in.
-    return Array.from(values, (value) => (value === undefined ? undefined : envelope<Value>(value)));
+    return Array.from(values, (value, i) =>
+      value === undefined ? undefined : this.#envelope<Value>(keys[i] as string, value),
+    );
   }
 
   /**
@@ -88,10 +128,12 @@ export class TieredKeyvStore<V = unknown> extends EventEmitter implements KeyvSt
     const entry = await this.#unwrap(value);
     const ttlMs = remainingTtl(entry, ttl);
     if (ttlMs !== undefined && ttlMs <= 0) {
+      this.#expiries.delete(key);
       await this.cache.delete(key);
       return true;
     }
     await this.cache.set(key, entry.value as V, ttlMs === undefined ? undefined : { ttl: ttlMs });
+    this.#remember(key, entry, ttlMs);
     return true;
   }
 
@@ -102,13 +144,17 @@ export class TieredKeyvStore<V = unknown> extends EventEmitter implements KeyvSt
     for (const e of entries) {
       const entry = await this.#unwrap(e.value);
       const ttlMs = remainingTtl(entry, e.ttl);
-      if (ttlMs !== undefined && ttlMs <= 0) expired.push(e.key);
-      else
+      if (ttlMs !== undefined && ttlMs <= 0) {
+        expired.push(e.key);
+        this.#expiries.delete(e.key);
+      } else {
         live.push(
           ttlMs === undefined
             ? { key: e.key, value: entry.value as V }
             : { key: e.key, value: entry.value as V, ttl: ttlMs },
         );
+        this.#remember(e.key, entry, ttlMs);
+      }
     }
     await this.cache.setMany(live);
     await Promise.all(expired.map((key) => this.cache.delete(key)));
@@ -120,6 +166,7 @@ export class TieredKeyvStore<V = unknown> extends EventEmitter implements KeyvSt
    */
   async delete(key: string): Promise<boolean> {
     const existed = await this.cache.has(key);
+    this.#expiries.delete(key);
     await this.cache.delete(key);
     return existed;
   }
@@ -142,14 +189,34 @@ export class TieredKeyvStore<V = unknown> extends EventEmitter implements KeyvSt
    */
   async clear(): Promise<void> {
     if (this.namespace) {
+      const prefix = `${this.namespace}:`;
+      for (const key of this.#expiries.keys()) if (key.startsWith(prefix)) this.#expiries.delete(key);
       await this.cache.invalidatePattern(`${escapeGlob(this.namespace)}:*`);
     } else {
+      this.#expiries.clear();
       await this.cache.clear();
     }
   }
 
+  #envelope<Value>(key: string, value: unknown): DeserializedData<Value> {
+    return { value: value as Value, expires: this.#expiries.get(key) };
+  }
+
+  /** Remember Keyv's absolute expiry of `key` (bounded; the oldest key is forgotten first). */
+  #remember(key: string, entry: KeyvEnvelope, ttlMs: number | undefined): void {
+    this.#expiries.delete(key);
+    const expires = typeof entry.expires === 'number' ? entry.expires : undefined;
+    if (expires === undefined && ttlMs === undefined) return;
+    this.#expiries.set(key, expires ?? Date.now() + (ttlMs as number));
+    if (this.#expiries.size > MAX_REMEMBERED_EXPIRIES) {
+      const oldest = this.#expiries.keys().next().value;
+      if (oldest !== undefined) this.#expiries.delete(oldest);
+    }
+  }
+
   async #unwrap(value: unknown): Promise<KeyvEnvelope> {
-    const entry = typeof value === 'string' ? await this.#deserialize(value) : value;
+    const decode = this.opts.deserialize ?? this.#deserialize;
+    const entry = typeof value === 'string' ? await decode(value) : value;
     if (!isKeyvEnvelope(entry)) {
       throw new InvalidValueError(
         'toKeyvStore got something other than what Keyv hands a store ({ value, expires } or its serialized text); use the store through new Keyv({ store })',
@@ -173,10 +240,6 @@ export function toKeyvStore<V = unknown>(
   options?: TieredKeyvStoreOptions,
 ): TieredKeyvStore<V> {
   return new TieredKeyvStore<V>(cache, options);
-}
-
-function envelope<Value>(value: unknown): DeserializedData<Value> {
-  return { value: value as Value, expires: undefined };
 }
 
 /** The TTL to write, in whole ms: Keyv's `ttl` argument, else what is left until `expires`. */

@@ -19,6 +19,11 @@ export interface KeyvTierOptions {
    * the Keyv's store is a `Map` (Keyv's default in-memory store), `false` for anything else.
    */
   local?: boolean;
+  /**
+   * `close()` also disconnects the Keyv (and so its store's connections). Default `false`: the
+   * Keyv or store you pass stays yours to close, as every client handed to tiercache does.
+   */
+  closeClient?: boolean;
 }
 
 /** What {@link keyvTier} accepts: a Keyv instance, or a store to wrap in one. */
@@ -27,7 +32,7 @@ export type KeyvTierInput = Keyv | KeyvStoreAdapter | Map<unknown, unknown>;
 /** Read by `healthCheck` straight from the store; never written. */
 const HEALTH_PROBE_KEY = '__tiercache_health_probe__';
 
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set(['name', 'local']);
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(['name', 'local', 'closeClient']);
 
 /**
  * A tier over any Keyv store (Redis, Postgres, SQLite, Mongo, etcd, a `Map`, ...): everything
@@ -49,9 +54,11 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
    */
   declare readonly removePattern?: (pattern: string) => Promise<number>;
   #closed = false;
+  readonly #closeClient: boolean;
 
   constructor(input: KeyvTierInput, options: KeyvTierOptions = {}) {
     checkOptions(options);
+    this.#closeClient = options.closeClient === true;
     this.keyv = isKeyv(input) ? input : new Keyv({ store: input, throwOnErrors: true });
     this.name = options.name ?? 'keyv';
     this.local = options.local ?? this.keyv.store instanceof Map;
@@ -120,11 +127,14 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
     }
   }
 
-  /** Disconnects the Keyv (and so its store's connections). */
+  /**
+   * Later calls reject with `ClosedError`. With `closeClient: true`, also disconnects the Keyv
+   * (and so its store's connections); otherwise they stay open for their owner to close.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.keyv.disconnect();
+    if (this.#closeClient) await this.keyv.disconnect();
   }
 
   async #removePattern(iterate: NonNullable<Keyv['iterator']>, pattern: string): Promise<number> {
@@ -206,5 +216,8 @@ function checkOptions(options: KeyvTierOptions): void {
   }
   if (options.local !== undefined && typeof options.local !== 'boolean') {
     throw new InvalidOptionError('keyvTier local must be true or false');
+  }
+  if (options.closeClient !== undefined && typeof options.closeClient !== 'boolean') {
+    throw new InvalidOptionError('keyvTier closeClient must be true or false');
   }
 }

@@ -7,7 +7,7 @@ describe('keyvTier over @keyv/redis when Redis cannot be reached', () => {
   it('tier errors are tolerated, the breaker opens and L1 keeps serving', async () => {
     // Port 1 on loopback: nothing listens there, connections are refused at once.
     const keyv = createKeyv('redis://127.0.0.1:1', { throwOnErrors: true, connectionTimeout: 200 });
-    const tier = keyvTier(keyv, { name: 'redis' });
+    const tier = keyvTier(keyv, { name: 'redis', closeClient: true });
     const cache = new TieredCache<unknown>({
       tiers: [
         new MemoryBackend({ name: 'l1' }),

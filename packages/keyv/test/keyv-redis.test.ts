@@ -16,7 +16,7 @@ function redisKeyv(redisUrl: string) {
 describe.skipIf(!url)('keyvTier over @keyv/redis against a real Redis', () => {
   const redisUrl = url ?? '';
 
-  describeL2Backend('keyv-redis', () => keyvTier(redisKeyv(redisUrl)), {
+  describeL2Backend('keyv-redis', () => keyvTier(redisKeyv(redisUrl), { closeClient: true }), {
     lacks: ['peek', 'lock', 'guardedWrites'],
     valueIdentity: 'copy',
   });
@@ -35,10 +35,14 @@ describe.skipIf(!url)('keyvTier over @keyv/redis against a real Redis', () => {
       // database that takes longer than the default 1 s tier timeout.
       const a = new TieredCache<unknown>({
         name: 'a',
-        tiers: [new MemoryBackend(), { backend: keyvTier(keyvA), timeout: '20s' }],
+        tiers: [new MemoryBackend(), { backend: keyvTier(keyvA, { closeClient: true }), timeout: '20s' }],
         ttl: 60_000,
       });
-      const b = new TieredCache<unknown>({ name: 'b', tiers: [l1b, keyvTier(keyvB)], ttl: 60_000 });
+      const b = new TieredCache<unknown>({
+        name: 'b',
+        tiers: [l1b, keyvTier(keyvB, { closeClient: true })],
+        ttl: 60_000,
+      });
       caches.push(a, b);
       expect(keyvTier(keyvA).local).toBe(false);
 
@@ -57,7 +61,10 @@ describe.skipIf(!url)('keyvTier over @keyv/redis against a real Redis', () => {
 
     it('getOrSet runs the factory once and stores the result in Redis', async () => {
       const keyv = redisKeyv(redisUrl);
-      const cache = new TieredCache<unknown>({ tiers: [new MemoryBackend(), keyvTier(keyv)], ttl: 60_000 });
+      const cache = new TieredCache<unknown>({
+        tiers: [new MemoryBackend(), keyvTier(keyv, { closeClient: true })],
+        ttl: 60_000,
+      });
       caches.push(cache);
       let runs = 0;
       const results = await Promise.all(

@@ -1,7 +1,7 @@
 import { describeL2Backend } from '@tiercache/conformance';
 import { MemoryBackend, TieredCache } from '@tiercache/core';
 import { Keyv, type KeyvStoreAdapter } from 'keyv';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KeyvTier, keyvTier } from '../src/index.js';
 
 // Keyv's default Map store serializes every value, so reads return copies.
@@ -112,6 +112,19 @@ describe('keyvTier', () => {
     await expect(tier.get('k')).rejects.toMatchObject({ code: 'TIERCACHE_CLOSED' });
   });
 
+  it('close() leaves a Keyv it was given connected, and disconnects it only with closeClient', async () => {
+    const given = new Keyv();
+    let disconnects = 0;
+    given.disconnect = async () => {
+      disconnects++;
+    };
+    await keyvTier(given).close();
+    expect(disconnects).toBe(0);
+    await keyvTier(given, { closeClient: true }).close();
+    expect(disconnects).toBe(1);
+    expect(() => keyvTier(given, { closeClient: 'yes' as unknown as boolean })).toThrow(/closeClient/);
+  });
+
   it('rejects unknown or malformed options at construction', () => {
     expect(() => keyvTier(new Keyv(), { namespace: 'x' } as never)).toThrow(/unknown option "namespace"/);
     expect(() => keyvTier(new Keyv(), { name: '' })).toThrow(/non-empty/);
@@ -139,5 +152,44 @@ describe('keyvTier', () => {
 
   it('is a KeyvTier instance', () => {
     expect(keyvTier(new Keyv())).toBeInstanceOf(KeyvTier);
+  });
+});
+
+describe("keyvTier keeps Keyv's expiry semantics", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("reports the TTL left by Keyv's clock and misses once Keyv says the entry expired", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    const keyv = new Keyv();
+    const tier = keyvTier(keyv);
+    await tier.setWithTtl('k', 'v', 10_000);
+    vi.setSystemTime(1_004_000);
+    expect(await tier.getWithTtl('k')).toStrictEqual({ value: 'v', ttlMs: 6_000 });
+    vi.setSystemTime(1_010_001);
+    expect(await tier.get('k')).toBeUndefined();
+    expect(await tier.getWithTtl('k')).toBeUndefined();
+    // Keyv itself agrees: the entry is gone for every Keyv user of the store, not just this tier.
+    expect(await keyv.get('k')).toBeUndefined();
+  });
+
+  it('promotes out of a Keyv tier with the TTL Keyv has left, not the original one', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(2_000_000);
+    const keyv = new Keyv();
+    await keyv.set('k', 'v', 10_000);
+    vi.setSystemTime(2_007_000);
+    const l1 = new MemoryBackend({ name: 'l1' });
+    const cache = new TieredCache({ tiers: [l1, keyvTier(keyv)], ttl: '1h' });
+    try {
+      expect(await cache.get('k')).toBe('v');
+      const promoted = l1.peekWithTtl('k');
+      expect(promoted?.ttlMs).toBeLessThanOrEqual(3_000);
+      expect(promoted?.ttlMs).toBeGreaterThan(0);
+    } finally {
+      await cache.close();
+    }
   });
 });

@@ -1,13 +1,19 @@
 import { InvalidOptionError } from '@tiercache/core';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 
+/**
+ * An ioredis `Redis` (standalone or Sentinel) or `Cluster`, from whichever ioredis copy the
+ * application installed (5.x or 6.x: ioredis is a peer dependency, so there is one copy).
+ */
+export type RedisClient = Redis | Cluster;
+
 /** How to reach Redis: pass exactly one of `client`, `url` (optionally with `redis`), `redis`, `cluster`. */
 export interface RedisConnectionOptions {
   /**
    * An existing ioredis `Redis` or `Cluster`. It is shared, not owned: `close()` leaves it
    * open unless `closeClient` is `true`. Must not use ioredis's `keyPrefix` (use `prefix`).
    */
-  client?: Redis | Cluster;
+  client?: RedisClient;
   /** Close `client` in `close()`. Default `false`. */
   closeClient?: boolean;
   /** A `redis://` or `rediss://` URL; `redis` options, when also given, are applied on top. */
@@ -19,8 +25,8 @@ export interface RedisConnectionOptions {
 }
 
 /** A client and whether we must close it. */
-export interface ResolvedClient {
-  client: Redis | Cluster;
+export interface ResolvedClient<C extends RedisClient = RedisClient> {
+  client: C;
   owned: boolean;
 }
 
@@ -32,28 +38,75 @@ export interface OwnedClientSettings {
   onConnectionError: (error: Error) => void;
 }
 
+/** What {@link validateConnection} accepts besides the options. */
+export interface ConnectionRules {
+  /**
+   * `false` refuses a Cluster (as `client` or `cluster`), with `reason` in the message.
+   * Default `true`.
+   */
+  cluster?: boolean;
+  /** Why a Cluster is refused, for the error message. */
+  clusterReason?: string;
+}
+
+/** The methods every ioredis client (5.x and 6.x, `Redis` and `Cluster`) has and tiercache uses. */
+const CLIENT_METHODS = ['call', 'duplicate', 'quit', 'disconnect', 'on', 'once'] as const;
+
+/**
+ * `true` when `value` behaves like an ioredis client: the methods tiercache calls, a `status`
+ * and an `options` object. Checked by capability, not `instanceof`, so a client from the
+ * application's own ioredis copy (another 5.x, or 6.x) is accepted.
+ */
+export function isRedisClient(value: unknown): value is RedisClient {
+  if (value === null || typeof value !== 'object') return false;
+  const candidate = value as Record<string, unknown>;
+  return (
+    CLIENT_METHODS.every((method) => typeof candidate[method] === 'function') &&
+    typeof candidate.status === 'string' &&
+    typeof candidate.options === 'object' &&
+    candidate.options !== null
+  );
+}
+
+/** `true` for an ioredis `Cluster` (its `isCluster` flag, which `Redis` has as `false`). */
+export function isRedisCluster(client: RedisClient): client is Cluster {
+  return (client as { isCluster?: unknown }).isCluster === true;
+}
+
 /** Check the connection options at construction; throws {@link InvalidOptionError}. */
-export function validateConnection(what: string, options: RedisConnectionOptions): void {
+export function validateConnection(
+  what: string,
+  options: RedisConnectionOptions,
+  rules: ConnectionRules = {},
+): void {
+  const allowCluster = rules.cluster ?? true;
   const given: string[] = [];
   if (options.client !== undefined) given.push('client');
   // `redis` next to `url` refines the URL's connection, so the pair counts as one way.
   if (options.url !== undefined) given.push('url');
   else if (options.redis !== undefined) given.push('redis');
   if (options.cluster !== undefined) given.push('cluster');
+  const clientKind = allowCluster ? 'an ioredis Redis/Cluster' : 'an ioredis Redis';
   if (given.length === 0) {
     throw new InvalidOptionError(
-      `${what} needs a connection: pass one of client (an ioredis Redis/Cluster), url ("redis://127.0.0.1:6379"), redis (ioredis options) or cluster ({ nodes })`,
+      `${what} needs a connection: pass one of client (${clientKind}), url ("redis://127.0.0.1:6379"), redis (ioredis options)${allowCluster ? ' or cluster ({ nodes })' : ''}`,
     );
   }
   if (given.length > 1) {
     throw new InvalidOptionError(`${what} got ${given.join(' and ')}; pass only one way to connect`);
   }
+  if (options.client !== undefined && !isRedisClient(options.client)) {
+    throw new InvalidOptionError(
+      `${what}: client must be ${clientKind} client (ioredis 5 or 6: an object with ${CLIENT_METHODS.join('(), ')}(), status and options), got ${describe(options.client)}`,
+    );
+  }
   if (
-    options.client !== undefined &&
-    !(options.client instanceof Redis) &&
-    !(options.client instanceof Cluster)
+    !allowCluster &&
+    (options.cluster !== undefined || (options.client && isRedisCluster(options.client)))
   ) {
-    throw new InvalidOptionError(`${what}: client must be an ioredis Redis or Cluster instance`);
+    throw new InvalidOptionError(
+      `${what}: a Redis Cluster is not supported${rules.clusterReason ? `: ${rules.clusterReason}` : ''}`,
+    );
   }
   if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
     throw new InvalidOptionError(
@@ -77,6 +130,12 @@ export function validateConnection(what: string, options: RedisConnectionOptions
   }
 }
 
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return `an object without ${CLIENT_METHODS.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function').join(', ') || 'status/options'}`;
+}
+
 /** The client to use: the one handed to us, or a new one with our timeouts. */
 export function resolveClient(
   options: RedisConnectionOptions,
@@ -87,7 +146,7 @@ export function resolveClient(
     commandTimeout: settings.commandTimeoutMs,
     enableAutoPipelining: settings.enableAutoPipelining,
   };
-  let client: Redis | Cluster;
+  let client: RedisClient;
   if (options.cluster !== undefined) {
     const clusterOptions = options.cluster.options ?? {};
     client = new Cluster(options.cluster.nodes, {
@@ -106,24 +165,42 @@ export function resolveClient(
 
 /**
  * Close a client we own: QUIT politely, but never wait longer than `timeoutMs` for it (the
- * server may be gone), then drop the socket either way.
+ * server may be gone), then drop the socket and wait (bounded) until it has ended, so nothing
+ * of ours keeps the process alive once the promise settles.
  */
-export async function closeClient(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+export async function closeClient(client: RedisClient, timeoutMs: number): Promise<void> {
   // QUIT on a lazy client that never connected would open a connection just to close it.
-  if (client.status === 'wait' || client.status === 'end') {
-    client.disconnect();
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  try {
+  if (client.status !== 'wait' && client.status !== 'end') {
+    let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       client.quit().catch(() => undefined),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, timeoutMs);
       }),
     ]);
-  } finally {
     clearTimeout(timer);
-    client.disconnect();
   }
+  await disconnectAndWait(client, timeoutMs);
+}
+
+/** `disconnect()` and resolve once ioredis reports the connection ended (bounded by `timeoutMs`). */
+export function disconnectAndWait(client: RedisClient, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (client.status === 'end' || client.status === 'wait') {
+      client.disconnect();
+      resolve();
+      return;
+    }
+    const timer = setTimeout(resolve, timeoutMs);
+    client.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    client.disconnect();
+  });
+}
+
+/** `true` for the plain Error ioredis rejects with when its own `commandTimeout` fires. */
+export function isIoredisTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Command timed out';
 }

@@ -5,9 +5,15 @@ import {
   ClosedError,
   InvalidOptionError,
 } from '@tiercache/core';
-import { Cluster, type Redis } from 'ioredis';
-import { closeClient, type RedisConnectionOptions, resolveClient, validateConnection } from './connection.js';
-import { isIoredisTimeout } from './ioredis-timeout.js';
+import {
+  closeClient,
+  isIoredisTimeout,
+  isRedisCluster,
+  type RedisClient,
+  type RedisConnectionOptions,
+  resolveClient,
+  validateConnection,
+} from './connection.js';
 import { positiveInteger } from './option-checks.js';
 
 /** Options for {@link RedisPubSubTransport}. */
@@ -38,9 +44,9 @@ const WHAT = 'RedisPubSubTransport';
  */
 export class RedisPubSubTransport implements BusTransport {
   readonly name: string;
-  readonly #publisher: Redis | Cluster;
+  readonly #publisher: RedisClient;
   readonly #ownsPublisher: boolean;
-  readonly #subscriber: Redis | Cluster;
+  readonly #subscriber: RedisClient;
   readonly #timeoutMs: number;
   readonly #channels = new Map<string, Set<Subscription>>();
   /** The SUBSCRIBE of each channel, settled once the server has confirmed it. */
@@ -78,10 +84,9 @@ export class RedisPubSubTransport implements BusTransport {
     this.#ownsPublisher = owned;
     // A subscribed connection blocks ordinary commands, so it must never be the shared one.
     // No commandTimeout on it: it waits for messages indefinitely by design.
-    this.#subscriber =
-      client instanceof Cluster
-        ? client.duplicate()
-        : (client as Redis).duplicate({ commandTimeout: undefined });
+    this.#subscriber = isRedisCluster(client)
+      ? client.duplicate()
+      : client.duplicate({ commandTimeout: undefined });
     this.#subscriber.on('error', (error: Error) => {
       this.#lastError = error;
       report(error);

@@ -18,7 +18,13 @@ import {
   withTimeout,
 } from '@tiercache/core';
 import type { Cluster, Redis } from 'ioredis';
-import { closeClient, type RedisConnectionOptions, resolveClient, validateConnection } from './connection.js';
+import {
+  closeClient,
+  isIoredisTimeout,
+  type RedisConnectionOptions,
+  resolveClient,
+  validateConnection,
+} from './connection.js';
 import {
   type EnvelopeHeader,
   readBufferHeader,
@@ -27,7 +33,6 @@ import {
   sealString,
 } from './expiry-envelope.js';
 import { deletionMark, isDeletionMark, newEpoch, tokenOf } from './guarded-writes.js';
-import { isIoredisTimeout } from './ioredis-timeout.js';
 import { GET_WITH_TTL, RELEASE_LOCK, SET_IF_UNCHANGED } from './lua-script.js';
 import { positiveInteger } from './option-checks.js';
 import { toRedisMatch } from './scan-pattern.js';

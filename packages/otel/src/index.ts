@@ -5,5 +5,10 @@
  *
  * @packageDocumentation
  */
-export { INSTRUMENTATION_SCOPE, type InstrumentCacheOptions, instrumentCache } from './instrument-cache.js';
+export {
+  INSTRUMENTATION_SCOPE,
+  INSTRUMENTATION_VERSION,
+  type InstrumentCacheOptions,
+  instrumentCache,
+} from './instrument-cache.js';
 export { ATTR, BREAKER_STATE_VALUE, METRIC } from './metric-names.js';

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import {
   type Attributes,
   type BatchObservableResult,
@@ -16,15 +17,27 @@ export interface InstrumentCacheOptions {
   meter?: Meter;
   /** Where to get the meter from. Default: the global provider (`metrics.getMeterProvider()`). */
   meterProvider?: MeterProvider;
-  /** Extra attributes on every data point (e.g. `{ 'service.instance.id': podName }`). */
+  /**
+   * Extra attributes on every data point (e.g. `{ 'app.cache.role': 'catalog' }`). Describe
+   * the process (`service.name`, `service.instance.id`, ...) on the MeterProvider's resource
+   * instead: resource attributes do not belong on data points.
+   */
   attributes?: Attributes;
 }
 
 /** The instrumentation scope name used when no `meter` is given. */
 export const INSTRUMENTATION_SCOPE = '@tiercache/otel';
 
-/** Bucket bounds for factory durations, ms: from a cache-speed 1 ms up to a 30 s slow query. */
-const DURATION_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
+/** The instrumentation scope version: this package's version. */
+export const INSTRUMENTATION_VERSION: string = (
+  createRequire(import.meta.url)('../package.json') as { version: string }
+).version;
+
+/** Bucket bounds for factory durations, seconds: from a cache-speed 1 ms up to a 30 s slow query. */
+const DURATION_BUCKETS_S = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Distinct `error.type` values kept apart; more become `_OTHER` (bounded series). */
+const MAX_ERROR_TYPES = 32;
 
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set(['meter', 'meterProvider', 'attributes']);
 
@@ -52,13 +65,26 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set(['meter', 'meterProvider', 'a
 export function instrumentCache<V>(cache: TieredCache<V>, options: InstrumentCacheOptions = {}): () => void {
   checkOptions(cache, options);
   const meter =
-    options.meter ?? (options.meterProvider ?? metrics.getMeterProvider()).getMeter(INSTRUMENTATION_SCOPE);
+    options.meter ??
+    (options.meterProvider ?? metrics.getMeterProvider()).getMeter(
+      INSTRUMENTATION_SCOPE,
+      INSTRUMENTATION_VERSION,
+    );
   const base: Attributes = { ...options.attributes, [ATTR.cacheName]: cache.name };
   const tiers = tierLabels(cache.tierNames);
   // Attribute objects are built once: recording with a fresh object per call would allocate on every event.
   const perTier = tiers.map((tier) => ({ ...base, [ATTR.tier]: tier }));
-  const outcomeOk = { ...base, [ATTR.outcome]: 'ok' };
-  const outcomeError = { ...base, [ATTR.outcome]: 'error' };
+  const failedAttrs = new Map<string, Attributes>();
+  const failed = (error: unknown): Attributes => {
+    let type = errorType(error);
+    if (!failedAttrs.has(type) && failedAttrs.size >= MAX_ERROR_TYPES) type = '_OTHER';
+    let attrs = failedAttrs.get(type);
+    if (!attrs) {
+      attrs = { ...base, [ATTR.errorType]: type };
+      failedAttrs.set(type, attrs);
+    }
+    return attrs;
+  };
   const promotionAttrs = new Map<string, Attributes>();
   const errorAttrs = new Map<string, Attributes>();
 
@@ -67,13 +93,13 @@ export function instrumentCache<V>(cache: TieredCache<V>, options: InstrumentCac
     unit: '{promotion}',
   });
   const factoryRuns = meter.createCounter(METRIC.factoryRuns, {
-    description: 'Factory runs finished, by outcome',
+    description: 'Factory runs finished; failed ones carry error.type',
     unit: '{run}',
   });
   const factoryDuration = meter.createHistogram(METRIC.factoryDuration, {
-    description: 'Duration of factory runs, by outcome',
-    unit: 'ms',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS_MS },
+    description: 'Duration of factory runs; failed ones carry error.type',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
   });
   const tierErrors = meter.createCounter(METRIC.tierErrors, {
     description: 'Failed tier calls, by tier and operation',
@@ -94,10 +120,10 @@ export function instrumentCache<V>(cache: TieredCache<V>, options: InstrumentCac
       }
       promotions.add(1, attrs);
     }),
-    cache.on('factory:end', ({ durationMs, ok }) => {
-      const attrs = ok ? outcomeOk : outcomeError;
+    cache.on('factory:end', ({ durationMs, ok, error }) => {
+      const attrs = ok ? base : failed(error);
       factoryRuns.add(1, attrs);
-      factoryDuration.record(durationMs, attrs);
+      factoryDuration.record(durationMs / 1000, attrs);
     }),
     cache.on('tier:error', ({ tier, operation }) => {
       const id = `${tier}:${operation}`;
@@ -114,6 +140,9 @@ export function instrumentCache<V>(cache: TieredCache<V>, options: InstrumentCac
     meter.createObservableCounter(name, { description, unit });
   const gauge = (name: string, description: string, unit: string) =>
     meter.createObservableGauge(name, { description, unit });
+  // Values that add up across instances (in flight, queued) are up-down counters, not gauges.
+  const upDown = (name: string, description: string, unit: string) =>
+    meter.createObservableUpDownCounter(name, { description, unit });
   const requests = counter(METRIC.requests, 'Cache reads', '{request}');
   const hits = counter(METRIC.hits, 'Reads served, per tier', '{hit}');
   const misses = counter(METRIC.misses, 'Reads no tier could serve', '{miss}');
@@ -129,9 +158,9 @@ export function instrumentCache<V>(cache: TieredCache<V>, options: InstrumentCac
     'Local tiers cleared after possible message loss',
     '{resync}',
   );
-  const inFlight = gauge(METRIC.factoryInFlight, 'Factory runs in flight', '{run}');
+  const inFlight = upDown(METRIC.factoryInFlight, 'Factory runs in flight', '{run}');
   const breaker = gauge(METRIC.breakerState, 'Circuit breaker state: 0 closed, 1 half-open, 2 open', '1');
-  const busQueued = gauge(METRIC.busQueued, 'Invalidation messages waiting to be re-sent', '{message}');
+  const busQueued = upDown(METRIC.busQueued, 'Invalidation messages waiting to be re-sent', '{message}');
   const observables: Observable[] = [
     requests,
     hits,
@@ -180,6 +209,17 @@ export function instrumentCache<V>(cache: TieredCache<V>, options: InstrumentCac
     meter.removeBatchObservableCallback(observe, observables);
     for (const off of unsubscribe) off();
   };
+}
+
+/** OpenTelemetry's `error.type` for a failed factory run: a string `code`, else the class name. */
+function errorType(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.length > 0) return code;
+    const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name === 'string' && name.length > 0 && name !== 'Object') return name;
+  }
+  return '_OTHER';
 }
 
 /** Tier names as attribute values; a name used by two tiers gets `#<index>` so their series stay apart. */

@@ -13,11 +13,11 @@ export const METRIC = {
   misses: 'tiercache.misses',
   /** Values copied from a lower tier into an upper one (`cache.tier.from`, `cache.tier.to`). Counter. */
   promotions: 'tiercache.promotions',
-  /** Factory runs finished, by `outcome` (`ok` or `error`). Counter. */
+  /** Factory runs finished; failed ones carry `error.type`. Counter. */
   factoryRuns: 'tiercache.factory.runs',
-  /** How long factory runs took, ms, by `outcome`. Histogram. */
+  /** How long factory runs took, in seconds; failed ones carry `error.type`. Histogram. */
   factoryDuration: 'tiercache.factory.duration',
-  /** Factory runs in flight now. Observable gauge. */
+  /** Factory runs in flight now. Observable up-down counter (additive across instances). */
   factoryInFlight: 'tiercache.factory.in_flight',
   /** Callers that joined a factory run already in flight. Observable counter. */
   coalesced: 'tiercache.coalesced',
@@ -39,7 +39,7 @@ export const METRIC = {
   busErrors: 'tiercache.bus.errors',
   /** Times the bus cleared the local tiers because messages may have been lost. Observable counter. */
   busResyncs: 'tiercache.bus.resyncs',
-  /** Messages waiting to be re-sent after a transport failure. Observable gauge. */
+  /** Messages waiting to be re-sent after a transport failure. Observable up-down counter. */
   busQueued: 'tiercache.bus.queued',
 } as const;
 
@@ -55,8 +55,11 @@ export const ATTR = {
   tierTo: 'cache.tier.to',
   /** The tier call that failed (`get`, `set`, `remove`, `promote`, ...). */
   operation: 'cache.operation',
-  /** `ok` or `error`, for factory runs. */
-  outcome: 'outcome',
+  /**
+   * On failed factory runs only (OpenTelemetry's `error.type`): the error's `code` when it
+   * has a string one (e.g. `TIERCACHE_TIMEOUT`), else its class name, else `_OTHER`.
+   */
+  errorType: 'error.type',
 } as const;
 
 /** Breaker states as the numbers the `tiercache.breaker.state` gauge reports. */

@@ -63,10 +63,21 @@ describe('instrumentCache', () => {
     expect(m.value(METRIC.misses, base)).toBe(3);
     expect(m.value(METRIC.coalesced, base)).toBe(2);
     expect(m.value(METRIC.promotions, { ...base, [ATTR.tierFrom]: 'l2', [ATTR.tierTo]: 'l1' })).toBe(1);
-    expect(m.value(METRIC.factoryRuns, { ...base, [ATTR.outcome]: 'ok' })).toBe(1);
-    expect(m.value(METRIC.factoryRuns, { ...base, [ATTR.outcome]: 'error' })).toBe(1);
-    expect(m.histogram(METRIC.factoryDuration, { [ATTR.outcome]: 'ok' })?.count).toBe(1);
-    expect(m.histogram(METRIC.factoryDuration, { [ATTR.outcome]: 'error' })?.count).toBe(1);
+    // Semantic conventions: a failed run carries error.type, a successful one no outcome at all.
+    const runs = m.points(METRIC.factoryRuns).map((p) => [p.attributes[ATTR.errorType], p.value]);
+    expect(runs).toStrictEqual(
+      expect.arrayContaining([
+        [undefined, 1],
+        ['Error', 1],
+      ]),
+    );
+    expect(runs).toHaveLength(2);
+    expect(m.points(METRIC.factoryRuns).some((p) => 'outcome' in p.attributes)).toBe(false);
+    const durations = m.points(METRIC.factoryDuration);
+    expect(durations.map((p) => (p.value as { count: number }).count)).toStrictEqual([1, 1]);
+    expect(m.descriptor(METRIC.factoryDuration)?.unit).toBe('s');
+    // Recorded in seconds: these factories took far less than one.
+    for (const p of durations) expect((p.value as { max?: number }).max ?? 0).toBeLessThan(1);
     expect(m.value(METRIC.factoryInFlight, base)).toBe(0);
     expect(m.value(METRIC.breakerState, { [ATTR.tier]: 'l1' })).toBe(0);
     expect(m.value(METRIC.breakerState, { [ATTR.tier]: 'l2' })).toBe(0);
@@ -161,7 +172,7 @@ describe('instrumentCache', () => {
     await cache.getOrSet('f', () => 'F');
     await cache.get('f');
     let m = await collect();
-    expect(m.value(METRIC.factoryRuns, { [ATTR.outcome]: 'ok' })).toBe(1);
+    expect(m.value(METRIC.factoryRuns)).toBe(1);
     expect(m.value(METRIC.hits, { [ATTR.tier]: 'l1' })).toBe(1);
     stop();
     stop(); // idempotent
@@ -170,8 +181,42 @@ describe('instrumentCache', () => {
     await cache.get('f');
     m = await collect();
     // Cumulative series may keep their last value after the stop, but must not grow.
-    expect(m.value(METRIC.factoryRuns, { [ATTR.outcome]: 'ok' }) ?? 1).toBe(1);
+    expect(m.value(METRIC.factoryRuns) ?? 1).toBe(1);
     expect(m.value(METRIC.hits, { [ATTR.tier]: 'l1' }) ?? 1).toBe(1);
+  });
+
+  it('follows the semantic conventions: additive values are up-down counters, the scope has a version, error.type is bounded', async () => {
+    const { provider, collect } = testMetrics();
+    const { cache } = twoTierCache();
+    instrumentCache(cache, { meterProvider: provider });
+    class QueryTimeout extends Error {}
+    const coded = Object.assign(new Error('late'), { code: 'TIERCACHE_TIMEOUT' });
+    for (const error of [new QueryTimeout('slow'), coded, 'a string']) {
+      await cache.getOrSet(`k${String(error)}`, () => Promise.reject(error)).catch(() => undefined);
+    }
+    const m = await collect();
+    expect(m.descriptor(METRIC.factoryInFlight)?.kind).toBe('up-down sum');
+    expect(m.descriptor(METRIC.busQueued)?.kind).toBe('up-down sum');
+    expect(m.descriptor(METRIC.breakerState)?.kind).toBe('gauge');
+    expect(m.descriptor(METRIC.hits)?.kind).toBe('monotonic sum');
+    const version = (await import('../package.json', { with: { type: 'json' } })).default.version;
+    expect(m.scopes()).toStrictEqual([{ name: '@tiercache/otel', version }]);
+    const types = m.points(METRIC.factoryRuns).map((p) => p.attributes[ATTR.errorType]);
+    // A thrown non-Error reaches listeners wrapped in core's FactoryError.
+    expect(types.sort()).toStrictEqual(['QueryTimeout', 'TIERCACHE_FACTORY_FAILED', 'TIERCACHE_TIMEOUT']);
+  });
+
+  it('keeps error.type bounded: past 32 distinct types the rest are _OTHER', async () => {
+    const { provider, collect } = testMetrics();
+    const { cache } = twoTierCache();
+    instrumentCache(cache, { meterProvider: provider });
+    for (let i = 0; i < 40; i++) {
+      const error = Object.assign(new Error('x'), { code: `E${i}` });
+      await cache.getOrSet(`k${i}`, () => Promise.reject(error)).catch(() => undefined);
+    }
+    const points = (await collect()).points(METRIC.factoryRuns);
+    expect(points).toHaveLength(33);
+    expect(points.find((p) => p.attributes[ATTR.errorType] === '_OTHER')?.value).toBe(8);
   });
 
   it('rejects bad arguments', () => {

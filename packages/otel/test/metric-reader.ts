@@ -1,5 +1,11 @@
 import type { Attributes } from '@opentelemetry/api';
-import { type DataPoint, type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  type DataPoint,
+  DataPointType,
+  type Histogram,
+  MeterProvider,
+  MetricReader,
+} from '@opentelemetry/sdk-metrics';
 
 /** A reader that collects on demand, so a test reads exactly what a scrape would see. */
 class OnDemandReader extends MetricReader {
@@ -21,6 +27,12 @@ export interface Collected {
   histogram(name: string, attrs?: Attributes): Histogram | undefined;
   /** Every point of `name`, with its attributes. */
   points(name: string): DataPoint<unknown>[];
+  /** The descriptor (unit, type) of `name`. */
+  descriptor(
+    name: string,
+  ): { unit: string; kind: 'monotonic sum' | 'up-down sum' | 'gauge' | 'histogram' } | undefined;
+  /** The instrumentation scopes that reported, with their versions. */
+  scopes(): { name: string; version: string | undefined }[];
 }
 
 /** A meter provider wired to an on-demand reader. */
@@ -55,6 +67,21 @@ export function testMetrics(): { provider: MeterProvider; collect: () => Promise
         value: (name, attrs) => matching(name, attrs)[0]?.value as number | undefined,
         histogram: (name, attrs) => matching(name, attrs)[0]?.value as Histogram | undefined,
         points,
+        descriptor: (name) => {
+          const found = metrics.find((m) => m.descriptor.name === name);
+          if (!found) return undefined;
+          const kind =
+            found.dataPointType === DataPointType.SUM
+              ? found.isMonotonic
+                ? 'monotonic sum'
+                : 'up-down sum'
+              : found.dataPointType === DataPointType.GAUGE
+                ? 'gauge'
+                : 'histogram';
+          return { unit: found.descriptor.unit, kind };
+        },
+        scopes: () =>
+          resourceMetrics.scopeMetrics.map((s) => ({ name: s.scope.name, version: s.scope.version })),
       };
     },
   };

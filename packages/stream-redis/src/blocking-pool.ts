@@ -1,4 +1,5 @@
 import { TimeoutError } from '@tiercache/core';
+import { disconnectAndWait } from '@tiercache/l2-redis/connection';
 import type { Redis } from 'ioredis';
 
 /** A connection that runs one blocking read at a time, and its server-side id for CLIENT UNBLOCK. */
@@ -89,20 +90,4 @@ export class BlockingConnectionPool {
     this.#idle.length = 0;
     await Promise.all(clients.map((client) => disconnectAndWait(client, timeoutMs)));
   }
-}
-
-/** `disconnect()` and resolve once ioredis reports the connection ended (bounded). */
-export function disconnectAndWait(client: Redis, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (client.status === 'end') {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(resolve, timeoutMs);
-    client.once('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    client.disconnect();
-  });
 }

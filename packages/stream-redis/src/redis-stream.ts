@@ -14,9 +14,14 @@ import {
   toTierError,
   withTimeout,
 } from '@tiercache/core';
-import { Redis, type RedisOptions } from 'ioredis';
-import { type BlockingConnection, BlockingConnectionPool, disconnectAndWait } from './blocking-pool.js';
-import { isIoredisTimeout } from './ioredis-timeout.js';
+import {
+  closeClient,
+  isIoredisTimeout,
+  resolveClient,
+  validateConnection,
+} from '@tiercache/l2-redis/connection';
+import type { Redis, RedisOptions } from 'ioredis';
+import { type BlockingConnection, BlockingConnectionPool } from './blocking-pool.js';
 
 import { toEntries, toReadEntries } from './stream-reply.js';
 
@@ -96,36 +101,10 @@ export class RedisStream implements StreamingBackend {
     if (options === null || typeof options !== 'object') {
       throw new InvalidOptionError(`${WHAT} needs an options object, e.g. { url: "redis://127.0.0.1:6379" }`);
     }
-    const ways = [
-      options.client && 'client',
-      options.url !== undefined ? 'url' : options.redis && 'redis',
-    ].filter(Boolean);
-    if (ways.length === 0) {
-      throw new InvalidOptionError(
-        `${WHAT} needs a connection: pass one of client (an ioredis Redis), url ("redis://127.0.0.1:6379") or redis (ioredis options)`,
-      );
-    }
-    if (ways.length > 1)
-      throw new InvalidOptionError(`${WHAT} got ${ways.join(' and ')}; pass only one way to connect`);
-    if (options.client !== undefined && !(options.client instanceof Redis)) {
-      throw new InvalidOptionError(
-        `${WHAT}: client must be an ioredis Redis instance (Cluster is not supported: CLIENT UNBLOCK must reach the node that blocks)`,
-      );
-    }
-    if (
-      options.url !== undefined &&
-      (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))
-    ) {
-      throw new InvalidOptionError(
-        `${WHAT}: url must start with redis:// or rediss://, got ${JSON.stringify(options.url)}`,
-      );
-    }
-    const keyPrefix = options.client?.options.keyPrefix ?? options.redis?.keyPrefix;
-    if (keyPrefix) {
-      throw new InvalidOptionError(
-        `${WHAT}: the ioredis client has keyPrefix "${keyPrefix}"; remove it and pass prefix instead`,
-      );
-    }
+    validateConnection(WHAT, options, {
+      cluster: false,
+      clusterReason: 'CLIENT UNBLOCK must reach the node that blocks; pass a standalone or Sentinel client',
+    });
     const prefix = options.prefix ?? 'tiercache:stream:';
     if (typeof prefix !== 'string') throw new InvalidOptionError(`${WHAT}: prefix must be a string`);
     this.#prefix = prefix;
@@ -142,18 +121,14 @@ export class RedisStream implements StreamingBackend {
         // reporting must never break connection handling
       }
     };
-    if (options.client) {
-      this.client = options.client;
-      this.#owned = options.closeClient === true;
-    } else {
-      const ours: RedisOptions = { commandTimeout: this.#timeoutMs, enableAutoPipelining: true };
-      this.client =
-        options.url !== undefined
-          ? new Redis(options.url, { ...ours, ...options.redis })
-          : new Redis({ ...ours, ...options.redis });
-      this.client.on('error', report);
-      this.#owned = true;
-    }
+    const { client, owned } = resolveClient(options, {
+      commandTimeoutMs: this.#timeoutMs,
+      enableAutoPipelining: true,
+      onConnectionError: report,
+    });
+    // validateConnection refused a Cluster, so this is a standalone or Sentinel client.
+    this.client = client as Redis;
+    this.#owned = owned;
     this.#pool = new BlockingConnectionPool(() => {
       // A blocking read legitimately outlives commandTimeout; our own timer bounds it instead.
       const conn = this.client.duplicate({ commandTimeout: undefined, enableAutoPipelining: false });
@@ -228,21 +203,7 @@ export class RedisStream implements StreamingBackend {
     if (this.#closed) return;
     this.#closed = true;
     await this.#pool.closeAll(this.#timeoutMs);
-    if (!this.#owned) return;
-    // QUIT on a lazy client that never connected would open a connection just to close it.
-    if (this.client.status === 'wait' || this.client.status === 'end') {
-      this.client.disconnect();
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.client.quit().catch(() => undefined),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.#timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    await disconnectAndWait(this.client, this.#timeoutMs);
+    if (this.#owned) await closeClient(this.client, this.#timeoutMs);
   }
 
   // --- consumer groups: an extension, not part of the StreamingBackend contract ---

@@ -17,11 +17,13 @@ export function toEntries(raw: unknown): StreamEntry[] {
 }
 
 /**
- * Entries of an XREAD/XREADGROUP reply for a single stream (`[[key, entries]]`), or `[]` for
- * the `null` Redis sends when a blocking read times out.
+ * Entries of an XREAD/XREADGROUP reply for a single stream, or `[]` for the `null` Redis sends
+ * when a blocking read times out. Over RESP2 the reply is `[[key, entries]]`; over RESP3 (the
+ * default of ioredis 6) it is a map, which ioredis hands over flattened as `[key, entries]`.
  */
 export function toReadEntries(raw: unknown): StreamEntry[] {
   if (!Array.isArray(raw) || raw.length === 0) return [];
+  if (typeof raw[0] === 'string') return toEntries(raw[1]);
   const [, entries] = raw[0] as [string, unknown];
   return toEntries(entries);
 }

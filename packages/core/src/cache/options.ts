@@ -143,8 +143,13 @@ export interface FactoryContext<V = unknown> {
   setTtl(ttl: Duration): void;
 }
 
-/** Computes a value on a miss; return `null` to cache a negative result. */
-export type Factory<V> = (context: FactoryContext<V>) => V | Promise<V>;
+/**
+ * Computes a value on a miss; return `null` to cache a negative result.
+ *
+ * (Declared through a method so its parameter is checked bivariantly: a `TieredCache<string>`
+ * stays assignable to a `TieredCache<unknown>` although the context carries the stale `V`.)
+ */
+export type Factory<V> = { factory(context: FactoryContext<V>): V | Promise<V> }['factory'];
 
 /** One entry for {@link TieredCache.setMany}. */
 export interface SetManyEntry<V> extends SetOptions {
