@@ -49,6 +49,7 @@ export {
   type Duration,
   type DurationUnit,
   type DurationUnitAnyCase,
+  MAX_TTL_MS,
   parseDuration,
   parseTtl,
 } from './ttl.js';

@@ -142,8 +142,22 @@ export function parseTtl(input: unknown, what = 'ttl'): number | undefined {
       `${what} must be greater than 0 (got ${String(input)}); to remove an entry call delete()`,
     );
   }
+  if (ms > MAX_TTL_MS) {
+    throw new InvalidTtlError(
+      `${what} ${String(input)} is longer than the longest TTL every tier can store and read back (${MAX_TTL_MS} ms, about 31 000 years); pass a shorter one`,
+    );
+  }
   return ms;
 }
+
+/**
+ * The longest TTL an entry may have: 10^15 ms (about 31 700 years). Every tier stores and
+ * reads it back: Redis's expiry header holds up to 16 digits and `PX` takes it; memcached
+ * keeps entries past 2106 as "no expiry" with the exact expiry in its envelope; lru-cache and
+ * Keyv store it as a number. Longer ones (`1e20`) were refused by Redis or written unreadable,
+ * so they are refused here, at the call.
+ */
+export const MAX_TTL_MS = 1e15;
 
 function parseDurationString(input: string, what: string): number {
   const match = input.length <= MAX_DURATION_LENGTH ? DURATION_RE.exec(input.trim()) : null;

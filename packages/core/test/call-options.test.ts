@@ -162,3 +162,16 @@ describe('deleteMany, ttl, expire', () => {
     expect(await cache.expire('missing', '5s')).toBe(false);
   });
 });
+
+describe('TTL bounds', () => {
+  it('a TTL longer than every tier can store is refused at the call, and later writes are not held up', async () => {
+    const { cache, l2 } = twoTiers();
+    await expect(cache.set('k', 'v', { ttl: 1e20 })).rejects.toMatchObject({ code: 'TIERCACHE_BAD_TTL' });
+    await expect(cache.getOrSet('k', () => 'v', { ttl: 1e16 })).rejects.toMatchObject({
+      code: 'TIERCACHE_BAD_TTL',
+    });
+    await cache.set('other', 'x', { ttl: '100y' });
+    expect(await l2.mem.get('other')).toBe('x');
+    expect(cache.stats().tiers[1]!.pendingWrites).toBe(0);
+  });
+});
