@@ -1,3 +1,4 @@
+export type { BusMessage, BusRejectReason } from './bus-message.js';
 export { type BreakerState, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 export type {
   BusTransport,
@@ -15,11 +16,12 @@ export type {
 export { boundedCall, toTierError, withTimeout } from './deadline.js';
 export * from './errors.js';
 export type { CacheEvents } from './events.js';
-export type { BusMessage, BusOperation, BusOptions } from './invalidation-bus.js';
+export type { BusOperation, BusOptions } from './invalidation-bus.js';
 export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
 export { MemoryBusHub } from './memory-bus.js';
 export { MemoryStream, type MemoryStreamOptions, parseStreamId } from './memory-stream.js';
+export { redactSecrets, redactUrl } from './redact.js';
 export { jsonSerializer, type Serializer } from './serializer.js';
 export type { BusStats, CacheStatsSnapshot, TierStats } from './stats.js';
 export { type CacheStrategy, Strategy } from './strategies.js';

@@ -27,20 +27,34 @@ export function validateKey(key: unknown, maxLength = DEFAULT_MAX_KEY_LENGTH): a
 }
 
 /**
- * Compile a glob (`*` = any run of characters, `?` = one character, `\` escapes) into a
+ * Compile a glob (`*` = any run of characters, `?` = one character, `\\` escapes) into a
  * RegExp anchored at both ends. Used by in-process tiers and the bus to apply patterns.
+ *
+ * Patterns can come from other instances over the bus, so matching must not backtrack: a
+ * naive `[\s\S]*` per star takes seconds for `*a*a*b` against a 1 000-character key. Every
+ * segment between two stars is matched at its first occurrence (which is always correct for
+ * fixed-length segments) inside a lookahead and consumed by a back-reference, the JavaScript
+ * idiom for an atomic group, so a test costs O(key length x pattern length).
  */
 export function globToRegExp(pattern: string): RegExp {
-  let out = '^';
+  const segments: string[] = [''];
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
     if (ch === '\\' && i + 1 < pattern.length) {
-      out += escapeRegExp(pattern[++i]!);
-    } else if (ch === '*') out += '[\\s\\S]*';
-    else if (ch === '?') out += '[\\s\\S]';
-    else out += escapeRegExp(ch);
+      segments[segments.length - 1] += escapeRegExp(pattern[++i]!);
+    } else if (ch === '*') segments.push('');
+    else if (ch === '?') segments[segments.length - 1] += '[\\s\\S]';
+    else segments[segments.length - 1] += escapeRegExp(ch);
   }
-  return new RegExp(`${out}$`);
+  if (segments.length === 1) return new RegExp(`^${segments[0]}$`);
+  let out = `^${segments[0]}`;
+  let group = 0;
+  for (let i = 1; i < segments.length - 1; i++) {
+    if (segments[i] === '') continue;
+    group++;
+    out += `(?=([\\s\\S]*?${segments[i]}))(?:\\${group})`;
+  }
+  return new RegExp(`${out}[\\s\\S]*${segments[segments.length - 1]}$`);
 }
 
 function escapeRegExp(ch: string): string {
