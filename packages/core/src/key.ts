@@ -5,7 +5,9 @@ export const DEFAULT_MAX_KEY_LENGTH = 1024;
 
 /**
  * Check a cache key: a non-empty string of at most `maxLength` characters without control
- * characters (they break text protocols and logs). Throws {@link InvalidKeyError}.
+ * characters (they break text protocols and logs) and without lone UTF-16 surrogates (UTF-8
+ * cannot encode them: every one becomes U+FFFD, so `"x\uD800"` and `"x\uDBFF"` would be the
+ * same bytes in Redis or Memcached and read each other's values). Throws {@link InvalidKeyError}.
  */
 export function validateKey(key: unknown, maxLength = DEFAULT_MAX_KEY_LENGTH): asserts key is string {
   if (typeof key !== 'string') {
@@ -22,6 +24,12 @@ export function validateKey(key: unknown, maxLength = DEFAULT_MAX_KEY_LENGTH): a
   if (/[\u0000-\u001f\u007f]/.test(key)) {
     throw new InvalidKeyError(
       'cache key contains a control character (U+0000-U+001F or U+007F); remove or encode it',
+    );
+  }
+  // With the u flag a surrogate class matches only halves that are not part of a pair.
+  if (/[\uD800-\uDFFF]/u.test(key)) {
+    throw new InvalidKeyError(
+      'cache key contains a lone UTF-16 surrogate, which has no UTF-8 encoding and would collide with other keys in a shared tier; build keys from whole characters (or encode binary ids, e.g. as hex)',
     );
   }
 }

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@tiercache/core';
+import { InvalidOptionError, redactSecrets, redactUrl } from '@tiercache/core';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 
 /** How to reach Redis: pass exactly one of `client`, `url` (optionally with `redis`), `redis`, `cluster`. */
@@ -57,7 +57,7 @@ export function validateConnection(what: string, options: RedisConnectionOptions
   }
   if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
     throw new InvalidOptionError(
-      `${what}: url must start with redis:// or rediss://, got ${JSON.stringify(options.url)}`,
+      `${what}: url must start with redis:// or rediss://, got ${typeof options.url === 'string' ? JSON.stringify(redactUrl(options.url)) : typeof options.url}`,
     );
   }
   if (
@@ -100,7 +100,8 @@ export function resolveClient(
   } else {
     client = new Redis({ ...ours, ...options.redis });
   }
-  client.on('error', settings.onConnectionError);
+  // ioredis puts AUTH's arguments (the password) on a failed login's error.
+  client.on('error', (error: Error) => settings.onConnectionError(redactSecrets(error)));
   return { client, owned: true };
 }
 

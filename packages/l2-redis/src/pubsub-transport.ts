@@ -4,6 +4,7 @@ import {
   boundedCall,
   ClosedError,
   InvalidOptionError,
+  redactSecrets,
 } from '@tiercache/core';
 import { Cluster, type Redis } from 'ioredis';
 import { closeClient, type RedisConnectionOptions, resolveClient, validateConnection } from './connection.js';
@@ -64,7 +65,7 @@ export class RedisPubSubTransport implements BusTransport {
     const onError = options.onError ?? (() => undefined);
     const report = (error: Error): void => {
       try {
-        onError(error);
+        onError(redactSecrets(error));
       } catch {
         // reporting must never break the connection handling
       }
@@ -83,7 +84,7 @@ export class RedisPubSubTransport implements BusTransport {
         ? client.duplicate()
         : (client as Redis).duplicate({ commandTimeout: undefined });
     this.#subscriber.on('error', (error: Error) => {
-      this.#lastError = error;
+      this.#lastError = redactSecrets(error);
       report(error);
     });
     this.#subscriber.on('message', (channel: string, message: string) => this.#deliver(channel, message));

@@ -9,6 +9,7 @@ import {
   jsonSerializer,
   type L2CacheBackend,
   parseTtl,
+  redactSecrets,
   SerializationError,
   type Serializer,
   TierError,
@@ -73,7 +74,11 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
   scanCount?: number;
   /** Keys per UNLINK in `removePattern`/`clear`. Default 500. */
   deleteBatchSize?: number;
-  /** Where lock keys live. Default `${prefix}lock:`. */
+  /**
+   * Where lock keys live. Default `${prefix}\u0001lock:`: the control character keeps them out
+   * of the key space of cache entries (keys cannot hold control characters), so no cache key
+   * can occupy a lock. A prefix of your own must not overlap `prefix` in a way a key could fill.
+   */
   lockPrefix?: string;
   /**
    * Told about problems that do not fail the call: a stored value the serializer cannot read
@@ -165,7 +170,12 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
       }
     }
     this.#prefix = prefix;
-    this.#lockPrefix = options.lockPrefix ?? `${prefix}lock:`;
+    this.#lockPrefix = options.lockPrefix ?? `${prefix}\u0001lock:`;
+    if (overlaps(prefix, this.#lockPrefix)) {
+      throw new InvalidOptionError(
+        `${WHAT}: lockPrefix ${JSON.stringify(this.#lockPrefix)} overlaps prefix ${JSON.stringify(prefix)}, so a cache key could occupy a lock (e.g. key "lock:getOrSet:k" and the lock of getOrSet("k")); leave lockPrefix out, or use one that is not an extension of prefix`,
+      );
+    }
     this.#serializer = serializer;
     this.#binary = serializer.format === 'binary';
     this.#timeoutMs = positiveInteger(WHAT, 'commandTimeoutMs', options.commandTimeoutMs, 1000);
@@ -514,7 +524,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   #report(error: Error, context: RedisErrorContext): void {
     try {
-      this.#onError?.(error, context);
+      this.#onError?.(redactSecrets(error), context);
     } catch {
       // A throwing callback must not turn a miss into a failure.
     }
@@ -523,6 +533,18 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   #open(): void {
     if (this.#closed) throw new ClosedError(`RedisBackend "${this.name}"`);
   }
+}
+
+/**
+ * `true` when a lock key and an entry key can be equal: one prefix starts the other and what
+ * follows the shorter one is something a cache key may contain (anything but a control character).
+ */
+function overlaps(prefix: string, lockPrefix: string): boolean {
+  const [shorter, longer] = prefix.length <= lockPrefix.length ? [prefix, lockPrefix] : [lockPrefix, prefix];
+  if (!longer.startsWith(shorter)) return false;
+  if (longer.length === shorter.length) return true;
+  const next = longer.charCodeAt(shorter.length);
+  return !(next < 0x20 || next === 0x7f);
 }
 
 /** Build a {@link RedisBackend}; the factory form of `new RedisBackend(options)`. */

@@ -5,6 +5,8 @@ import {
   InvalidStreamNameError,
   InvalidValueError,
   parseStreamId,
+  redactSecrets,
+  redactUrl,
   type StreamAddOptions,
   type StreamEntry,
   type StreamFields,
@@ -117,7 +119,7 @@ export class RedisStream implements StreamingBackend {
       (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))
     ) {
       throw new InvalidOptionError(
-        `${WHAT}: url must start with redis:// or rediss://, got ${JSON.stringify(options.url)}`,
+        `${WHAT}: url must start with redis:// or rediss://, got ${typeof options.url === 'string' ? JSON.stringify(redactUrl(options.url)) : typeof options.url}`,
       );
     }
     const keyPrefix = options.client?.options.keyPrefix ?? options.redis?.keyPrefix;
@@ -137,7 +139,8 @@ export class RedisStream implements StreamingBackend {
     const onError = options.onError ?? (() => undefined);
     const report = (error: Error): void => {
       try {
-        onError(error);
+        // ioredis puts AUTH's arguments (the password) on a failed login's error.
+        onError(redactSecrets(error));
       } catch {
         // reporting must never break connection handling
       }
