@@ -34,7 +34,10 @@ export interface BusOptions {
   maxQueue?: number;
   /** Delay between re-send attempts, ms. Default 500. */
   retryMs?: number;
-  /** Keys and patterns sent in one message at most. Default 1000. */
+  /**
+   * Keys and patterns sent in one message at most. Default 5000. A message also stays under
+   * 256 KiB (and under `maxMessageBytes`), whatever the count.
+   */
   maxBatch?: number;
   /**
    * Shared secret for message authentication (HMAC-SHA256 over channel and message), at least
@@ -43,7 +46,7 @@ export interface BusOptions {
    * `newSecret` alone. Default: none (any publisher on the channel is believed; see docs/security.md).
    */
   secret?: string | Uint8Array | readonly (string | Uint8Array)[];
-  /** Larger received messages are rejected unread. Default 1 MiB. */
+  /** Larger received messages are rejected unread; give every instance the same value. Default 1 MiB, at least 16 KiB. */
   maxMessageBytes?: number;
   /** Senders whose sequence numbers are tracked; past it the least recently heard is forgotten. Default 1024. */
   maxSenders?: number;
@@ -91,6 +94,8 @@ export class InvalidationBus {
   readonly #maxQueue: number;
   readonly #retryMs: number;
   readonly #maxBatch: number;
+  /** Bytes of keys and patterns one message carries at most. */
+  readonly #batchBytes: number;
   readonly #limits: BusMessageLimits;
   readonly #signer: BusSigner | undefined;
   readonly #senders: SenderTable;
@@ -116,7 +121,7 @@ export class InvalidationBus {
     this.#transport = options.transport;
     this.channel = options.channel ?? 'tiercache-bus';
     this.#maxQueue = wholeNumber('maxQueue', options.maxQueue, 100_000, 2);
-    this.#maxBatch = wholeNumber('maxBatch', options.maxBatch, 1000, 1);
+    this.#maxBatch = wholeNumber('maxBatch', options.maxBatch, 5000, 1);
     this.#retryMs = options.retryMs ?? 500;
     if (typeof this.#retryMs !== 'number' || !Number.isFinite(this.#retryMs) || this.#retryMs <= 0) {
       throw new InvalidOptionError(
@@ -135,10 +140,11 @@ export class InvalidationBus {
       throw new InvalidOptionError('bus.transport must be a BusTransport (publish, subscribe, close)');
     }
     this.#limits = {
-      maxMessageBytes: wholeNumber('maxMessageBytes', options.maxMessageBytes, 1024 * 1024, 1024),
+      maxMessageBytes: wholeNumber('maxMessageBytes', options.maxMessageBytes, 1024 * 1024, 16 * 1024),
       // A receiver accepts the largest batch any sender may be configured with.
       maxItems: Math.max(10_000, this.#maxBatch),
     };
+    this.#batchBytes = Math.min(256 * 1024, this.#limits.maxMessageBytes);
     this.#senders = new SenderTable(
       wholeNumber('maxSenders', options.maxSenders, 1024, 1),
       wholeNumber('maxSeqJump', options.maxSeqJump, 100_000, 1),
@@ -222,8 +228,10 @@ export class InvalidationBus {
       op = 'clear';
       items = 1;
     } else {
-      const patterns = takeSome(this.#patterns, this.#maxBatch);
-      const keys = takeSome(this.#keys, this.#maxBatch - patterns.length);
+      // Room for the envelope (version, id, sequence number, signature) under the byte budget.
+      const budget = { items: this.#maxBatch, bytes: this.#batchBytes - 512 };
+      const patterns = takeSome(this.#patterns, budget);
+      const keys = takeSome(this.#keys, budget);
       if (keys.length > 0) message.keys = keys;
       if (patterns.length > 0) message.patterns = patterns;
       op = patterns.length > 0 ? 'pattern' : 'delete';
@@ -373,14 +381,20 @@ export class InvalidationBus {
   }
 }
 
-/** Remove and return up to `n` items of `set`, oldest first. */
-function takeSome(set: Set<string>, n: number): string[] {
+/**
+ * Remove and return items of `set`, oldest first, while the budget lasts (each costs one item
+ * and its JSON size); always at least one, so a message is never empty.
+ */
+function takeSome(set: Set<string>, budget: { items: number; bytes: number }): string[] {
   const out: string[] = [];
-  if (n <= 0) return out;
   for (const item of set) {
+    const bytes = Buffer.byteLength(JSON.stringify(item)) + 1; // with its quotes, escapes and comma
+    if (out.length > 0 && (budget.items < 1 || budget.bytes < bytes)) break;
+    if (budget.items < 1) break;
     out.push(item);
     set.delete(item);
-    if (out.length >= n) break;
+    budget.items--;
+    budget.bytes -= bytes;
   }
   return out;
 }
