@@ -20,7 +20,13 @@ export type { BusOperation, BusOptions } from './invalidation-bus.js';
 export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
 export { MemoryBusHub } from './memory-bus.js';
-export { MemoryStream, type MemoryStreamOptions, parseStreamId } from './memory-stream.js';
+export {
+  checkBlockMs,
+  MAX_BLOCK_MS,
+  MemoryStream,
+  type MemoryStreamOptions,
+  parseStreamId,
+} from './memory-stream.js';
 export { redactSecrets, redactUrl } from './redact.js';
 export { jsonSerializer, type Serializer } from './serializer.js';
 export type { BusStats, CacheStatsSnapshot, TierStats } from './stats.js';

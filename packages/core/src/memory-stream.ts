@@ -5,7 +5,7 @@ import type {
   StreamingBackend,
   StreamReadOptions,
 } from './contracts.js';
-import { ClosedError, InvalidStreamIdError } from './errors.js';
+import { ClosedError, InvalidOptionError, InvalidStreamIdError } from './errors.js';
 
 /** Options for {@link MemoryStream}. */
 export interface MemoryStreamOptions {
@@ -29,11 +29,45 @@ interface Waiter {
  * Exported for backends that reuse the format.
  */
 export function parseStreamId(id: string): [ms: number, seq: number] {
-  const match = /^(\d+)(?:-(\d+))?$/.exec(id);
+  const match = typeof id === 'string' ? /^(\d{1,20})(?:-(\d{1,20}))?$/.exec(id) : null;
   if (!match) {
-    throw new InvalidStreamIdError(`stream id "${id}" is not "0", "$" or "<milliseconds>-<sequence>"`);
+    throw new InvalidStreamIdError(
+      `stream id "${String(id)}" is not "0", "$" or "<milliseconds>-<sequence>"`,
+    );
+  }
+  // Both parts are unsigned 64-bit integers on Redis; a larger one is refused there too.
+  for (const part of [match[1]!, match[2]]) {
+    if (part !== undefined && BigInt(part) > MAX_ID_PART) {
+      throw new InvalidStreamIdError(
+        `stream id "${id}" has a part over 18446744073709551615 (2^64 - 1), the largest a stream id can hold`,
+      );
+    }
   }
   return [Number(match[1]), match[2] === undefined ? 0 : Number(match[2])];
+}
+
+const MAX_ID_PART = 2n ** 64n - 1n;
+
+/** The longest blocking read: `setTimeout` overflows past 2^31 - 1 ms (about 24.8 days). */
+export const MAX_BLOCK_MS = 2 ** 31 - 1;
+
+/**
+ * Check a blocking read's `blockMs` for every stream backend: `undefined` or a finite number of
+ * ms from 0 to {@link MAX_BLOCK_MS}. Returns it (0 when absent); throws {@link InvalidOptionError}.
+ */
+export function checkBlockMs(name: string, blockMs: unknown): number {
+  if (blockMs === undefined) return 0;
+  if (typeof blockMs !== 'number' || !Number.isFinite(blockMs) || blockMs < 0) {
+    throw new InvalidOptionError(
+      `${name}: blockMs must be a finite number of milliseconds >= 0, got ${String(blockMs)}`,
+    );
+  }
+  if (blockMs > MAX_BLOCK_MS) {
+    throw new InvalidOptionError(
+      `${name}: blockMs must be at most ${MAX_BLOCK_MS} (about 24.8 days, the longest timer Node.js has), got ${blockMs}; read again in a loop to wait longer`,
+    );
+  }
+  return blockMs;
 }
 
 /**
@@ -101,6 +135,7 @@ export class MemoryStream implements StreamingBackend {
     if (lastId === '$') after = [this.#lastMs, this.#lastSeq];
     else if (lastId === '0') after = [-1, -1];
     else after = parseStreamId(lastId);
+    checkBlockMs(this.name, options.blockMs);
     const found = this.#after(stream, after, count);
     if (found.length > 0 || !options.blockMs || options.blockMs <= 0 || options.signal?.aborted) return found;
     return new Promise<StreamEntry[]>((resolve) => {

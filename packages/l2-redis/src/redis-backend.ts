@@ -4,6 +4,7 @@ import {
   type CacheEntry,
   ClosedError,
   DeserializationError,
+  InvalidKeyError,
   InvalidOptionError,
   InvalidTtlError,
   jsonSerializer,
@@ -211,9 +212,10 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   async get(key: string): Promise<V | undefined> {
     this.#open();
+    const k = this.#key(key);
     let raw: string | Buffer | null;
     try {
-      raw = await withTimeout(this.#rawGet(this.#prefix + key), this.#timeoutMs, this.#labels.get);
+      raw = await withTimeout(this.#rawGet(k), this.#timeoutMs, this.#labels.get);
     } catch (error) {
       throw this.#failure('get', error);
     }
@@ -222,10 +224,11 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   async getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
     this.#open();
+    const k = this.#key(key);
     if (!this.#envelope) return this.#getWithServerTtl(key);
     let raw: string | Buffer | null;
     try {
-      raw = await withTimeout(this.#rawGet(this.#prefix + key), this.#timeoutMs, this.#labels.getWithTtl);
+      raw = await withTimeout(this.#rawGet(k), this.#timeoutMs, this.#labels.getWithTtl);
     } catch (error) {
       throw this.#failure('getWithTtl', error);
     }
@@ -247,7 +250,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
     this.#open();
     if (keys.length === 0) return [];
-    const full = keys.map((k) => this.#prefix + k);
+    const full = keys.map((k) => this.#key(k));
     let raws: (string | Buffer | null)[];
     if (this.client.isCluster) {
       // MGET across slots fails with CROSSSLOT; single GETs are grouped per node by auto-pipelining.
@@ -265,9 +268,9 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   async setWithTtl(key: string, value: V, ttlMs: number | undefined): Promise<void> {
     this.#open();
+    const k = this.#key(key);
     const ttl = this.#ttl(ttlMs);
     const data = this.#encode(value, ttl);
-    const k = this.#prefix + key;
     try {
       await withTimeout(
         ttl === undefined ? this.client.set(k, data) : this.client.set(k, data, 'PX', ttl),
@@ -285,7 +288,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     // Encode everything first: a value that cannot be serialized must leave Redis untouched.
     const prepared = entries.map((e) => {
       const ttl = this.#ttl(e.ttlMs);
-      return { key: this.#prefix + e.key, data: this.#encode(e.value, ttl), ttl };
+      return { key: this.#key(e.key), data: this.#encode(e.value, ttl), ttl };
     });
     if (this.client.isCluster) {
       await this.#bounded(
@@ -312,7 +315,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   async remove(key: string): Promise<void> {
     this.#open();
-    await this.#bounded('remove', this.client.unlink(this.#prefix + key));
+    await this.#bounded('remove', this.client.unlink(this.#key(key)));
   }
 
   /**
@@ -532,6 +535,20 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   #open(): void {
     if (this.#closed) throw new ClosedError(`RedisBackend "${this.name}"`);
+  }
+
+  /**
+   * The Redis key of a cache key. `TieredCache` validates keys before they get here; this
+   * catches direct calls with an empty or non-string key, which would otherwise write the
+   * bare prefix (or "undefined").
+   */
+  #key(key: string): string {
+    if (typeof key !== 'string' || key.length === 0) {
+      throw new InvalidKeyError(
+        `${WHAT} "${this.name}": key must be a non-empty string, got ${key === '' ? '""' : typeof key}`,
+      );
+    }
+    return this.#prefix + key;
   }
 }
 

@@ -1,6 +1,7 @@
 import {
   boundedCall,
   ClosedError,
+  checkBlockMs,
   InvalidOptionError,
   InvalidStreamNameError,
   InvalidValueError,
@@ -492,14 +493,8 @@ function checkCount(name: string, operation: string, count: number): void {
 }
 
 function checkBlock(name: string, blockMs: number | undefined): number {
-  if (blockMs === undefined || blockMs === 0) return 0;
-  if (typeof blockMs !== 'number' || !Number.isFinite(blockMs) || blockMs < 0) {
-    throw new InvalidOptionError(
-      `${name}: blockMs must be a finite number of milliseconds >= 0, got ${String(blockMs)}`,
-    );
-  }
   // BLOCK 0 would mean "forever" to Redis; a sub-millisecond wait rounds up to 1.
-  return Math.ceil(blockMs);
+  return Math.ceil(checkBlockMs(name, blockMs));
 }
 
 function checkName(name: string, what: string, value: string): void {
