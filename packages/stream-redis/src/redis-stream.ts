@@ -233,8 +233,9 @@ export class RedisStream implements StreamingBackend {
     this.#closed = true;
     await this.#pool.closeAll(this.#timeoutMs);
     if (!this.#owned) return;
-    // QUIT on a lazy client that never connected would open a connection just to close it.
-    if (this.client.status === 'wait' || this.client.status === 'end') {
+    // QUIT on a lazy client that never connected would open a connection just to close it, and
+    // one that is not connected now (server down) would only wait out the timeout.
+    if (this.client.status !== 'ready') {
       this.client.disconnect();
       return;
     }
