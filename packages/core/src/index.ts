@@ -28,7 +28,7 @@ export {
   parseStreamId,
 } from './memory-stream.js';
 export { redactSecrets, redactUrl } from './redact.js';
-export { jsonSerializer, type Serializer } from './serializer.js';
+export { jsonSerializer, type Serializer, v8Serializer } from './serializer.js';
 export type { BusStats, CacheStatsSnapshot, TierStats } from './stats.js';
 export { type CacheStrategy, Strategy } from './strategies.js';
 export { StreamBusTransport, type StreamBusTransportOptions } from './stream-transport.js';
