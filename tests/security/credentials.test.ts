@@ -55,7 +55,7 @@ describe('credentials never appear in what we expose', () => {
       onError: (error) => reported.push(error),
     });
     try {
-      await backend.set?.('k', 'v').catch(() => undefined);
+      await backend.setWithTtl('k', 'v', 1000).catch(() => undefined);
       await backend.get('k').catch(() => undefined);
       await eventually(() => reported.length > 0, 5000);
       const text = reported.map(printed).join('\n');
