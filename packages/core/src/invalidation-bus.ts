@@ -346,9 +346,10 @@ export class InvalidationBus {
       this.#fail(error);
       return;
     }
+    const count = operation.op === 'delete' || operation.op === 'set' ? operation.keys.length : 1;
     Promise.resolve(result).then(
       () => {
-        this.#stats.applied++;
+        this.#stats.applied += count;
       },
       (error: unknown) => this.#fail(error),
     );

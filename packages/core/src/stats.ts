@@ -15,8 +15,11 @@ export interface TierStats {
 
 /** Invalidation bus counters. */
 export interface BusStats {
+  /** Messages published (each carries a batch of invalidations). */
   sent: number;
+  /** Messages received from other instances and accepted. */
   received: number;
+  /** Invalidations applied to the local tiers: one per key, pattern or clear. */
   applied: number;
   errors: number;
   /** Times the bus cleared local tiers because messages may have been lost. */
