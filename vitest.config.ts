@@ -38,6 +38,10 @@ export default defineConfig({
       },
       {
         extends: true as const,
+        test: { name: 'security', root: `${root}tests/security`, include: ['**/*.test.ts'] },
+      },
+      {
+        extends: true as const,
         test: {
           name: 'faults',
           root: `${root}tests/faults`,

@@ -12,6 +12,7 @@ import { benchDir, describeMachine } from './machine.js';
 import { now } from './measure.js';
 import { reportMarkdown, scenarioMarkdown, targetsMarkdown } from './report.js';
 import type { ScenarioResult } from './scenario.js';
+import { runBusThroughput } from './scenarios/bus-throughput.js';
 import { runL1Get, runL1GetOrSet } from './scenarios/l1-hit.js';
 import { runL2Hit, runTieredSet } from './scenarios/l2-redis.js';
 import { runMemory } from './scenarios/memory.js';
@@ -29,6 +30,7 @@ const SCENARIOS: [number, ScenarioRun][] = [
   [5, runStampede],
   [6, runOtherBackends],
   [7, runMemory],
+  [8, runBusThroughput],
 ];
 
 async function main(): Promise<void> {

@@ -20,6 +20,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+# shellcheck source=process.sh
+source "$here/process.sh"
 jars_project="$here/kafka"
 libs="$jars_project/libs"
 state="$root/.services/kafka"
@@ -46,7 +48,9 @@ running_pid() {
   [[ -f "$pid_file" ]] || return 1
   local pid
   pid=$(<"$pid_file")
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ -n "$pid" ]] && alive "$pid" || return 1
+  # Guard against a recycled pid belonging to something else.
+  grep -q kafka "/proc/$pid/cmdline" 2>/dev/null || return 1
   echo "$pid"
 }
 
@@ -227,12 +231,12 @@ stop() {
   kill -TERM "$pid" 2>/dev/null || true
   local i
   for ((i = 0; i < 300; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
+    alive "$pid" || break
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    while alive "$pid"; do sleep 0.1; done
     rm -f "$pid_file"
     echo "kafka: killed (pid $pid) after 30s without a clean shutdown, in $(elapsed)"
     return 0

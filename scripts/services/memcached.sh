@@ -10,6 +10,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=process.sh
+source "$ROOT/scripts/services/process.sh"
 STATE_DIR="$ROOT/.services/memcached"
 ENV_FILE="$ROOT/.services/memcached.env"
 PORT_FILE="$STATE_DIR/port"
@@ -53,7 +55,7 @@ running_pid() {
   [ -f "$PID_FILE" ] || return 1
   local pid
   pid=$(cat "$PID_FILE" 2>/dev/null || true)
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ -n "$pid" ] && alive "$pid" || return 1
   # Guard against a recycled pid belonging to something else.
   grep -q memcached "/proc/$pid/cmdline" 2>/dev/null || return 1
   echo "$pid"
@@ -133,7 +135,7 @@ do_stop() {
   kill -CONT "$pid" 2>/dev/null || true
   kill -TERM "$pid" 2>/dev/null || true
   local deadline=$((SECONDS + STOP_WAIT_S))
-  while kill -0 "$pid" 2>/dev/null; do
+  while alive "$pid"; do
     if [ $SECONDS -ge $deadline ]; then
       kill -KILL "$pid" 2>/dev/null || true
       sleep 0.2
@@ -141,7 +143,7 @@ do_stop() {
     fi
     sleep 0.05
   done
-  kill -0 "$pid" 2>/dev/null && die "pid $pid did not exit after SIGTERM and SIGKILL"
+  alive "$pid" && die "pid $pid did not exit after SIGTERM and SIGKILL"
   rm -f "$PID_FILE"
   say "stopped pid $pid"
 }

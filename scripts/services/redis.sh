@@ -9,6 +9,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=process.sh
+source "$ROOT/scripts/services/process.sh"
 STATE_DIR="$ROOT/.services/redis"
 ENV_FILE="$ROOT/.services/redis.env"
 PORT_FILE="$STATE_DIR/port"
@@ -43,15 +45,6 @@ free_port() {
 
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# Alive and not a zombie: a daemonized server's exit may stay unreaped when its adoptive
-# parent is not init, and kill -0 still succeeds on a zombie.
-alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  local state
-  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo X)
-  [ "$state" != "Z" ] && [ "$state" != "X" ]
 }
 
 # The pid of our server if it is alive, else nothing.

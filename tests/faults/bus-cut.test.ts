@@ -181,7 +181,7 @@ describe.skipIf(!url)("another instance invalidates while B's bus connection is 
           await Promise.all([a.cache.ready(), b.cache.ready()]);
           for (const key of keys) await a.cache.set(key, 'v1');
           // A's sets are broadcast; let them reach B before B reads, or they would drop B's copies later.
-          expect(await eventually(() => b.cache.stats().bus.received >= KEYS, 10_000)).toBe(true);
+          expect(await eventually(() => b.cache.stats().bus.applied >= KEYS, 10_000)).toBe(true);
           for (const key of keys) expect(await b.cache.get(key)).toBe('v1');
           expect(
             keys.every((key) => b.l1.peek(key) === 'v1'),

@@ -15,6 +15,7 @@ export {
   checkReadId,
   checkStreamName,
   MAX_BLOCK_MS,
+  parseStreamId,
 } from './adapter-kit/stream-args.js';
 export { isSerializer, ValueCodec } from './adapter-kit/value-codec.js';
 export {
@@ -39,7 +40,6 @@ export type {
 } from './contracts.js';
 export * from './errors.js';
 export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
-export { parseStreamId } from './memory-stream.js';
 export { boundedCall, toTierError, withTimeout } from './primitives/deadline.js';
 export { jsonSerializer, type Serializer } from './serializer.js';
 export { type Duration, parseDuration, parseTtl } from './ttl.js';

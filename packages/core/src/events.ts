@@ -1,3 +1,5 @@
+import type { BusRejectReason } from './bus-message.js';
+
 /** Every event a `TieredCache` emits, with its payload. */
 export interface CacheEvents {
   /** A read was served by tier `tier` (0 = L1). */
@@ -24,10 +26,15 @@ export interface CacheEvents {
   stale: { key: string; reason: 'factory-error' | 'factory-timeout' | 'tier-error' };
   /** A background refresh started before expiry. */
   'refresh:start': { key: string };
-  /** The bus sent a message. */
-  'bus:sent': { op: string };
-  /** The bus applied a message from another instance. */
+  /** The bus sent a message: `items` invalidations batched into one, `op` the broadest kind among them. */
+  'bus:sent': { op: string; items: number };
+  /** The bus applied an operation from another instance (a batched message gives one per kind). */
   'bus:received': { op: string; from: string };
+  /**
+   * The bus dropped a received message unread (it never throws): `reason` says why, `from` is
+   * the sender id the message claimed, when it had one (unverified unless a secret is set).
+   */
+  'bus:rejected': { reason: BusRejectReason; from: string | undefined };
   /** The bus lost messages (gap or disconnect) and cleared the local tiers to stay correct. */
   'bus:resync': { reason: string };
   /** The bus transport reported an error. */

@@ -1,3 +1,5 @@
+export { checkBlockMs, MAX_BLOCK_MS, parseStreamId } from './adapter-kit/stream-args.js';
+export type { BusMessage, BusRejectReason } from './bus-message.js';
 export type {
   Factory,
   FactoryContext,
@@ -29,11 +31,11 @@ export type {
 } from './contracts.js';
 export * from './errors.js';
 export type { CacheEvents } from './events.js';
-export type { BusMessage, BusOperation, BusOptions } from './invalidation-bus.js';
+export type { BusOperation, BusOptions } from './invalidation-bus.js';
 export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
 export { MemoryBusHub } from './memory-bus.js';
-export { MemoryStream, type MemoryStreamOptions, parseStreamId } from './memory-stream.js';
+export { MemoryStream, type MemoryStreamOptions } from './memory-stream.js';
 export {
   type BreakerState,
   CircuitBreaker,
@@ -41,7 +43,8 @@ export {
 } from './primitives/circuit-breaker.js';
 /** @deprecated import these from `@tiercache/core/adapter`; the root re-export goes in the next minor release. */
 export { boundedCall, toTierError, withTimeout } from './primitives/deadline.js';
-export { jsonSerializer, type Serializer } from './serializer.js';
+export { redactSecrets, redactUrl } from './redact.js';
+export { jsonSerializer, type Serializer, v8Serializer } from './serializer.js';
 export type { BusStats, CacheStatsSnapshot, TierStats } from './stats.js';
 export { type CacheStrategy, Strategy } from './strategies.js';
 export { StreamBusTransport, type StreamBusTransportOptions } from './stream-transport.js';

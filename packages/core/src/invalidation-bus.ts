@@ -1,7 +1,17 @@
+import {
+  type BusMessage,
+  type BusMessageLimits,
+  type BusRejectReason,
+  BusSigner,
+  decodeBusMessage,
+  encodeBusMessage,
+} from './bus-message.js';
 import type { BusTransport, BusTransportStatus } from './contracts.js';
 import { InvalidOptionError } from './errors.js';
 import type { CacheEventEmitter } from './events.js';
 import { sleep } from './primitives/sleep.js';
+import { redactSecrets } from './redact.js';
+import { SenderTable } from './sender-table.js';
 import type { BusStats } from './stats.js';
 
 /** What a bus message asks other instances to do with their local (in-process) tiers. */
@@ -11,25 +21,40 @@ export type BusOperation =
   | { op: 'pattern'; pattern: string }
   | { op: 'clear' };
 
-/** A message on the wire: the operation plus its sender and the sender's sequence number. */
-export type BusMessage = BusOperation & {
-  v: 1;
-  src: string;
-  seq: number;
-  /** How many of its messages the sender has dropped so far (queue overflow); a rise means loss. */
-  dropped?: number;
-};
-
 /** Options for the invalidation bus of a `TieredCache`. */
 export interface BusOptions {
   /** How messages travel: Redis pub/sub, a stream (`StreamBusTransport`), or your own. */
   transport: BusTransport;
   /** Channel (or stream) name shared by every instance of one cache. Default `"tiercache-bus"` (a name every transport accepts, Kafka topics included). */
   channel?: string;
-  /** Messages kept for re-sending while the transport is down; older ones are dropped (and receivers resync). Default 1000. */
+  /**
+   * Invalidations (distinct keys and patterns) waiting to be sent, e.g. while the transport is
+   * down. Past it they are replaced by one `clear`, so nothing is lost, only coarsened. Default 100 000.
+   */
   maxQueue?: number;
   /** Delay between re-send attempts, ms. Default 500. */
   retryMs?: number;
+  /**
+   * Keys and patterns sent in one message at most. Default 5000. A message also stays under
+   * 256 KiB (and under `maxMessageBytes`), whatever the count.
+   */
+  maxBatch?: number;
+  /**
+   * Shared secret for message authentication (HMAC-SHA256 over channel and message), at least
+   * 16 bytes. Every instance signs what it sends and drops what no key verifies. To rotate,
+   * pass `[newSecret, oldSecret]` (signs with the first, accepts both) on every instance, then
+   * `newSecret` alone. Default: none (any publisher on the channel is believed; see docs/security.md).
+   */
+  secret?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** Larger received messages are rejected unread; give every instance the same value. Default 1 MiB, at least 16 KiB. */
+  maxMessageBytes?: number;
+  /** Senders whose sequence numbers are tracked; past it the least recently heard is forgotten. Default 1024. */
+  maxSenders?: number;
+  /**
+   * A sequence number further ahead of the sender's last than this is rejected (and the local
+   * tiers cleared, since it may also mean a long outage). Default 100 000.
+   */
+  maxSeqJump?: number;
 }
 
 /** What the bus needs from its cache. */
@@ -40,11 +65,24 @@ export interface BusTarget {
   resync(reason: string): Promise<void> | void;
 }
 
+/** A sender pushed out of the table within this long of its last message was still active. */
+const ACTIVE_SENDER_MS = 60_000;
+
 /**
  * Cross-instance invalidation. Every message carries the sender's id and a per-sender
  * sequence number, so a receiver can tell when it missed messages (pub/sub is at-most-once;
  * a stream can be trimmed) and then clears its local tiers instead of serving stale entries.
- * Messages that cannot be sent are queued (bounded) and re-sent in order.
+ *
+ * Sending: invalidations wait in a set (duplicates coalesce) and go out in batches of up to
+ * `maxBatch` keys per message, one message in flight at a time so each sender's order holds;
+ * a failed send is retried with the same sequence number. When more than `maxQueue` wait, they
+ * become one `clear`: coarser, never lost.
+ *
+ * Receiving: a message is untrusted input. It is checked against the format (and its signature
+ * with `secret`) before anything acts on it; a failure is dropped and counted (`bus.rejected`,
+ * `bus:rejected`), never thrown. A message that cannot be placed in its sender's sequence (a
+ * gap, a jump, a sender gone backwards) clears the local tiers; so a forged message can at
+ * worst cost L1 hits, never make an instance ignore another's invalidations.
  */
 export class InvalidationBus {
   readonly instanceId: string;
@@ -55,12 +93,19 @@ export class InvalidationBus {
   readonly #events: CacheEventEmitter;
   readonly #maxQueue: number;
   readonly #retryMs: number;
-  readonly #lastSeq = new Map<string, number>();
-  readonly #queue: BusMessage[] = [];
+  readonly #maxBatch: number;
+  /** Bytes of keys and patterns one message carries at most. */
+  readonly #batchBytes: number;
+  readonly #limits: BusMessageLimits;
+  readonly #signer: BusSigner | undefined;
+  readonly #senders: SenderTable;
+  /** Invalidations waiting to be sent. */
+  readonly #keys = new Set<string>();
+  readonly #patterns = new Set<string>();
+  #clearPending = false;
+  /** The message being sent (kept, with its sequence number, until the transport accepts it). */
+  #current: { wire: string; op: string; items: number } | undefined;
   #seq = 0;
-  #dropped = 0;
-  /** Per sender: the last `dropped` count seen. */
-  readonly #lastDropped = new Map<string, number>();
   #retryTimer: NodeJS.Timeout | undefined;
   #sending: Promise<void> | undefined;
   #down = false;
@@ -75,13 +120,9 @@ export class InvalidationBus {
   ) {
     this.#transport = options.transport;
     this.channel = options.channel ?? 'tiercache-bus';
-    this.#maxQueue = options.maxQueue ?? 1000;
+    this.#maxQueue = wholeNumber('maxQueue', options.maxQueue, 100_000, 2);
+    this.#maxBatch = wholeNumber('maxBatch', options.maxBatch, 5000, 1);
     this.#retryMs = options.retryMs ?? 500;
-    if (!Number.isInteger(this.#maxQueue) || this.#maxQueue < 2) {
-      throw new InvalidOptionError(
-        `bus.maxQueue must be a whole number >= 2, got ${String(options.maxQueue)}`,
-      );
-    }
     if (typeof this.#retryMs !== 'number' || !Number.isFinite(this.#retryMs) || this.#retryMs <= 0) {
       throw new InvalidOptionError(
         `bus.retryMs must be a number of milliseconds > 0, got ${String(options.retryMs)}`,
@@ -98,6 +139,17 @@ export class InvalidationBus {
     ) {
       throw new InvalidOptionError('bus.transport must be a BusTransport (publish, subscribe, close)');
     }
+    this.#limits = {
+      maxMessageBytes: wholeNumber('maxMessageBytes', options.maxMessageBytes, 1024 * 1024, 16 * 1024),
+      // A receiver accepts the largest batch any sender may be configured with.
+      maxItems: Math.max(10_000, this.#maxBatch),
+    };
+    this.#batchBytes = Math.min(256 * 1024, this.#limits.maxMessageBytes);
+    this.#senders = new SenderTable(
+      wholeNumber('maxSenders', options.maxSenders, 1024, 1),
+      wholeNumber('maxSeqJump', options.maxSeqJump, 100_000, 1),
+    );
+    this.#signer = options.secret === undefined ? undefined : new BusSigner(options.secret);
     this.instanceId = instanceId;
     this.#target = target;
     this.#stats = stats;
@@ -114,29 +166,32 @@ export class InvalidationBus {
   }
 
   /**
-   * Send an operation to every other instance. Never rejects: a failed send is queued and
-   * retried, and counted in `bus.errors`.
+   * Queue an operation for every other instance; it goes out with the next batch. Never
+   * rejects: a failed send is retried, and counted in `bus.errors`. Resolves at once (use
+   * {@link InvalidationBus.flush} to wait for sending), so callers keep nothing per call.
    */
   publish(operation: BusOperation): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    const message: BusMessage = {
-      ...operation,
-      v: 1,
-      src: this.instanceId,
-      seq: ++this.#seq,
-    };
-    // Every message goes through the queue and is sent one at a time: receivers rely on each
-    // sender's order (a gap means loss), and concurrent sends may overtake each other on some
-    // transports (Kafka producer requests).
-    this.#enqueue(message);
-    return this.#drain();
+    if (operation.op === 'clear') {
+      this.#coarsen();
+    } else if (!this.#clearPending) {
+      if (operation.op === 'pattern') this.#patterns.add(operation.pattern);
+      else for (const key of operation.keys) this.#keys.add(key);
+      if (this.#keys.size + this.#patterns.size > this.#maxQueue) {
+        this.#stats.overflows++;
+        this.#coarsen();
+      }
+    }
+    this.#stats.queued = this.#waiting();
+    void this.#drain();
+    return Promise.resolve();
   }
 
   /** Wait (bounded by the caller) until queued messages are sent. */
   async flush(): Promise<void> {
-    while (this.#queue.length > 0 && !this.#closed) {
+    while (this.#hasWork() && !this.#closed) {
       await this.#drain();
-      if (this.#queue.length > 0) await sleep(this.#retryMs);
+      if (this.#hasWork()) await sleep(this.#retryMs);
     }
   }
 
@@ -147,14 +202,43 @@ export class InvalidationBus {
     await this.#transport.close();
   }
 
-  #enqueue(item: BusMessage): void {
-    if (this.#queue.length >= this.#maxQueue) {
-      // Drop the oldest message not being sent right now; receivers see the gap and resync.
-      this.#queue.splice(this.#sending ? 1 : 0, 1);
-      this.#dropped++;
+  /** Replace everything waiting by one `clear` (which covers it all). */
+  #coarsen(): void {
+    this.#clearPending = true;
+    this.#keys.clear();
+    this.#patterns.clear();
+  }
+
+  #waiting(): number {
+    return this.#keys.size + this.#patterns.size + (this.#clearPending ? 1 : 0);
+  }
+
+  #hasWork(): boolean {
+    return this.#current !== undefined || this.#waiting() > 0;
+  }
+
+  /** The next message: a `clear`, or up to `maxBatch` keys and patterns. */
+  #take(): { wire: string; op: string; items: number } {
+    const message: BusMessage = { v: 2, src: this.instanceId, seq: ++this.#seq };
+    let op: string;
+    let items: number;
+    if (this.#clearPending) {
+      this.#clearPending = false;
+      message.clear = true;
+      op = 'clear';
+      items = 1;
+    } else {
+      // Room for the envelope (version, id, sequence number, signature) under the byte budget.
+      const budget = { items: this.#maxBatch, bytes: this.#batchBytes - 512 };
+      const patterns = takeSome(this.#patterns, budget);
+      const keys = takeSome(this.#keys, budget);
+      if (keys.length > 0) message.keys = keys;
+      if (patterns.length > 0) message.patterns = patterns;
+      op = patterns.length > 0 ? 'pattern' : 'delete';
+      items = keys.length + patterns.length;
     }
-    this.#queue.push(item);
-    this.#stats.queued = this.#queue.length;
+    const body = encodeBusMessage(message);
+    return { wire: this.#signer ? this.#signer.sign(this.channel, body) : body, op, items };
   }
 
   #scheduleRetry(): void {
@@ -169,64 +253,103 @@ export class InvalidationBus {
   #drain(): Promise<void> {
     if (this.#sending) return this.#sending;
     this.#sending = (async () => {
-      while (this.#queue.length > 0 && !this.#closed) {
-        const next = this.#queue[0]!;
+      while (this.#hasWork() && !this.#closed) {
+        this.#current ??= this.#take();
+        this.#stats.queued = this.#waiting();
+        const next = this.#current;
         try {
-          // Serialized at send time, so it carries the sender's latest `dropped` count.
-          await this.#transport.publish(this.channel, JSON.stringify({ ...next, dropped: this.#dropped }));
+          // One message at a time: receivers rely on each sender's order (a gap means loss), and
+          // concurrent sends may overtake each other on some transports (Kafka producer requests).
+          await this.#transport.publish(this.channel, next.wire);
         } catch (error) {
           this.#fail(error);
           this.#scheduleRetry();
           return;
         }
-        this.#queue.shift();
+        this.#current = undefined;
         this.#stats.sent++;
-        this.#stats.queued = this.#queue.length;
-        if (this.#events.has('bus:sent')) this.#events.emit('bus:sent', { op: next.op });
+        if (this.#events.has('bus:sent')) this.#events.emit('bus:sent', { op: next.op, items: next.items });
       }
     })().finally(() => {
       this.#sending = undefined;
+      this.#stats.queued = this.#waiting() + (this.#current ? 1 : 0);
     });
     return this.#sending;
   }
 
   #fail(error: unknown): void {
     this.#stats.errors++;
-    if (this.#events.has('bus:error')) this.#events.emit('bus:error', { error });
+    if (this.#events.has('bus:error')) this.#events.emit('bus:error', { error: redactSecrets(error) });
   }
 
-  #receive(raw: string): void {
-    let message: BusMessage;
+  #reject(reason: BusRejectReason, from: string | undefined): void {
+    this.#stats.rejected++;
+    if (this.#events.has('bus:rejected')) this.#events.emit('bus:rejected', { reason, from });
+  }
+
+  /** Called by the transport for every message; never throws, whatever arrives. */
+  #receive(raw: unknown): void {
     try {
-      message = JSON.parse(raw) as BusMessage;
+      this.#accept(raw);
+    } catch (error) {
+      // Only a bug can get here (the message was checked); count it rather than kill the transport.
+      this.#fail(error);
+    }
+  }
+
+  #accept(raw: unknown): void {
+    const decoded = decodeBusMessage(raw, this.channel, this.#limits, this.#signer);
+    if (!decoded.ok) {
+      this.#reject(decoded.reason, decoded.src);
+      return;
+    }
+    const message = decoded.message;
+    if (message.src === this.instanceId) return;
+    this.#stats.received++;
+    const now = Date.now();
+    const { placement, evictedSeenAt } = this.#senders.observe(message.src, message.seq, now);
+    this.#stats.senders = this.#senders.size;
+    if (evictedSeenAt !== undefined && now - evictedSeenAt < ACTIVE_SENDER_MS) {
+      // An active sender was forgotten: a loss from it right now could go unnoticed.
+      this.#resync(`more than ${this.#stats.senders} active senders (raise bus.maxSenders)`);
+      return;
+    }
+    if (placement === 'gap') {
+      this.#resync(`missed message(s) from ${message.src}`);
+      return;
+    }
+    if (placement === 'jump') {
+      this.#reject('seq-jump', message.src);
+      this.#resync(`sequence number of ${message.src} jumped too far ahead`);
+      return;
+    }
+    if (placement === 'behind') {
+      this.#resync(`sequence number of ${message.src} went backwards`);
+      return;
+    }
+    // first, next, repeat: removing entries twice is harmless, so duplicates are applied too.
+    if (message.clear) this.#apply({ op: 'clear' }, message.src);
+    else {
+      if (message.keys) this.#apply({ op: 'delete', keys: message.keys }, message.src);
+      if (message.patterns) {
+        for (const pattern of message.patterns) this.#apply({ op: 'pattern', pattern }, message.src);
+      }
+    }
+  }
+
+  #apply(operation: BusOperation, from: string): void {
+    if (this.#events.has('bus:received')) this.#events.emit('bus:received', { op: operation.op, from });
+    let result: Promise<void> | void;
+    try {
+      result = this.#target.apply(operation);
     } catch (error) {
       this.#fail(error);
       return;
     }
-    if (message.src === this.instanceId) return;
-    this.#stats.received++;
-    // A sender that dropped messages (its queue overflowed) may have dropped some before the
-    // first one this instance saw: sequence numbers alone cannot show that.
-    const dropped = message.dropped ?? 0;
-    const lastDropped = this.#lastDropped.get(message.src) ?? 0;
-    this.#lastDropped.set(message.src, Math.max(dropped, lastDropped));
-    const lostBySender = dropped > lastDropped;
-    const last = this.#lastSeq.get(message.src);
-    if (last !== undefined && message.seq <= last) return; // a replayed duplicate
-    this.#lastSeq.set(message.src, message.seq);
-    if (last !== undefined && message.seq > last + 1) {
-      this.#resync(`missed ${message.seq - last - 1} message(s) from ${message.src}`);
-      return;
-    }
-    if (lostBySender) {
-      this.#resync(`${message.src} dropped ${dropped - lastDropped} message(s) it could not send`);
-      return;
-    }
-    if (this.#events.has('bus:received'))
-      this.#events.emit('bus:received', { op: message.op, from: message.src });
-    Promise.resolve(this.#target.apply(message)).then(
+    const count = operation.op === 'delete' || operation.op === 'set' ? operation.keys.length : 1;
+    Promise.resolve(result).then(
       () => {
-        this.#stats.applied++;
+        this.#stats.applied += count;
       },
       (error: unknown) => this.#fail(error),
     );
@@ -241,13 +364,46 @@ export class InvalidationBus {
         this.#resync('transport reconnected and cannot replay what was missed');
       }
       this.#down = false;
-      if (this.#queue.length > 0) void this.#drain();
+      if (this.#hasWork()) void this.#drain();
     }
   }
 
   #resync(reason: string): void {
     this.#stats.resyncs++;
     if (this.#events.has('bus:resync')) this.#events.emit('bus:resync', { reason });
-    Promise.resolve(this.#target.resync(reason)).catch((error: unknown) => this.#fail(error));
+    let result: Promise<void> | void;
+    try {
+      result = this.#target.resync(reason);
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    Promise.resolve(result).catch((error: unknown) => this.#fail(error));
   }
+}
+
+/**
+ * Remove and return items of `set`, oldest first, while the budget lasts (each costs one item
+ * and its JSON size); always at least one, so a message is never empty.
+ */
+function takeSome(set: Set<string>, budget: { items: number; bytes: number }): string[] {
+  const out: string[] = [];
+  for (const item of set) {
+    const bytes = Buffer.byteLength(JSON.stringify(item)) + 1; // with its quotes, escapes and comma
+    if (out.length > 0 && (budget.items < 1 || budget.bytes < bytes)) break;
+    if (budget.items < 1) break;
+    out.push(item);
+    set.delete(item);
+    budget.items--;
+    budget.bytes -= bytes;
+  }
+  return out;
+}
+
+function wholeNumber(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new InvalidOptionError(`bus.${name} must be a whole number >= ${min}, got ${String(value)}`);
+  }
+  return value;
 }

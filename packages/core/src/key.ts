@@ -5,7 +5,9 @@ export const DEFAULT_MAX_KEY_LENGTH = 1024;
 
 /**
  * Check a cache key: a non-empty string of at most `maxLength` characters without control
- * characters (they break text protocols and logs). Throws {@link InvalidKeyError}.
+ * characters (they break text protocols and logs) and without lone UTF-16 surrogates (UTF-8
+ * cannot encode them: every one becomes U+FFFD, so `"x\uD800"` and `"x\uDBFF"` would be the
+ * same bytes in Redis or Memcached and read each other's values). Throws {@link InvalidKeyError}.
  */
 export function validateKey(key: unknown, maxLength = DEFAULT_MAX_KEY_LENGTH): asserts key is string {
   if (typeof key !== 'string') {
@@ -24,23 +26,43 @@ export function validateKey(key: unknown, maxLength = DEFAULT_MAX_KEY_LENGTH): a
       'cache key contains a control character (U+0000-U+001F or U+007F); remove or encode it',
     );
   }
+  // With the u flag a surrogate class matches only halves that are not part of a pair.
+  if (/[\uD800-\uDFFF]/u.test(key)) {
+    throw new InvalidKeyError(
+      'cache key contains a lone UTF-16 surrogate, which has no UTF-8 encoding and would collide with other keys in a shared tier; build keys from whole characters (or encode binary ids, e.g. as hex)',
+    );
+  }
 }
 
 /**
- * Compile a glob (`*` = any run of characters, `?` = one character, `\` escapes) into a
+ * Compile a glob (`*` = any run of characters, `?` = one character, `\\` escapes) into a
  * RegExp anchored at both ends. Used by in-process tiers and the bus to apply patterns.
+ *
+ * Patterns can come from other instances over the bus, so matching must not backtrack: a
+ * naive `[\s\S]*` per star takes seconds for `*a*a*b` against a 1 000-character key. Every
+ * segment between two stars is matched at its first occurrence (which is always correct for
+ * fixed-length segments) inside a lookahead and consumed by a back-reference, the JavaScript
+ * idiom for an atomic group, so a test costs O(key length x pattern length).
  */
 export function globToRegExp(pattern: string): RegExp {
-  let out = '^';
+  const segments: string[] = [''];
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
     if (ch === '\\' && i + 1 < pattern.length) {
-      out += escapeRegExp(pattern[++i]!);
-    } else if (ch === '*') out += '[\\s\\S]*';
-    else if (ch === '?') out += '[\\s\\S]';
-    else out += escapeRegExp(ch);
+      segments[segments.length - 1] += escapeRegExp(pattern[++i]!);
+    } else if (ch === '*') segments.push('');
+    else if (ch === '?') segments[segments.length - 1] += '[\\s\\S]';
+    else segments[segments.length - 1] += escapeRegExp(ch);
   }
-  return new RegExp(`${out}$`);
+  if (segments.length === 1) return new RegExp(`^${segments[0]}$`);
+  let out = `^${segments[0]}`;
+  let group = 0;
+  for (let i = 1; i < segments.length - 1; i++) {
+    if (segments[i] === '') continue;
+    group++;
+    out += `(?=([\\s\\S]*?${segments[i]}))(?:\\${group})`;
+  }
+  return new RegExp(`${out}[\\s\\S]*${segments[segments.length - 1]}$`);
 }
 
 function escapeRegExp(ch: string): string {

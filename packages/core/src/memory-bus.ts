@@ -43,7 +43,14 @@ export class MemoryBusHub {
 
   #deliver(channel: string, message: string): void {
     for (const sub of this.#subscribers) {
-      if (sub.channel === channel) queueMicrotask(() => sub.onMessage(message));
+      if (sub.channel !== channel) continue;
+      queueMicrotask(() => {
+        try {
+          sub.onMessage(message);
+        } catch {
+          // A throwing receiver must not become an uncaught exception in someone else's publish.
+        }
+      });
     }
   }
 }

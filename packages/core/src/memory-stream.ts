@@ -1,3 +1,4 @@
+import { checkBlockMs, parseStreamId } from './adapter-kit/stream-args.js';
 import type {
   StreamAddOptions,
   StreamEntry,
@@ -5,7 +6,7 @@ import type {
   StreamingBackend,
   StreamReadOptions,
 } from './contracts.js';
-import { ClosedError, InvalidStreamIdError } from './errors.js';
+import { ClosedError } from './errors.js';
 
 /** Options for {@link MemoryStream}. */
 export interface MemoryStreamOptions {
@@ -22,22 +23,6 @@ interface StoredEntry {
 
 interface Waiter {
   wake: () => void;
-}
-
-/**
- * Parse a Redis-style id (`"<ms>-<seq>"` or `"<ms>"`) into a comparable pair.
- * Exported for backends that reuse the format.
- */
-export function parseStreamId(id: string): [ms: number, seq: number] {
-  const match = typeof id === 'string' ? /^(\d{1,16})(?:-(\d{1,16}))?$/.exec(id) : null;
-  const ms = match ? Number(match[1]) : Number.NaN;
-  const seq = match?.[2] === undefined ? 0 : Number(match[2]);
-  if (!Number.isSafeInteger(ms) || !Number.isSafeInteger(seq)) {
-    throw new InvalidStreamIdError(
-      `stream id ${JSON.stringify(id)} is not "0", "$" or "<milliseconds>-<sequence>" (whole numbers up to 2^53 - 1)`,
-    );
-  }
-  return [ms, seq];
 }
 
 /**
@@ -105,6 +90,7 @@ export class MemoryStream implements StreamingBackend {
     if (lastId === '$') after = [this.#lastMs, this.#lastSeq];
     else if (lastId === '0') after = [-1, -1];
     else after = parseStreamId(lastId);
+    checkBlockMs(this.name, options.blockMs);
     const found = this.#after(stream, after, count);
     if (found.length > 0 || !options.blockMs || options.blockMs <= 0 || options.signal?.aborted) return found;
     return new Promise<StreamEntry[]>((resolve) => {

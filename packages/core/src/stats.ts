@@ -15,14 +15,23 @@ export interface TierStats {
 
 /** Invalidation bus counters. */
 export interface BusStats {
+  /** Messages published (each carries a batch of invalidations). */
   sent: number;
+  /** Messages received from other instances and accepted. */
   received: number;
+  /** Invalidations applied to the local tiers: one per key, pattern or clear. */
   applied: number;
   errors: number;
   /** Times the bus cleared local tiers because messages may have been lost. */
   resyncs: number;
-  /** Messages waiting to be sent again after a transport failure. */
+  /** Invalidations (keys, patterns, a clear) waiting to be sent: batching, or a transport failure. */
   queued: number;
+  /** Received messages dropped unread: malformed, too large, a bad signature, a forged sequence jump. */
+  rejected: number;
+  /** Times more than `maxQueue` invalidations waited and were replaced by one `clear`. */
+  overflows: number;
+  /** Senders whose sequence numbers this instance tracks now (at most `maxSenders`). */
+  senders: number;
 }
 
 /** A point-in-time copy of a cache's counters. */
@@ -69,7 +78,17 @@ export class CacheStats {
   readonly tierHits: number[];
   readonly tierErrors: number[];
   readonly tierPromotions: number[];
-  readonly bus: BusStats = { sent: 0, received: 0, applied: 0, errors: 0, resyncs: 0, queued: 0 };
+  readonly bus: BusStats = {
+    sent: 0,
+    received: 0,
+    applied: 0,
+    errors: 0,
+    resyncs: 0,
+    queued: 0,
+    rejected: 0,
+    overflows: 0,
+    senders: 0,
+  };
 
   constructor(readonly tierNames: readonly string[]) {
     this.tierHits = tierNames.map(() => 0);
@@ -117,6 +136,14 @@ export class CacheStats {
     this.tierHits.fill(0);
     this.tierErrors.fill(0);
     this.tierPromotions.fill(0);
-    Object.assign(this.bus, { sent: 0, received: 0, applied: 0, errors: 0, resyncs: 0 });
+    Object.assign(this.bus, {
+      sent: 0,
+      received: 0,
+      applied: 0,
+      errors: 0,
+      resyncs: 0,
+      rejected: 0,
+      overflows: 0,
+    });
   }
 }

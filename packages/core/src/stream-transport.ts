@@ -1,4 +1,5 @@
-import type { BusTransport, BusTransportStatus, StreamingBackend } from './contracts.js';
+import type { BusTransport, BusTransportStatus, StreamFields, StreamingBackend } from './contracts.js';
+import { InvalidOptionError } from './errors.js';
 import { sleep } from './primitives/sleep.js';
 
 /** Options for {@link StreamBusTransport}. */
@@ -12,6 +13,13 @@ export interface StreamBusTransportOptions {
   /** First and longest delay between reads after a failure, ms. Defaults 100 and 5000. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /**
+   * Close the stream in `close()`. Default `false`: a stream you passed in is yours (you may
+   * share it with the cache's `stream` option). Set it when the transport is its only user, as
+   * in `new StreamBusTransport(new RedisStream({ url }), { closeStream: true })`, or the
+   * stream's connections keep the process alive after `cache.close()`.
+   */
+  closeStream?: boolean;
 }
 
 /**
@@ -21,6 +29,10 @@ export interface StreamBusTransportOptions {
  * off receives everything published meanwhile instead of serving stale L1 entries. Messages
  * older than the stream's `maxLen` can be trimmed away; the bus notices the sequence gap and
  * clears local tiers.
+ *
+ * Entries are untrusted: anyone who can write to the stream or topic can add one. The read loop
+ * never throws: an entry without a string `m` field is skipped (the bus counts what it rejects),
+ * and a failure anywhere in the loop is reported as a disconnect and retried with backoff.
  */
 export class StreamBusTransport implements BusTransport {
   readonly name: string;
@@ -31,8 +43,10 @@ export class StreamBusTransport implements BusTransport {
   readonly #maxLen: number;
   readonly #retryMin: number;
   readonly #retryMax: number;
+  readonly #closeStream: boolean;
   readonly #abort = new AbortController();
   #loop: Promise<void> | undefined;
+  #closed: Promise<void> | undefined;
 
   constructor(stream: StreamingBackend, options: StreamBusTransportOptions = {}) {
     this.#stream = stream;
@@ -42,6 +56,12 @@ export class StreamBusTransport implements BusTransport {
     this.#maxLen = options.maxLen ?? 10_000;
     this.#retryMin = options.retryMinMs ?? 100;
     this.#retryMax = options.retryMaxMs ?? 5000;
+    if (options.closeStream !== undefined && typeof options.closeStream !== 'boolean') {
+      throw new InvalidOptionError(
+        `StreamBusTransport: closeStream must be true or false, got ${JSON.stringify(options.closeStream)}`,
+      );
+    }
+    this.#closeStream = options.closeStream === true;
   }
 
   async publish(channel: string, message: string): Promise<void> {
@@ -57,20 +77,33 @@ export class StreamBusTransport implements BusTransport {
     const latest = await this.#stream.streamReadLatest(channel, 1);
     const startId = latest[0]?.id ?? '0';
     onStatus?.({ kind: 'connected' });
-    this.#loop = this.#run(channel, startId, onMessage, onStatus);
+    // #run never rejects; the catch is a last guard so a bug there cannot end the process.
+    this.#loop = this.#run(channel, startId, onMessage, onStatus).catch(() => undefined);
   }
 
-  async close(): Promise<void> {
-    this.#abort.abort();
-    await this.#loop;
+  /** Stop reading; with `closeStream`, close the stream too. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#abort.abort();
+      await this.#loop;
+      if (this.#closeStream) await this.#stream.close?.();
+    })();
+    return this.#closed;
   }
 
   async #run(
     channel: string,
     startId: string,
     onMessage: (message: string) => void,
-    onStatus?: (status: BusTransportStatus) => void,
+    onStatusGiven?: (status: BusTransportStatus) => void,
   ): Promise<void> {
+    const onStatus = (status: BusTransportStatus): void => {
+      try {
+        onStatusGiven?.(status);
+      } catch {
+        // see deliver()
+      }
+    };
     const signal = this.#abort.signal;
     let lastId = startId;
     let delay = this.#retryMin;
@@ -83,9 +116,10 @@ export class StreamBusTransport implements BusTransport {
           blockMs: this.#blockMs,
           signal,
         });
+        if (!Array.isArray(entries)) throw new TypeError(`${this.name}: streamRead resolved a non-array`);
       } catch (error) {
         if (signal.aborted) return;
-        if (!down) onStatus?.({ kind: 'disconnected', error });
+        if (!down) onStatus({ kind: 'disconnected', error });
         down = true;
         replayed = 0;
         await sleep(delay, signal);
@@ -95,17 +129,32 @@ export class StreamBusTransport implements BusTransport {
       if (down) {
         down = false;
         delay = this.#retryMin;
-        onStatus?.({ kind: 'connected' });
+        onStatus({ kind: 'connected' });
         replayed = -1; // count what the first reads after reconnecting deliver
       }
       for (const entry of entries) {
+        if (typeof entry?.id !== 'string') continue;
         lastId = entry.id;
-        for (const [field, value] of entry.fields) if (field === 'm') onMessage(value);
+        deliver(entry.fields, onMessage);
       }
       if (replayed === -1) {
-        onStatus?.({ kind: 'replayed', count: entries.length });
+        onStatus({ kind: 'replayed', count: entries.length });
         replayed = 0;
       }
+    }
+  }
+}
+
+/** Hand every `m` field of an entry to the bus; whatever the entry holds, nothing throws. */
+function deliver(fields: StreamFields | undefined, onMessage: (message: string) => void): void {
+  if (!Array.isArray(fields)) return;
+  for (const pair of fields) {
+    if (!Array.isArray(pair) || pair[0] !== 'm') continue;
+    try {
+      // The bus checks the message (a non-string is rejected and counted there).
+      onMessage(pair[1]);
+    } catch {
+      // The bus never throws; a custom receiver that does must not end the read loop.
     }
   }
 }

@@ -175,11 +175,11 @@ describe('replay after a cut bus connection', () => {
     await b.set('k', 1, { broadcast: false });
     await senderTransport.publish(
       'tiercache-bus',
-      JSON.stringify({ v: 1, src: 'x', seq: 1, op: 'delete', keys: ['none'] }),
+      JSON.stringify({ v: 2, src: 'x', seq: 1, keys: ['none'] }),
     );
     await senderTransport.publish(
       'tiercache-bus',
-      JSON.stringify({ v: 1, src: 'x', seq: 5, op: 'delete', keys: ['none'] }),
+      JSON.stringify({ v: 2, src: 'x', seq: 5, keys: ['none'] }),
     );
     await until(() => l1.size === 0);
     expect(b.stats().bus.resyncs).toBe(1);

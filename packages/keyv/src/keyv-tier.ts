@@ -2,7 +2,10 @@ import {
   type CacheEntry,
   ClosedError,
   globToRegExp,
+  InvalidKeyError,
   InvalidOptionError,
+  InvalidTtlError,
+  InvalidValueError,
   type L2CacheBackend,
   TierError,
   type ValueWithTtl,
@@ -70,11 +73,13 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
 
   async get(key: string): Promise<V | undefined> {
     this.#open();
+    checkKey(key);
     return (await this.keyv.get<V>(key)) as V | undefined;
   }
 
   async getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
     this.#open();
+    checkKey(key);
     const raw = await this.keyv.get<V>(key, { raw: true });
     if (raw === undefined || raw === null) return undefined;
     if (typeof raw.expires !== 'number') return { value: raw.value as V, ttlMs: undefined };
@@ -91,6 +96,8 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
 
   async setWithTtl(key: string, value: V, ttlMs: number | undefined): Promise<void> {
     this.#open();
+    checkKey(key);
+    checkValue(value);
     const ok = await this.keyv.set(key, value, keyvTtl(ttlMs));
     if (ok === false) throw writeFailed(this.name, 'set', `key "${key}"`);
   }
@@ -98,6 +105,11 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
   async setMany(entries: readonly CacheEntry<V>[]): Promise<void> {
     this.#open();
     if (entries.length === 0) return;
+    for (const e of entries) {
+      checkKey(e.key);
+      checkValue(e.value);
+      keyvTtl(e.ttlMs);
+    }
     const results: unknown = await this.keyv.setMany(
       entries.map((e) => ({ key: e.key, value: e.value, ttl: keyvTtl(e.ttlMs) })),
     );
@@ -108,6 +120,7 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
 
   async remove(key: string): Promise<void> {
     this.#open();
+    checkKey(key);
     await this.keyv.delete(key);
   }
 
@@ -179,8 +192,33 @@ export function keyvTier<V = unknown>(input: KeyvTierInput, options?: KeyvTierOp
  * Keyv reads `ttl: undefined` as "use the Keyv's default TTL" and `0` as "never expires", so
  * tiercache's "no TTL" must become 0. Stores such as Redis (`PX`) need whole milliseconds.
  */
+/** Keyv's TTL for ours: 0 means "never expires" to Keyv; a bad TTL is refused, not guessed. */
 function keyvTtl(ttlMs: number | undefined): number {
-  return ttlMs === undefined ? 0 : Math.max(1, Math.ceil(ttlMs));
+  if (ttlMs === undefined) return 0;
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new InvalidTtlError(
+      `keyv tier: ttlMs must be a finite number of milliseconds > 0, or undefined for no expiry; got ${String(ttlMs)}`,
+    );
+  }
+  return Math.ceil(ttlMs);
+}
+
+/** `TieredCache` checks keys first; this catches direct calls Keyv would take silently. */
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new InvalidKeyError(
+      `keyv tier: key must be a non-empty string, got ${key === '' ? '""' : typeof key}`,
+    );
+  }
+}
+
+/** Keyv stores `undefined` as a miss and drops functions; refuse them so a write is never a silent no-op. */
+function checkValue(value: unknown): void {
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
+    throw new InvalidValueError(
+      `keyv tier: cannot store ${value === undefined ? 'undefined' : `a ${typeof value}`}; undefined means a miss, store null for "no value"`,
+    );
+  }
 }
 
 function writeFailed(tier: string, operation: string, what: string): TierError {

@@ -209,7 +209,7 @@ function parseServers(input: unknown): ServerAddress[] {
     const port = parts.length === 1 ? 11211 : Number(parts[1]);
     if (parts.length > 2 || host === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
       throw new InvalidOptionError(
-        `server "${spec}" is not "host:port" (port 1-65535; IPv6 literals are not supported by memjs, use a host name)`,
+        `server "${spec.includes('@') ? `[credentials]@${hostPort}` : spec}" is not "host:port" (port 1-65535; IPv6 literals are not supported by memjs, use a host name)`,
       );
     }
     return { host, port, spec };

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@tiercache/core';
+import { InvalidOptionError, redactSecrets, redactUrl } from '@tiercache/core';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -110,7 +110,7 @@ export function validateConnection(
   }
   if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
     throw new InvalidOptionError(
-      `${what}: url must start with redis:// or rediss://, got ${JSON.stringify(options.url)}`,
+      `${what}: url must start with redis:// or rediss://, got ${typeof options.url === 'string' ? JSON.stringify(redactUrl(options.url)) : typeof options.url}`,
     );
   }
   if (
@@ -159,7 +159,8 @@ export function resolveClient(
   } else {
     client = new Redis({ ...ours, ...options.redis });
   }
-  client.on('error', settings.onConnectionError);
+  // ioredis puts AUTH's arguments (the password) on a failed login's error.
+  client.on('error', (error: Error) => settings.onConnectionError(redactSecrets(error)));
   return { client, owned: true };
 }
 
@@ -169,17 +170,22 @@ export function resolveClient(
  * of ours keeps the process alive once the promise settles.
  */
 export async function closeClient(client: RedisClient, timeoutMs: number): Promise<void> {
-  // QUIT on a lazy client that never connected would open a connection just to close it.
-  if (client.status !== 'wait' && client.status !== 'end') {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      client.quit().catch(() => undefined),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+  // A client that is not connected now (never connected, server down, reconnecting) is just
+  // disconnected: QUIT would open a connection to close it, or wait out the timeout in the
+  // offline queue (1 s per client on every close() while Redis is down), and no 'end' event
+  // may come to wait for.
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
   }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.quit().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
   await disconnectAndWait(client, timeoutMs);
 }
 

@@ -4,6 +4,7 @@ import {
   boundedCall,
   ClosedError,
   InvalidOptionError,
+  redactSecrets,
 } from '@tiercache/core';
 import {
   closeClient,
@@ -70,7 +71,7 @@ export class RedisPubSubTransport implements BusTransport {
     const onError = options.onError ?? (() => undefined);
     const report = (error: Error): void => {
       try {
-        onError(error);
+        onError(redactSecrets(error));
       } catch {
         // reporting must never break the connection handling
       }
@@ -88,7 +89,7 @@ export class RedisPubSubTransport implements BusTransport {
       ? client.duplicate()
       : client.duplicate({ commandTimeout: undefined });
     this.#subscriber.on('error', (error: Error) => {
-      this.#lastError = error;
+      this.#lastError = redactSecrets(error);
       report(error);
     });
     this.#subscriber.on('message', (channel: string, message: string) => this.#deliver(channel, message));

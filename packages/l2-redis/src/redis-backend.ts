@@ -5,11 +5,13 @@ import {
   ClosedError,
   DeserializationError,
   type GuardedRead,
+  InvalidKeyError,
   InvalidOptionError,
   InvalidTtlError,
   jsonSerializer,
   type L2CacheBackend,
   parseTtl,
+  redactSecrets,
   SerializationError,
   type Serializer,
   TierError,
@@ -80,7 +82,11 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
   scanCount?: number;
   /** Keys per UNLINK in `removePattern`/`clear`. Default 500. */
   deleteBatchSize?: number;
-  /** Where lock keys live. Default `${prefix}lock:`. */
+  /**
+   * Where lock keys live. Default `${prefix}\u0001lock:`: the control character keeps them out
+   * of the key space of cache entries (keys cannot hold control characters), so no cache key
+   * can occupy a lock. A prefix of your own must not overlap `prefix` in a way a key could fill.
+   */
   lockPrefix?: string;
   /**
    * How long `remove` keeps a deletion mark (a tiny value that reads as a miss), so a guarded
@@ -181,7 +187,12 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
       }
     }
     this.#prefix = prefix;
-    this.#lockPrefix = options.lockPrefix ?? `${prefix}lock:`;
+    this.#lockPrefix = options.lockPrefix ?? `${prefix}\u0001lock:`;
+    if (overlaps(prefix, this.#lockPrefix)) {
+      throw new InvalidOptionError(
+        `${WHAT}: lockPrefix ${JSON.stringify(this.#lockPrefix)} overlaps prefix ${JSON.stringify(prefix)}, so a cache key could occupy a lock (e.g. key "lock:getOrSet:k" and the lock of getOrSet("k")); leave lockPrefix out, or use one that is not an extension of prefix`,
+      );
+    }
     this.#serializer = serializer;
     this.#binary = serializer.format === 'binary';
     this.#timeoutMs = positiveInteger(WHAT, 'commandTimeoutMs', options.commandTimeoutMs, 1000);
@@ -219,9 +230,10 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   async get(key: string): Promise<V | undefined> {
     this.#open();
+    const k = this.#key(key);
     let raw: string | Buffer | null;
     try {
-      raw = await withTimeout(this.#rawGet(this.#prefix + key), this.#timeoutMs, this.#labels.get);
+      raw = await withTimeout(this.#rawGet(k), this.#timeoutMs, this.#labels.get);
     } catch (error) {
       throw this.#failure('get', error);
     }
@@ -230,10 +242,11 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   async getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
     this.#open();
+    const k = this.#key(key);
     if (!this.#envelope) return this.#getWithServerTtl(key);
     let raw: string | Buffer | null;
     try {
-      raw = await withTimeout(this.#rawGet(this.#prefix + key), this.#timeoutMs, this.#labels.getWithTtl);
+      raw = await withTimeout(this.#rawGet(k), this.#timeoutMs, this.#labels.getWithTtl);
     } catch (error) {
       throw this.#failure('getWithTtl', error);
     }
@@ -255,7 +268,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
     this.#open();
     if (keys.length === 0) return [];
-    const full = keys.map((k) => this.#prefix + k);
+    const full = keys.map((k) => this.#key(k));
     let raws: (string | Buffer | null)[];
     if (this.client.isCluster) {
       // MGET across slots fails with CROSSSLOT; single GETs are grouped per node by auto-pipelining.
@@ -273,9 +286,9 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   async setWithTtl(key: string, value: V, ttlMs: number | undefined): Promise<void> {
     this.#open();
+    const k = this.#key(key);
     const ttl = this.#ttl(ttlMs);
     const data = this.#encode(value, ttl);
-    const k = this.#prefix + key;
     try {
       await withTimeout(
         ttl === undefined ? this.client.set(k, data) : this.client.set(k, data, 'PX', ttl),
@@ -293,7 +306,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     // Encode everything first: a value that cannot be serialized must leave Redis untouched.
     const prepared = entries.map((e) => {
       const ttl = this.#ttl(e.ttlMs);
-      return { key: this.#prefix + e.key, data: this.#encode(e.value, ttl), ttl };
+      return { key: this.#key(e.key), data: this.#encode(e.value, ttl), ttl };
     });
     if (this.client.isCluster) {
       await this.#bounded(
@@ -321,7 +334,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   /** Remove `key`, leaving a deletion mark for `deletionMarkMs` (it reads as a miss). */
   async remove(key: string): Promise<void> {
     this.#open();
-    await this.#bounded('remove', this.client.set(this.#prefix + key, deletionMark(), 'PX', this.#markMs));
+    await this.#bounded('remove', this.client.set(this.#key(key), deletionMark(), 'PX', this.#markMs));
   }
 
   /**
@@ -330,7 +343,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
    */
   async getWithToken(key: string): Promise<GuardedRead<V>> {
     this.#open();
-    const full = this.#prefix + key;
+    const full = this.#key(key);
     let raw: string | Buffer | null;
     let epoch: string | Buffer | null = null;
     if (this.client.isCluster) {
@@ -366,7 +379,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     this.#open();
     const ttl = this.#ttl(ttlMs);
     const data = this.#encode(value, ttl);
-    const keys = this.client.isCluster ? [this.#prefix + key] : [this.#prefix + key, this.#epochKey];
+    const keys = this.client.isCluster ? [this.#key(key)] : [this.#key(key), this.#epochKey];
     const reply = await this.#bounded(
       'setIfUnchanged',
       SET_IF_UNCHANGED.runMany(this.client, keys, [token, data, ttl === undefined ? '' : ttl]),
@@ -495,7 +508,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   async #getWithServerTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
     const reply = await this.#bounded(
       'getWithTtl',
-      GET_WITH_TTL.run(this.client, this.#prefix + key, undefined, this.#binary),
+      GET_WITH_TTL.run(this.client, this.#key(key), undefined, this.#binary),
     );
     if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
       throw new TierError(this.name, 'getWithTtl', new Error(`unexpected script reply ${String(reply)}`));
@@ -589,7 +602,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   #report(error: Error, context: RedisErrorContext): void {
     try {
-      this.#onError?.(error, context);
+      this.#onError?.(redactSecrets(error), context);
     } catch {
       // A throwing callback must not turn a miss into a failure.
     }
@@ -598,6 +611,32 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   #open(): void {
     if (this.#closed) throw new ClosedError(`RedisBackend "${this.name}"`);
   }
+
+  /**
+   * The Redis key of a cache key. `TieredCache` validates keys before they get here; this
+   * catches direct calls with an empty or non-string key, which would otherwise write the
+   * bare prefix (or "undefined").
+   */
+  #key(key: string): string {
+    if (typeof key !== 'string' || key.length === 0) {
+      throw new InvalidKeyError(
+        `${WHAT} "${this.name}": key must be a non-empty string, got ${key === '' ? '""' : typeof key}`,
+      );
+    }
+    return this.#prefix + key;
+  }
+}
+
+/**
+ * `true` when a lock key and an entry key can be equal: one prefix starts the other and what
+ * follows the shorter one is something a cache key may contain (anything but a control character).
+ */
+function overlaps(prefix: string, lockPrefix: string): boolean {
+  const [shorter, longer] = prefix.length <= lockPrefix.length ? [prefix, lockPrefix] : [lockPrefix, prefix];
+  if (!longer.startsWith(shorter)) return false;
+  if (longer.length === shorter.length) return true;
+  const next = longer.charCodeAt(shorter.length);
+  return !(next < 0x20 || next === 0x7f);
 }
 
 /** Build a {@link RedisBackend}; the factory form of `new RedisBackend(options)`. */

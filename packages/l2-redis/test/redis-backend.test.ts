@@ -455,20 +455,20 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
   });
 
   describe('lock', () => {
-    it('SET NX PX under prefix + "lock:": one holder at a time, compare-and-delete release', async () => {
+    it('SET NX PX under prefix + "\\u0001lock:": one holder at a time, compare-and-delete release', async () => {
       const t = tier();
       const other = new RedisBackend({ url: redisUrl, prefix: t.prefix });
       opened.push(other);
       const token = await t.acquireLock('job', 30_000);
       expect(token).toMatch(/^[0-9a-f]{32}$/);
-      expect(await admin.get(`${t.prefix}lock:job`)).toBe(token);
-      const pttl = await admin.pttl(`${t.prefix}lock:job`);
+      expect(await admin.get(`${t.prefix}\u0001lock:job`)).toBe(token);
+      const pttl = await admin.pttl(`${t.prefix}\u0001lock:job`);
       expect(pttl).toBeGreaterThan(0);
       expect(pttl).toBeLessThanOrEqual(30_000);
 
       await expect(other.acquireLock('job', 30_000)).resolves.toBeUndefined();
       await expect(other.releaseLock('job', 'not-the-token')).resolves.toBe(false);
-      expect(await admin.get(`${t.prefix}lock:job`)).toBe(token);
+      expect(await admin.get(`${t.prefix}\u0001lock:job`)).toBe(token);
       await expect(t.releaseLock('job', token!)).resolves.toBe(true);
       await expect(t.releaseLock('job', token!)).resolves.toBe(false);
       const next = await other.acquireLock('job', 30_000);

@@ -1,6 +1,7 @@
 import {
   boundedCall,
   ClosedError,
+  checkBlockMs,
   InvalidOptionError,
   type StreamAddOptions,
   type StreamEntry,
@@ -208,7 +209,7 @@ export class KafkaStream implements StreamingBackend {
   ): Promise<StreamEntry[]> {
     this.#open();
     checkCount(count);
-    const blockMs = checkBlockMs(options.blockMs);
+    const blockMs = checkBlockMs(this.name, options.blockMs);
     const info = await this.#topic(stream, 'streamRead');
     if (options.signal?.aborted) return [];
     const deadline = Date.now() + blockMs;
@@ -236,7 +237,7 @@ export class KafkaStream implements StreamingBackend {
   ): Promise<StreamEntry[]> {
     this.#open();
     checkCount(count);
-    const blockMs = checkBlockMs(options.blockMs);
+    const blockMs = checkBlockMs(this.name, options.blockMs);
     const info = await this.#topic(stream, 'readGroup');
     const reader = this.#groupReader(info, group, consumer);
     const taken = await this.#call('readGroup', () => reader.read(count, blockMs, options.signal), blockMs);
@@ -554,10 +555,3 @@ export function kafkaStream(options: KafkaStreamOptions): KafkaStream {
 }
 
 /** The `blockMs` of a read: a number of milliseconds >= 0 (absent = do not wait). */
-function checkBlockMs(blockMs: unknown): number {
-  if (blockMs === undefined) return 0;
-  if (typeof blockMs !== 'number' || !Number.isFinite(blockMs) || blockMs < 0) {
-    throw new InvalidOptionError(`blockMs must be a number >= 0, got ${String(blockMs)}`);
-  }
-  return blockMs;
-}

@@ -1,4 +1,4 @@
-import type { StreamFields } from '@tiercache/core';
+import { InvalidValueError, type StreamFields } from '@tiercache/core';
 
 /**
  * Fields travel as the record value, a JSON array of `[field, value]` pairs: it keeps order
@@ -32,9 +32,17 @@ function isPair(item: unknown): item is [string, string] {
   );
 }
 
-/** Check fields at the call, so a bad entry is a clear TypeError instead of a corrupt record. */
+/** Check fields at the call, so a bad entry is a typed error instead of a corrupt record. */
 export function validateFields(fields: unknown): asserts fields is StreamFields {
-  if (!Array.isArray(fields) || !fields.every(isPair)) {
-    throw new TypeError('stream fields must be an array of [field, value] pairs of strings');
+  if (!Array.isArray(fields) || fields.length === 0) {
+    throw new InvalidValueError(
+      'a stream entry needs at least one [field, value] pair, e.g. [["type", "invalidate"]]',
+    );
+  }
+  const bad = fields.find((pair) => !isPair(pair));
+  if (bad !== undefined) {
+    throw new InvalidValueError(
+      `stream fields must be [string, string] pairs, got ${JSON.stringify(bad) ?? String(bad)}`,
+    );
   }
 }

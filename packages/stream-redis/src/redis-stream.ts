@@ -1,10 +1,12 @@
 import {
   boundedCall,
   ClosedError,
+  checkBlockMs,
   InvalidOptionError,
   InvalidStreamNameError,
   InvalidValueError,
   parseStreamId,
+  redactSecrets,
   type StreamAddOptions,
   type StreamEntry,
   type StreamFields,
@@ -116,7 +118,8 @@ export class RedisStream implements StreamingBackend {
     const onError = options.onError ?? (() => undefined);
     const report = (error: Error): void => {
       try {
-        onError(error);
+        // ioredis puts AUTH's arguments (the password) on a failed login's error.
+        onError(redactSecrets(error));
       } catch {
         // reporting must never break connection handling
       }
@@ -450,14 +453,8 @@ function checkCount(name: string, operation: string, count: number): void {
 }
 
 function checkBlock(name: string, blockMs: number | undefined): number {
-  if (blockMs === undefined || blockMs === 0) return 0;
-  if (typeof blockMs !== 'number' || !Number.isFinite(blockMs) || blockMs < 0) {
-    throw new InvalidOptionError(
-      `${name}: blockMs must be a finite number of milliseconds >= 0, got ${String(blockMs)}`,
-    );
-  }
   // BLOCK 0 would mean "forever" to Redis; a sub-millisecond wait rounds up to 1.
-  return Math.ceil(blockMs);
+  return Math.ceil(checkBlockMs(name, blockMs));
 }
 
 function checkName(name: string, what: string, value: string): void {

@@ -1,6 +1,10 @@
 import type { StreamFields } from '../contracts.js';
-import { InvalidOptionError, InvalidStreamNameError, InvalidValueError } from '../errors.js';
-import { parseStreamId } from '../memory-stream.js';
+import {
+  InvalidOptionError,
+  InvalidStreamIdError,
+  InvalidStreamNameError,
+  InvalidValueError,
+} from '../errors.js';
 
 /**
  * The argument rules every `StreamingBackend` applies, so the same call gets the same answer
@@ -46,9 +50,14 @@ export function checkMaxLen(component: string, maxLen: unknown): number | undefi
  */
 export function checkBlockMs(component: string, blockMs: unknown): number {
   if (blockMs === undefined || blockMs === 0) return 0;
-  if (typeof blockMs !== 'number' || !Number.isFinite(blockMs) || blockMs < 0 || blockMs > MAX_BLOCK_MS) {
+  if (typeof blockMs !== 'number' || !Number.isFinite(blockMs) || blockMs < 0) {
     throw new InvalidOptionError(
-      `${component}: blockMs must be a number of milliseconds from 0 to ${MAX_BLOCK_MS}, got ${String(blockMs)}`,
+      `${component}: blockMs must be a finite number of milliseconds >= 0, got ${String(blockMs)}`,
+    );
+  }
+  if (blockMs > MAX_BLOCK_MS) {
+    throw new InvalidOptionError(
+      `${component}: blockMs must be at most ${MAX_BLOCK_MS} (about 24.8 days, the longest timer Node.js has), got ${blockMs}; read again in a loop to wait longer`,
     );
   }
   return Math.ceil(blockMs);
@@ -91,3 +100,27 @@ function shownPair(pair: unknown): string {
     return typeof pair;
   }
 }
+
+/**
+ * Parse a Redis-style id (`"<ms>-<seq>"` or `"<ms>"`) into a comparable pair.
+ * Exported for backends that reuse the format.
+ */
+export function parseStreamId(id: string): [ms: number, seq: number] {
+  const match = typeof id === 'string' ? /^(\d{1,20})(?:-(\d{1,20}))?$/.exec(id) : null;
+  if (!match) {
+    throw new InvalidStreamIdError(
+      `stream id "${String(id)}" is not "0", "$" or "<milliseconds>-<sequence>"`,
+    );
+  }
+  // Both parts are unsigned 64-bit integers on Redis; a larger one is refused there too.
+  for (const part of [match[1]!, match[2]]) {
+    if (part !== undefined && BigInt(part) > MAX_ID_PART) {
+      throw new InvalidStreamIdError(
+        `stream id "${id}" has a part over 18446744073709551615 (2^64 - 1), the largest a stream id can hold`,
+      );
+    }
+  }
+  return [Number(match[1]), match[2] === undefined ? 0 : Number(match[2])];
+}
+
+const MAX_ID_PART = 2n ** 64n - 1n;

@@ -1,4 +1,5 @@
 import { TierCacheError, TierError, TimeoutError } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 
 interface Pending {
   deadline: number;
@@ -75,7 +76,8 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 /**
  * Map a backend client's failure onto core's errors: tiercache's own errors pass through,
  * a failure `isTimeout` recognises (a client's own command timeout) becomes a
- * {@link TimeoutError}, anything else a {@link TierError} naming the tier and operation.
+ * {@link TimeoutError}, anything else a {@link TierError} naming the tier and operation, with
+ * credentials removed from the client's error first (it becomes our `cause`).
  */
 export function toTierError(
   tier: string,
@@ -86,7 +88,7 @@ export function toTierError(
 ): Error {
   if (error instanceof TierCacheError) return error;
   if (isTimeout?.(error)) return new TimeoutError(`tier "${tier}" ${operation}`, timeoutMs);
-  return new TierError(tier, operation, error);
+  return new TierError(tier, operation, redactSecrets(error));
 }
 
 /**
