@@ -3,6 +3,7 @@ import { ClosedError, InvalidOptionError } from '../errors.js';
 import type { CacheEventEmitter } from '../events.js';
 import type { BusOperation, InvalidationBus } from '../invalidation-bus.js';
 import { validateKey } from '../key.js';
+import { redactSecrets } from '../redact.js';
 import type { CacheStats } from '../stats.js';
 import { parseTtl } from '../ttl.js';
 import type { CacheConfig } from './config.js';
@@ -115,10 +116,16 @@ export class CacheContext<V> {
     return this.bus !== undefined && (broadcast ?? this.config.broadcastSets ?? true);
   }
 
+  /** Count a tier's failure and report it (credentials scrubbed: backends' own errors included). */
   tierError(tier: Tier<V>, operation: string, error: unknown): void {
     this.stats.tierErrors[tier.index]!++;
     if (this.events.has('tier:error')) {
-      this.events.emit('tier:error', { tier: tier.index, tierName: tier.name, operation, error });
+      this.events.emit('tier:error', {
+        tier: tier.index,
+        tierName: tier.name,
+        operation,
+        error: redactSecrets(error),
+      });
     }
   }
 

@@ -10,6 +10,7 @@ import { ClosedError, InvalidOptionError, NoStreamError } from '../errors.js';
 import { CacheEventEmitter, type CacheEvents } from '../events.js';
 import { InvalidationBus } from '../invalidation-bus.js';
 import { withTimeout } from '../primitives/deadline.js';
+import { redactSecrets } from '../redact.js';
 import { CacheStats, type CacheStatsSnapshot } from '../stats.js';
 import { type Duration, parseTtl } from '../ttl.js';
 import { BusBinding } from './bus-binding.js';
@@ -93,7 +94,7 @@ export class TieredCache<V = unknown> {
       // A failed subscription is reported, and awaited by ready(); it must not be an unhandled rejection.
       this.#busReady.catch((error: unknown) => {
         this.#stats.bus.errors++;
-        if (this.#events.has('bus:error')) this.#events.emit('bus:error', { error });
+        if (this.#events.has('bus:error')) this.#events.emit('bus:error', { error: redactSecrets(error) });
       });
     }
   }

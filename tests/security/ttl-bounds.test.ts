@@ -1,7 +1,6 @@
-// needs lead's tiered-cache change (issue 13 finding 5: TTLs bounded at validation time per
-// configured tier, and a pending write the server refuses as invalid dropped, never replayed).
-// Not in the default run (vitest picks up *.test.ts only): rename to ttl-bounds.test.ts once
-// tiered-cache.ts (validation) and pending-writes.ts (replay) do it. Needs a Redis (REDIS_URL).
+// Issue 13 finding 5: set(k, v, { ttl: 1e20 }) resolved, Redis refused it, the write was kept
+// for replay forever and every later write queued behind it. TTLs are now bounded at the call
+// (MAX_TTL_MS, what every tier can store and read back). Needs a Redis (REDIS_URL).
 import { randomUUID } from 'node:crypto';
 import { InvalidTtlError, TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
