@@ -39,7 +39,7 @@ export type {
 } from './contracts.js';
 export * from './errors.js';
 export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
-export { parseStreamId } from './memory-stream.js';
 export { boundedCall, toTierError, withTimeout } from './primitives/deadline.js';
 export { jsonSerializer, type Serializer } from './serializer.js';
+export { compareStreamIds, parseStreamId } from './stream-id.js';
 export { type Duration, parseDuration, parseTtl } from './ttl.js';

@@ -32,7 +32,7 @@ export type { BusMessage, BusOperation, BusOptions } from './invalidation-bus.js
 export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
 export { MemoryBusHub } from './memory-bus.js';
-export { MemoryStream, type MemoryStreamOptions, parseStreamId } from './memory-stream.js';
+export { MemoryStream, type MemoryStreamOptions } from './memory-stream.js';
 export {
   type BreakerState,
   CircuitBreaker,
@@ -43,5 +43,6 @@ export { boundedCall, toTierError, withTimeout } from './primitives/deadline.js'
 export { jsonSerializer, type Serializer } from './serializer.js';
 export type { BusStats, CacheStatsSnapshot, TierStats } from './stats.js';
 export { type CacheStrategy, Strategy } from './strategies.js';
+export { compareStreamIds, parseStreamId } from './stream-id.js';
 export { StreamBusTransport, type StreamBusTransportOptions } from './stream-transport.js';
 export { type Duration, type DurationUnit, parseDuration, parseTtl } from './ttl.js';

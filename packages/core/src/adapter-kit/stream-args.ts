@@ -1,6 +1,6 @@
 import type { StreamFields } from '../contracts.js';
 import { InvalidOptionError, InvalidStreamNameError, InvalidValueError } from '../errors.js';
-import { parseStreamId } from '../memory-stream.js';
+import { parseStreamId } from '../stream-id.js';
 
 /**
  * The argument rules every `StreamingBackend` applies, so the same call gets the same answer
