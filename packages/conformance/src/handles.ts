@@ -1,31 +1,77 @@
+import { createHook } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { delay } from './polling.js';
 
-/** What keeps this process alive now, by kind (`TCPWrap`, `Timeout`, ...); unref'd handles do not count. */
-export function activeHandles(): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  return counts;
+/** Kinds of resource that keep the event loop alive while ref'd (async_hooks type names). */
+const HANDLE_TYPES = new Set([
+  'Timeout',
+  'Immediate',
+  'TCPWRAP',
+  'TCPSERVERWRAP',
+  'TLSWRAP',
+  'PIPEWRAP',
+  'PIPESERVERWRAP',
+  'PROCESSWRAP',
+  'UDPWRAP',
+  'SIGNALWRAP',
+  'FSEVENTWRAP',
+  'STATWATCHER',
+]);
+
+/** Watches the handles opened between {@link watchHandles} and `leftOver()`. */
+export interface HandleWatch {
+  /**
+   * Stop recording (later handles, such as the case's own polling timers, are not the
+   * backend's), then poll, for up to `boundMs`, until every handle opened while watching is closed or unref'd;
+   * resolve the ones still open (`"Timeout ×1"`), empty when none. Polled because sockets close
+   * a tick or two after a client's `quit()` resolves. Stops watching.
+   */
+  leftOver(boundMs: number): Promise<string[]>;
 }
 
 /**
- * Poll until no kind of handle is more numerous than in `baseline`, for up to `boundMs`; resolve
- * the handles still over it (empty when none). Polled because sockets close a tick or two after
- * a client's `quit()` resolves.
+ * Record every handle (socket, timer, child process, ...) opened from now on, and which of them
+ * close: the in-process form of "nothing keeps the process alive after close()". Counting
+ * `process.getActiveResourcesInfo()` before and after cannot tell the backend's timer from one
+ * of the runner's that ended meanwhile; recording what was opened can.
  */
-export async function handlesLeftOver(baseline: Map<string, number>, boundMs: number): Promise<string[]> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const over: string[] = [];
-    for (const [kind, n] of activeHandles()) {
-      const extra = n - (baseline.get(kind) ?? 0);
-      if (extra > 0) over.push(`${kind} ×${extra}`);
+export function watchHandles(): HandleWatch {
+  const open = new Map<number, { type: string; resource: unknown }>();
+  let opening = true;
+  const hook = createHook({
+    init(id, type, _trigger, resource) {
+      if (opening && HANDLE_TYPES.has(type)) open.set(id, { type, resource });
+    },
+    destroy(id) {
+      open.delete(id);
+    },
+  }).enable();
+  const alive = (): string[] => {
+    const counts = new Map<string, number>();
+    for (const { type, resource } of open.values()) {
+      const ref = (resource as { hasRef?: () => boolean } | null)?.hasRef;
+      if (typeof ref === 'function' && !ref.call(resource)) continue; // unref'd: does not keep the process alive
+      counts.set(type, (counts.get(type) ?? 0) + 1);
     }
-    if (over.length === 0 || Date.now() >= deadline) return over;
-    await delay(25);
-  }
+    return [...counts].map(([type, n]) => `${type} ×${n}`);
+  };
+  return {
+    async leftOver(boundMs) {
+      opening = false;
+      const deadline = Date.now() + boundMs;
+      try {
+        for (;;) {
+          const left = alive();
+          if (left.length === 0 || Date.now() >= deadline) return left;
+          await delay(25);
+        }
+      } finally {
+        hook.disable();
+      }
+    },
+  };
 }
 
 /** The child-process check: a module that builds the backend, and how long the child may take to exit. */
@@ -69,7 +115,8 @@ if (kind === 'stream') {
 await backend.close?.();
 console.log('TCC-CLOSED');
 // Unref'd: it reports what is still open without being one more reason to stay alive.
-setTimeout(() => console.error('TCC-HANDLES ' + JSON.stringify(process.getActiveResourcesInfo())), Number(bound) / 2).unref();
+// The child's own stdout and stderr pipes are not the backend's.
+setTimeout(() => console.error('TCC-HANDLES ' + JSON.stringify(process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap'))), Number(bound) / 2).unref();
 `;
 
 /**

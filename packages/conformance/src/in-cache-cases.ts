@@ -116,7 +116,10 @@ export function defineInCacheCases(
           });
           expect(result.value, 'the backend must keep an entry for its TTL plus grace').toBe('fresh');
           if (typeof (b as { getWithTtl?: unknown }).getWithTtl === 'function') {
-            expect(result.stale, 'past its TTL the value is served as stale').toBe(true);
+            expect(
+              result.stale,
+              'past its TTL the value must be served as stale: the backend reported more time left than the entry had (getWithTtl and getWithToken must report the remaining TTL)',
+            ).toBe(true);
           }
         });
       },
@@ -140,9 +143,14 @@ export function defineInCacheCases(
         await inCache(borrowed(b), { ttl: LONG_TTL_MS }, async (cache) => {
           for (const k of [`${p}:a`, `${p}:b`, `${p}-other`]) await cache.set(k, k);
           await cache.invalidatePattern(`${p}:*`);
-          await expect(b.get(`${p}:a`)).resolves.toBeUndefined();
-          await expect(b.get(`${p}:b`)).resolves.toBeUndefined();
-          await expect(b.get(`${p}-other`)).resolves.toBe(`${p}-other`);
+          const reach =
+            'invalidatePattern calls removePattern on the tier: it must delete every key matching the glob';
+          await expect(b.get(`${p}:a`), reach).resolves.toBeUndefined();
+          await expect(b.get(`${p}:b`), reach).resolves.toBeUndefined();
+          await expect(
+            b.get(`${p}-other`),
+            'removePattern deleted a key the glob does not match',
+          ).resolves.toBe(`${p}-other`);
           await expect(cache.get(`${p}:a`)).resolves.toBeUndefined();
         });
       });
@@ -165,7 +173,11 @@ export function defineInCacheCases(
           await inCache(borrowed(b), { ttl: LONG_TTL_MS }, async (cache) => {
             for (const k of keys) await cache.set(k, k);
             await cache.clear();
-            for (const k of keys) await expect(b.get(k), k).resolves.toBeUndefined();
+            for (const k of keys)
+              await expect(
+                b.get(k),
+                `${k} is still in the backend after cache.clear(), which calls its clear(): clear must empty the backend's namespace`,
+              ).resolves.toBeUndefined();
           });
         });
       });

@@ -2,7 +2,7 @@ import type { CacheBackend, StreamingBackend } from '@tiercache/core';
 import { describe, expect, it } from 'vitest';
 import { LONG_TTL_MS } from './cache-cases.js';
 import { assertHasMethods } from './capability.js';
-import { activeHandles, type ExitCheck, exitCheckProblem, handlesLeftOver } from './handles.js';
+import { type ExitCheck, exitCheckProblem, watchHandles } from './handles.js';
 import type { ResolvedCacheOptions, ResolvedStreamOptions } from './options.js';
 import { type ExpectedError, rejectionProblem, report, settle, shortly } from './settle.js';
 import type { SuiteContext } from './suite-context.js';
@@ -77,14 +77,19 @@ function closeCases<B extends { close?(): Promise<void> }>(
   });
 
   it('after close() no socket, timer or other handle it opened keeps the process alive', async () => {
-    const baseline = activeHandles();
-    const b = await fresh();
+    const watch = watchHandles();
     try {
-      await use(b);
-    } finally {
-      await b.close?.();
+      const b = await fresh();
+      try {
+        await use(b);
+      } finally {
+        await b.close?.();
+      }
+    } catch (error) {
+      await watch.leftOver(0); // stops watching
+      throw error;
     }
-    const left = await handlesLeftOver(baseline, HANDLE_BOUND_MS);
+    const left = await watch.leftOver(HANDLE_BOUND_MS);
     expect(
       left,
       `still open ${HANDLE_BOUND_MS} ms after close(): ${left.join(', ')}; close() must end every socket, timer and child process it started (or unref them)`,
