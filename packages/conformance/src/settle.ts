@@ -75,7 +75,9 @@ export function describeError(error: unknown): string {
 export function shortly(value: unknown): string {
   if (value === undefined) return 'undefined';
   try {
-    const text = JSON.stringify(value) ?? String(value);
+    // Inside arrays and objects too, a miss shows as undefined (JSON would print null).
+    const text =
+      JSON.stringify(value, (_key, v: unknown) => (v === undefined ? '<undefined>' : v)) ?? String(value);
     return text.length > 60 ? `${text.slice(0, 57)}...` : text;
   } catch {
     return typeof value;
