@@ -29,7 +29,7 @@ export function assertHasMethods<B extends object, K extends keyof B & string>(
  */
 export function capabilityCases(
   capability: Exclude<CacheCapability, 'noExpiry'>,
-  options: ResolvedCacheOptions,
+  options: Pick<ResolvedCacheOptions, 'lacks'>,
   backend: () => object,
   present: () => void,
 ): void {

@@ -23,6 +23,8 @@ export interface SuiteContext<B> {
    * whose effects must not reach the shared instance (e.g. `clear`).
    */
   withIsolated(body: (backend: B) => Promise<void>): Promise<void>;
+  /** A fresh instance from the factory that the case closes itself (lifecycle cases). */
+  fresh(): Promise<B>;
 }
 
 /**
@@ -53,13 +55,17 @@ export function createSuiteContext<B extends Closable>(factory: () => B | Promis
     },
     key: (label) => `tcc:${runId}:${++seq}:${label}`,
     streamName: (label) => `tcc-${runId}-${++seq}-${label}`,
-    async withIsolated(body) {
+    async fresh() {
       const own = await factory();
       if (own === shared) {
         throw new Error(
           'the factory returned the suite instance again; it must build a new instance on every call',
         );
       }
+      return own;
+    },
+    async withIsolated(body) {
+      const own = await this.fresh();
       try {
         await body(own);
       } finally {

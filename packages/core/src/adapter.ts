@@ -15,7 +15,6 @@ export {
   checkReadId,
   checkStreamName,
   MAX_BLOCK_MS,
-  parseStreamId,
 } from './adapter-kit/stream-args.js';
 export { isSerializer, ValueCodec } from './adapter-kit/value-codec.js';
 export {
@@ -42,4 +41,5 @@ export * from './errors.js';
 export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
 export { boundedCall, toTierError, withTimeout } from './primitives/deadline.js';
 export { jsonSerializer, type Serializer } from './serializer.js';
+export { compareStreamIds, parseStreamId } from './stream-id.js';
 export { type Duration, parseDuration, parseTtl } from './ttl.js';

@@ -144,7 +144,11 @@ export type StreamFields = [field: string, value: string][];
 
 /** One entry read from a stream. */
 export interface StreamEntry {
-  /** The entry id; ids sort in publish order within a stream (compare with the backend's rules). */
+  /**
+   * The entry id: whole numbers joined by `-`. Within a stream, ids of later entries compare
+   * greater with `compareStreamIds` (part by part, as numbers), on every backend; string order
+   * is not the rule (Redis's `"5-10"` comes after `"5-9"`).
+   */
   id: string;
   /** The entry's fields, in the order they were added. */
   fields: StreamFields;
@@ -168,7 +172,15 @@ export interface StreamReadOptions {
  * An append-only event stream (Redis Streams, Kafka, in-memory).
  *
  * Ids: `"0"` means "from the start of the stream", `"$"` means "only entries added after
- * this call". Any other id means "strictly after that id".
+ * this call". Any other id means "strictly after that id". Ids are ordered by
+ * `compareStreamIds`.
+ *
+ * Arguments, the same answers from every backend (the adapter kit's `check*` rules, checked
+ * by the conformance suite), as rejections before anything is sent: `count` and `maxLen`
+ * not a whole number >= 1, or `blockMs` not 0..2^31-1 → `InvalidOptionError`; no fields, a
+ * pair that is not two strings, or an empty field name → `InvalidValueError`; a read id that
+ * is not `"0"`, `"$"` or an id of the backend's form → `InvalidStreamIdError`; an empty
+ * stream name → `InvalidStreamNameError`.
  */
 export interface StreamingBackend {
   /** A short name for stats and errors, e.g. `"redis-streams"`. */

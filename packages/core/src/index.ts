@@ -1,4 +1,4 @@
-export { checkBlockMs, MAX_BLOCK_MS, parseStreamId } from './adapter-kit/stream-args.js';
+export { checkBlockMs, MAX_BLOCK_MS } from './adapter-kit/stream-args.js';
 export type { BusMessage, BusRejectReason } from './bus-message.js';
 export type {
   Factory,
@@ -47,6 +47,7 @@ export { redactSecrets, redactUrl } from './redact.js';
 export { jsonSerializer, type Serializer, v8Serializer } from './serializer.js';
 export type { BusStats, CacheStatsSnapshot, TierStats } from './stats.js';
 export { type CacheStrategy, Strategy } from './strategies.js';
+export { compareStreamIds, parseStreamId } from './stream-id.js';
 export { StreamBusTransport, type StreamBusTransportOptions } from './stream-transport.js';
 export {
   type Duration,

@@ -166,7 +166,8 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
     return Promise.resolve(token);
   }
 
-  releaseLock(key: string, token: string): Promise<boolean> {
+  async releaseLock(key: string, token: string): Promise<boolean> {
+    this.#open();
     const held = this.#locks.get(key);
     if (!held || held.token !== token) return Promise.resolve(false);
     this.#locks.delete(key);

@@ -1,4 +1,13 @@
-import { checkBlockMs, parseStreamId } from './adapter-kit/stream-args.js';
+import { ClosedGuard } from './adapter-kit/closed-guard.js';
+import { OptionReader } from './adapter-kit/options.js';
+import {
+  checkBlockMs,
+  checkCount,
+  checkFields,
+  checkMaxLen,
+  checkReadId,
+  checkStreamName,
+} from './adapter-kit/stream-args.js';
 import type {
   StreamAddOptions,
   StreamEntry,
@@ -6,7 +15,7 @@ import type {
   StreamingBackend,
   StreamReadOptions,
 } from './contracts.js';
-import { ClosedError } from './errors.js';
+import { parseStreamId } from './stream-id.js';
 
 /** Options for {@link MemoryStream}. */
 export interface MemoryStreamOptions {
@@ -28,7 +37,9 @@ interface Waiter {
 /**
  * An in-process {@link StreamingBackend} with Redis-style ids (`"<ms>-<seq>"`), blocking reads
  * and `maxLen` trimming. The embedded default for the demo and the reference the streaming
- * conformance suite is checked against. Entries live as long as the instance.
+ * conformance suite is checked against. Entries live as long as the instance. Arguments are
+ * checked with the adapter kit's stream rules, so it answers a bad call as every other
+ * `StreamingBackend` does.
  */
 export class MemoryStream implements StreamingBackend {
   readonly name: string;
@@ -36,14 +47,19 @@ export class MemoryStream implements StreamingBackend {
   readonly #waiters = new Map<string, Set<Waiter>>();
   #lastMs = 0;
   #lastSeq = 0;
-  #closed = false;
+  readonly #closed: ClosedGuard;
 
   constructor(options: MemoryStreamOptions = {}) {
-    this.name = options.name ?? 'memory-stream';
+    const read = new OptionReader<MemoryStreamOptions>('MemoryStream', options, ['name']);
+    this.name = read.string('name', 'memory-stream');
+    this.#closed = new ClosedGuard(`MemoryStream "${this.name}"`);
   }
 
   async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
-    this.#open();
+    this.#closed.check();
+    checkStreamName(this.name, stream);
+    checkFields(this.name, fields);
+    const maxLen = checkMaxLen(this.name, options.maxLen);
     const now = Date.now();
     if (now > this.#lastMs) {
       this.#lastMs = now;
@@ -63,15 +79,16 @@ export class MemoryStream implements StreamingBackend {
       this.#streams.set(stream, list);
     }
     list.push(entry);
-    if (options.maxLen !== undefined && list.length > options.maxLen)
-      list.splice(0, list.length - options.maxLen);
+    if (maxLen !== undefined && list.length > maxLen) list.splice(0, list.length - maxLen);
     const waiters = this.#waiters.get(stream);
     if (waiters) for (const w of [...waiters]) w.wake();
     return entry.id;
   }
 
   async streamReadLatest(stream: string, count: number): Promise<StreamEntry[]> {
-    this.#open();
+    this.#closed.check();
+    checkStreamName(this.name, stream);
+    checkCount(this.name, 'streamReadLatest', count);
     const list = this.#streams.get(stream) ?? [];
     return list
       .slice(Math.max(0, list.length - count))
@@ -85,14 +102,18 @@ export class MemoryStream implements StreamingBackend {
     count: number,
     options: StreamReadOptions = {},
   ): Promise<StreamEntry[]> {
-    this.#open();
+    this.#closed.check();
+    checkStreamName(this.name, stream);
+    checkReadId(lastId);
+    checkCount(this.name, 'streamRead', count);
+    const blockMs = checkBlockMs(this.name, options.blockMs);
     let after: [number, number];
     if (lastId === '$') after = [this.#lastMs, this.#lastSeq];
     else if (lastId === '0') after = [-1, -1];
     else after = parseStreamId(lastId);
     checkBlockMs(this.name, options.blockMs);
     const found = this.#after(stream, after, count);
-    if (found.length > 0 || !options.blockMs || options.blockMs <= 0 || options.signal?.aborted) return found;
+    if (found.length > 0 || blockMs === 0 || options.signal?.aborted) return found;
     return new Promise<StreamEntry[]>((resolve) => {
       let waiters = this.#waiters.get(stream);
       if (!waiters) {
@@ -103,24 +124,26 @@ export class MemoryStream implements StreamingBackend {
         clearTimeout(timer);
         waiters.delete(waiter);
         options.signal?.removeEventListener('abort', onAbort);
-        resolve(this.#closed ? [] : this.#after(stream, after, count));
+        resolve(this.#closed.closed ? [] : this.#after(stream, after, count));
       };
       const onAbort = (): void => finish();
       const waiter: Waiter = { wake: finish };
-      const timer = setTimeout(finish, options.blockMs);
+      const timer = setTimeout(finish, blockMs);
       waiters.add(waiter);
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   async healthCheck(): Promise<boolean> {
-    return !this.#closed;
+    return !this.#closed.closed;
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    for (const set of this.#waiters.values()) for (const w of [...set]) w.wake();
-    this.#streams.clear();
+  /** Ends blocking reads (they resolve `[]`) and drops every entry; idempotent. */
+  close(): Promise<void> {
+    return this.#closed.close(() => {
+      for (const set of this.#waiters.values()) for (const w of [...set]) w.wake();
+      this.#streams.clear();
+    });
   }
 
   #after(stream: string, [ms, seq]: [number, number], count: number): StreamEntry[] {
@@ -133,10 +156,6 @@ export class MemoryStream implements StreamingBackend {
       }
     }
     return out;
-  }
-
-  #open(): void {
-    if (this.#closed) throw new ClosedError(`MemoryStream "${this.name}"`);
   }
 }
 

@@ -1,62 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type CacheBackend,
   DeserializationError,
   MemoryBackend,
   MemoryBusHub,
   TieredCache,
   ValueTooLargeError,
 } from '../src/index.js';
+import { FaultyTier, type TierCall } from './support/faulty-tier.js';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Fault injection: a MemoryBackend that acts as a remote tier and can be told to fail (a real
- * server cannot be made to refuse one call, or one key, on demand).
+ * Fault injection: a MemoryBackend that acts as a remote tier (with pattern deletes, clear and
+ * locks, without batch or guarded writes) and can be told to fail (a real server cannot be
+ * made to refuse one call, or one key, on demand).
  */
 function remote(name = 'remote') {
   const mem = new MemoryBackend<string>({ name });
-  const state = {
-    down: false,
-    failFor: undefined as ((op: string, key?: string) => Error | undefined) | undefined,
-  };
-  const check = (op: string, key?: string) => {
-    if (state.down) throw new Error(`${name} down`);
-    const error = state.failFor?.(op, key);
-    if (error) throw error;
-  };
-  const backend: CacheBackend<string> & { getWithTtl: MemoryBackend<string>['getWithTtl'] } = {
-    name,
-    local: false,
-    get: async (k) => {
-      check('get', k);
-      return mem.get(k);
-    },
-    getWithTtl: async (k) => {
-      check('get', k);
-      return mem.getWithTtl(k);
-    },
-    setWithTtl: async (k, v, t) => {
-      check('set', k);
-      return mem.setWithTtl(k, v, t);
-    },
-    remove: async (k) => {
-      check('remove', k);
-      return mem.remove(k);
-    },
-    clear: async () => {
-      check('clear');
-      return mem.clear();
-    },
-    removePattern: async (p) => {
-      check('removePattern');
-      return mem.removePattern(p);
-    },
-    healthCheck: async () => !state.down,
-    acquireLock: (k, l) => mem.acquireLock(k, l),
-    releaseLock: (k, t) => mem.releaseLock(k, t),
-  };
-  return { backend, mem, state };
+  const tier = new FaultyTier(mem, {
+    offer: ['getWithTtl', 'clear', 'removePattern', 'acquireLock', 'releaseLock'],
+  });
+  return { backend: tier, mem, tier };
 }
 
 describe('missed writes and later writes', () => {
@@ -65,10 +29,10 @@ describe('missed writes and later writes', () => {
     const cache = new TieredCache<string>({
       tiers: [new MemoryBackend({ name: 'l1' }), { backend: l2.backend, breaker: false }],
     });
-    l2.state.down = true;
+    l2.tier.fail();
     await cache.set('k', 'v1');
     await cache.set('d', 'old');
-    l2.state.down = false;
+    l2.tier.heal();
     await cache.set('k', 'v2');
     await cache.delete('d');
     await expect.poll(() => cache.stats().tiers[1]!.pendingWrites, { timeout: 5000 }).toBe(0);
@@ -81,12 +45,12 @@ describe('missed writes and later writes', () => {
     const cache = new TieredCache<string>({
       tiers: [new MemoryBackend({ name: 'l1' }), { backend: l2.backend, breaker: false }],
     });
-    l2.state.down = true;
+    l2.tier.fail();
     await cache.set('big', 'x'.repeat(50));
     await cache.set('small', 'ok');
-    l2.state.failFor = (op, key) =>
-      op === 'set' && key === 'big' ? new ValueTooLargeError('l2', 50, 10) : undefined;
-    l2.state.down = false;
+    l2.tier.fail(({ operation, key }: TierCall) =>
+      operation === 'setWithTtl' && key === 'big' ? new ValueTooLargeError('l2', 50, 10) : undefined,
+    );
     await expect.poll(() => cache.stats().tiers[1]!.pendingWrites, { timeout: 5000 }).toBe(0);
     expect(await l2.mem.get('small')).toBe('ok');
     expect(await l2.mem.get('big')).toBeUndefined();
@@ -94,8 +58,11 @@ describe('missed writes and later writes', () => {
 
   it('undecodable stored values do not open the breaker', async () => {
     const l2 = remote('l2');
-    l2.state.failFor = (op, key) =>
-      op === 'get' && key?.startsWith('legacy:') ? new DeserializationError('not JSON') : undefined;
+    l2.tier.fail(({ operation, key }: TierCall) =>
+      operation === 'getWithTtl' && key?.startsWith('legacy:')
+        ? new DeserializationError('not JSON')
+        : undefined,
+    );
     const cache = new TieredCache<string>({ tiers: [new MemoryBackend(), l2.backend] });
     for (let i = 0; i < 6; i++) expect(await cache.get(`legacy:${i}`)).toBeUndefined();
     expect(cache.stats().tiers[1]!.breaker).toBe('closed');

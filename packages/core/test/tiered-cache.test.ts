@@ -16,6 +16,7 @@ import {
   TieredCache,
   UnsupportedOperationError,
 } from '../src/index.js';
+import { FaultyTier } from './support/faulty-tier.js';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -471,17 +472,13 @@ describe('getOrSet and single-flight', () => {
 });
 
 describe('writes that fail in a tier', () => {
+  /** A remote tier with only the required methods that refuses connections on demand. */
   function flaky() {
-    const inner = new MemoryBackend({ name: 'inner' });
-    let down = false;
-    const backend: CacheBackend = {
-      name: 'flaky',
-      get: (k) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.get(k)),
-      setWithTtl: (k, v, t) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.setWithTtl(k, v, t)),
-      remove: (k) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.remove(k)),
-      healthCheck: async () => !down,
+    const backend = new FaultyTier(new MemoryBackend({ name: 'inner' }), { name: 'flaky' });
+    return {
+      backend,
+      setDown: (down: boolean) => (down ? backend.fail(new Error('ECONNREFUSED')) : backend.heal()),
     };
-    return { backend, setDown: (v: boolean) => (down = v) };
   }
 
   it('tolerated by default: reported in stats and events, L1 keeps serving', async () => {

@@ -1,6 +1,5 @@
 import {
   type CacheEntry,
-  ClosedError,
   globToRegExp,
   InvalidOptionError,
   InvalidValueError,
@@ -8,6 +7,7 @@ import {
   parseTtl,
   type ValueWithTtl,
 } from '@tiercache/core';
+import { ClosedGuard } from '@tiercache/core/adapter';
 import { LRUCache } from 'lru-cache';
 import { deepFreeze } from './deep-freeze.js';
 import { type LruBackendOptions, type LruCloneMode, resolveLruOptions } from './lru-options.js';
@@ -25,7 +25,7 @@ const DONE: Promise<void> = Promise.resolve();
  *
  * Reads never throw and never allocate in the default `clone: 'none'` mode. Writes validate
  * the TTL (`InvalidTtlError`) and reject `undefined` values (`InvalidValueError`); after
- * `close()` writes reject with `ClosedError` and reads miss.
+ * `close()` every call rejects with `ClosedError` (the synchronous `peek`/`peekWithTtl` miss).
  *
  * @example
  * ```ts
@@ -47,11 +47,12 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   readonly #defaultTtlMs: number | undefined;
   /** Set when entries carry a size (maxBytes or maxEntryBytes); otherwise sizes are never computed. */
   readonly #sizeOf: ((value: V, key: string) => number) | undefined;
-  #closed = false;
+  readonly #guard: ClosedGuard;
 
   constructor(options: LruBackendOptions<V>) {
     const o = resolveLruOptions(options);
     this.name = o.name;
+    this.#guard = new ClosedGuard(`LruBackend "${o.name}"`);
     this.maxTtlMs = o.maxTtlMs;
     this.clone = o.clone;
     this.#defaultTtlMs = o.defaultTtlMs;
@@ -117,15 +118,15 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   get(key: string): Promise<V | undefined> {
-    return Promise.resolve(this.peek(key));
+    return this.#guard.closed ? this.#closedCall() : Promise.resolve(this.peek(key));
   }
 
   getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
-    return Promise.resolve(this.peekWithTtl(key));
+    return this.#guard.closed ? this.#closedCall() : Promise.resolve(this.peekWithTtl(key));
   }
 
   getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
-    return Promise.resolve(keys.map((key) => this.peek(key)));
+    return this.#guard.closed ? this.#closedCall() : Promise.resolve(keys.map((key) => this.peek(key)));
   }
 
   setWithTtl(key: string, value: V, ttlMs: number | undefined): Promise<void> {
@@ -147,12 +148,14 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   remove(key: string): Promise<void> {
+    if (this.#guard.closed) return this.#closedCall();
     this.#lru.delete(key);
     return DONE;
   }
 
   /** Remove every live key matching the glob (`*`, `?`, `\` escapes); resolves how many. */
   removePattern(pattern: string): Promise<number> {
+    if (this.#guard.closed) return this.#closedCall();
     const re = globToRegExp(pattern);
     // Expired entries go first so they are neither counted nor left behind.
     this.#lru.purgeStale();
@@ -163,23 +166,27 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   clear(): Promise<void> {
+    if (this.#guard.closed) return this.#closedCall();
     this.#lru.clear();
     return DONE;
   }
 
   healthCheck(): Promise<boolean> {
-    return Promise.resolve(!this.#closed);
+    return Promise.resolve(!this.#guard.closed);
   }
 
-  /** Drop every entry; later writes reject with `ClosedError`, later reads miss. */
+  /** Drop every entry; later calls reject with `ClosedError` (`peek` misses). Idempotent. */
   close(): Promise<void> {
-    this.#closed = true;
-    this.#lru.clear();
-    return DONE;
+    return this.#guard.close(() => this.#lru.clear());
+  }
+
+  /** What every call but `close()` answers after `close()`. */
+  #closedCall(): Promise<never> {
+    return Promise.reject(this.#guard.error());
   }
 
   #set(key: string, value: V, ttlMs: number | undefined): void {
-    if (this.#closed) throw new ClosedError(`LruBackend "${this.name}"`);
+    this.#guard.check();
     if (value === undefined) {
       throw new InvalidValueError(
         `cannot cache undefined under "${key}": undefined means a miss; cache null instead`,

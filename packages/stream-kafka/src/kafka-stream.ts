@@ -1,7 +1,6 @@
 import {
   boundedCall,
   ClosedError,
-  checkBlockMs,
   InvalidOptionError,
   type StreamAddOptions,
   type StreamEntry,
@@ -12,6 +11,7 @@ import {
   toTierError,
   withTimeout,
 } from '@tiercache/core';
+import { checkBlockMs, checkCount, checkFields, checkMaxLen } from '@tiercache/core/adapter';
 import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { comparePositions, type EntryPosition, formatEntryId, parseEntryId } from './entry-id.js';
 import { advance, reachedEnd, takeInOrder } from './entry-order.js';
@@ -26,7 +26,7 @@ import {
   type PartitionStart,
 } from './partition-fetch.js';
 import { ReaderPool } from './reader-pool.js';
-import { decodeFields, encodeFields, validateFields } from './record-codec.js';
+import { decodeFields, encodeFields } from './record-codec.js';
 import { topicFor } from './topic-name.js';
 import { TopicNotFoundError } from './topic-not-found-error.js';
 import { Trimmer } from './trimmer.js';
@@ -128,11 +128,8 @@ export class KafkaStream implements StreamingBackend {
   /** Produce one record (`acks: -1`) and resolve its id. With `maxLen`, trims now and then in the background. */
   async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
     this.#open();
-    validateFields(fields);
-    const maxLen = options.maxLen;
-    if (maxLen !== undefined && (!Number.isInteger(maxLen) || maxLen < 1)) {
-      throw new InvalidOptionError(`maxLen must be an integer >= 1, got ${String(maxLen)}`);
-    }
+    checkFields(this.name, fields);
+    const maxLen = checkMaxLen(this.name, options.maxLen);
     const info = await this.#topic(stream, 'streamAdd');
     const sentAt = Date.now();
     const result = await this.#call('streamAdd', async (c) =>
@@ -158,7 +155,7 @@ export class KafkaStream implements StreamingBackend {
   /** The newest `count` entries, newest first: one ListOffsets, then a Fetch of the last `count` records per partition. */
   async streamReadLatest(stream: string, count: number): Promise<StreamEntry[]> {
     this.#open();
-    checkCount(count);
+    checkCount(this.name, 'streamRead', count);
     const info = await this.#topic(stream, 'streamReadLatest');
     return this.#call('streamReadLatest', async (c) => {
       const partitions = info.partitions.map((partition) => ({ partition }));
@@ -208,7 +205,7 @@ export class KafkaStream implements StreamingBackend {
     options: StreamReadOptions = {},
   ): Promise<StreamEntry[]> {
     this.#open();
-    checkCount(count);
+    checkCount(this.name, 'streamRead', count);
     const blockMs = checkBlockMs(this.name, options.blockMs);
     const info = await this.#topic(stream, 'streamRead');
     if (options.signal?.aborted) return [];
@@ -236,7 +233,7 @@ export class KafkaStream implements StreamingBackend {
     options: StreamReadOptions = {},
   ): Promise<StreamEntry[]> {
     this.#open();
-    checkCount(count);
+    checkCount(this.name, 'streamRead', count);
     const blockMs = checkBlockMs(this.name, options.blockMs);
     const info = await this.#topic(stream, 'readGroup');
     const reader = this.#groupReader(info, group, consumer);
@@ -534,12 +531,6 @@ function isKafkaTimeout(error: unknown): boolean {
     if (e.name === 'KafkaJSRequestTimeoutError') return true;
   }
   return false;
-}
-
-function checkCount(count: number): void {
-  if (!Number.isInteger(count) || count < 1) {
-    throw new InvalidOptionError(`count must be an integer >= 1, got ${String(count)}`);
-  }
 }
 
 /**

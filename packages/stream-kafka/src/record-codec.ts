@@ -1,4 +1,4 @@
-import { InvalidValueError, type StreamFields } from '@tiercache/core';
+import type { StreamFields } from '@tiercache/core';
 
 /**
  * Fields travel as the record value, a JSON array of `[field, value]` pairs: it keeps order
@@ -30,19 +30,4 @@ function isPair(item: unknown): item is [string, string] {
   return (
     Array.isArray(item) && item.length === 2 && typeof item[0] === 'string' && typeof item[1] === 'string'
   );
-}
-
-/** Check fields at the call, so a bad entry is a typed error instead of a corrupt record. */
-export function validateFields(fields: unknown): asserts fields is StreamFields {
-  if (!Array.isArray(fields) || fields.length === 0) {
-    throw new InvalidValueError(
-      'a stream entry needs at least one [field, value] pair, e.g. [["type", "invalidate"]]',
-    );
-  }
-  const bad = fields.find((pair) => !isPair(pair));
-  if (bad !== undefined) {
-    throw new InvalidValueError(
-      `stream fields must be [string, string] pairs, got ${JSON.stringify(bad) ?? String(bad)}`,
-    );
-  }
 }

@@ -1,10 +1,8 @@
 import {
   boundedCall,
   ClosedError,
-  checkBlockMs,
   InvalidOptionError,
   InvalidStreamNameError,
-  InvalidValueError,
   parseStreamId,
   redactSecrets,
   type StreamAddOptions,
@@ -16,6 +14,7 @@ import {
   toTierError,
   withTimeout,
 } from '@tiercache/core';
+import { checkBlockMs, checkCount, checkFields, checkMaxLen, checkReadId } from '@tiercache/core/adapter';
 import {
   closeClient,
   isIoredisTimeout,
@@ -148,19 +147,12 @@ export class RedisStream implements StreamingBackend {
   async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
     this.#open();
     const key = this.#key(stream);
+    const maxLen = checkMaxLen(this.name, options.maxLen);
+    checkFields(this.name, fields);
     let args: [key: string, ...rest: (string | number)[]];
-    if (options.maxLen === undefined) {
-      args = [key, '*'];
-    } else {
-      const maxLen = options.maxLen;
-      if (!Number.isInteger(maxLen) || maxLen < 0) {
-        throw new InvalidOptionError(
-          `${this.name}.streamAdd: maxLen must be an integer >= 0, got ${String(maxLen)}`,
-        );
-      }
-      args = this.#approximate ? [key, 'MAXLEN', '~', maxLen, '*'] : [key, 'MAXLEN', maxLen, '*'];
-    }
-    appendFields(args, fields);
+    if (maxLen === undefined) args = [key, '*'];
+    else args = this.#approximate ? [key, 'MAXLEN', '~', maxLen, '*'] : [key, 'MAXLEN', maxLen, '*'];
+    for (const [field, value] of fields) args.push(field, value);
     // The command method, not call('XADD', ...), on one argument list built once; bounded with
     // withTimeout directly (what boundedCall does, minus a promise and a label per call).
     try {
@@ -187,7 +179,7 @@ export class RedisStream implements StreamingBackend {
   ): Promise<StreamEntry[]> {
     this.#open();
     const key = this.#key(stream);
-    checkId(lastId);
+    checkReadId(lastId);
     checkCount(this.name, 'streamRead', count);
     return this.#read('streamRead', ['XREAD', 'COUNT', count], ['STREAMS', key, lastId], options);
   }
@@ -219,7 +211,7 @@ export class RedisStream implements StreamingBackend {
   async createGroup(stream: string, group: string, startId = '$'): Promise<boolean> {
     this.#open();
     const key = this.#key(stream);
-    checkId(startId);
+    checkReadId(startId);
     checkName(this.name, 'group', group);
     try {
       await this.#bounded(
@@ -255,7 +247,7 @@ export class RedisStream implements StreamingBackend {
     checkName(this.name, 'consumer', consumer);
     checkCount(this.name, 'readGroup', count);
     const id = options.id ?? '>';
-    if (id !== '>') checkId(id);
+    if (id !== '>') checkReadId(id);
     return this.#read(
       'readGroup',
       ['XREADGROUP', 'GROUP', group, consumer, 'COUNT', count],
@@ -304,7 +296,8 @@ export class RedisStream implements StreamingBackend {
     tail: string[],
     options: StreamReadOptions,
   ): Promise<StreamEntry[]> {
-    const blockMs = checkBlock(this.name, options.blockMs);
+    // BLOCK 0 would mean "forever" to Redis; the kit rounds a sub-millisecond wait up to 1.
+    const blockMs = checkBlockMs(this.name, options.blockMs);
     if (blockMs === 0)
       return toReadEntries(await this.#bounded(operation, this.client.call(...head, ...tail)));
     return toReadEntries(
@@ -419,42 +412,6 @@ export class RedisStream implements StreamingBackend {
 /** Build a {@link RedisStream}; the factory form of `new RedisStream(options)`. */
 export function redisStream(options: RedisStreamOptions): RedisStream {
   return new RedisStream(options);
-}
-
-/** Check `fields` and append them to `args` as field, value, field, value... */
-function appendFields(args: (string | number)[], fields: StreamFields): void {
-  if (!Array.isArray(fields) || fields.length === 0) {
-    throw new InvalidValueError(
-      'a stream entry needs at least one [field, value] pair (Redis cannot store an empty entry)',
-    );
-  }
-  for (let i = 0; i < fields.length; i++) {
-    const pair = fields[i];
-    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
-      throw new InvalidValueError(
-        `stream fields must be [string, string] pairs, got ${JSON.stringify(pair)}`,
-      );
-    }
-    args.push(pair[0], pair[1]);
-  }
-}
-
-/** `"0"`, `"$"` or `<ms>[-<seq>]`; anything else throws core's InvalidStreamIdError. */
-function checkId(id: string): void {
-  if (id !== '$') parseStreamId(id);
-}
-
-function checkCount(name: string, operation: string, count: number): void {
-  if (!Number.isInteger(count) || count <= 0) {
-    throw new InvalidOptionError(
-      `${name}.${operation}: count must be a positive integer, got ${String(count)}`,
-    );
-  }
-}
-
-function checkBlock(name: string, blockMs: number | undefined): number {
-  // BLOCK 0 would mean "forever" to Redis; a sub-millisecond wait rounds up to 1.
-  return Math.ceil(checkBlockMs(name, blockMs));
 }
 
 function checkName(name: string, what: string, value: string): void {

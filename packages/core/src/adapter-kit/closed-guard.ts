@@ -28,7 +28,12 @@ export class ClosedGuard {
 
   /** Throw `ClosedError` after `close()`. */
   check(): void {
-    if (this.#closing !== undefined) throw new ClosedError(this.#what);
+    if (this.#closing !== undefined) throw this.error();
+  }
+
+  /** The `ClosedError` naming this component (for methods that reject rather than throw). */
+  error(): ClosedError {
+    return new ClosedError(this.#what);
   }
 
   /** Run `release` once, on the first call; later calls return the same promise. */

@@ -1,10 +1,6 @@
 import type { StreamFields } from '../contracts.js';
-import {
-  InvalidOptionError,
-  InvalidStreamIdError,
-  InvalidStreamNameError,
-  InvalidValueError,
-} from '../errors.js';
+import { InvalidOptionError, InvalidStreamNameError, InvalidValueError } from '../errors.js';
+import { parseStreamId } from '../stream-id.js';
 
 /**
  * The argument rules every `StreamingBackend` applies, so the same call gets the same answer
@@ -100,27 +96,3 @@ function shownPair(pair: unknown): string {
     return typeof pair;
   }
 }
-
-/**
- * Parse a Redis-style id (`"<ms>-<seq>"` or `"<ms>"`) into a comparable pair.
- * Exported for backends that reuse the format.
- */
-export function parseStreamId(id: string): [ms: number, seq: number] {
-  const match = typeof id === 'string' ? /^(\d{1,20})(?:-(\d{1,20}))?$/.exec(id) : null;
-  if (!match) {
-    throw new InvalidStreamIdError(
-      `stream id "${String(id)}" is not "0", "$" or "<milliseconds>-<sequence>"`,
-    );
-  }
-  // Both parts are unsigned 64-bit integers on Redis; a larger one is refused there too.
-  for (const part of [match[1]!, match[2]]) {
-    if (part !== undefined && BigInt(part) > MAX_ID_PART) {
-      throw new InvalidStreamIdError(
-        `stream id "${id}" has a part over 18446744073709551615 (2^64 - 1), the largest a stream id can hold`,
-      );
-    }
-  }
-  return [Number(match[1]), match[2] === undefined ? 0 : Number(match[2])];
-}
-
-const MAX_ID_PART = 2n ** 64n - 1n;
