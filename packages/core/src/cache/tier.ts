@@ -7,7 +7,11 @@ import {
   TierError,
   UnsupportedOperationError,
 } from '../errors.js';
-import { CircuitBreaker, type CircuitBreakerOptions } from '../primitives/circuit-breaker.js';
+import {
+  type BreakerState,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+} from '../primitives/circuit-breaker.js';
 import { withTimeout } from '../primitives/deadline.js';
 import { PendingWrites } from '../primitives/pending-writes.js';
 import { type Duration, parseDuration, parseTtl } from '../ttl.js';
@@ -221,6 +225,27 @@ export class Tier<V> {
         throw this.#wrap(operation, error);
       },
     );
+  }
+
+  /** This tier's health now, with the time it took to answer (bounded by the tier's timeout). */
+  async health(): Promise<{ name: string; healthy: boolean; latencyMs: number; breaker: BreakerState }> {
+    const started = performance.now();
+    let healthy = false;
+    try {
+      const check = this.backend.healthCheck();
+      healthy =
+        this.timeoutMs > 0
+          ? await withTimeout(check, this.timeoutMs, `${this.name} health check`)
+          : await check;
+    } catch {
+      healthy = false;
+    }
+    return {
+      name: this.name,
+      healthy: healthy === true,
+      latencyMs: performance.now() - started,
+      breaker: this.breaker?.state ?? 'closed',
+    };
   }
 
   /** Empty this tier (its own namespace); `UnsupportedOperationError` when it cannot. */

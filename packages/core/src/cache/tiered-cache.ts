@@ -6,14 +6,14 @@ import type {
   StreamingBackend,
   StreamReadOptions,
 } from '../contracts.js';
-import { ClosedError, InvalidOptionError, NoStreamError } from '../errors.js';
+import { ClosedError, NoStreamError } from '../errors.js';
 import { CacheEventEmitter, type CacheEvents } from '../events.js';
 import { InvalidationBus } from '../invalidation-bus.js';
-import { withTimeout } from '../primitives/deadline.js';
 import { redactSecrets } from '../redact.js';
 import { CacheStats, type CacheStatsSnapshot } from '../stats.js';
-import { type Duration, parseTtl } from '../ttl.js';
+import type { Duration } from '../ttl.js';
 import { BusBinding } from './bus-binding.js';
+import { badCallOptions, checkCallOptions, resultValue, splitCall } from './call-options.js';
 import { resolveConfig } from './config.js';
 import { CacheContext } from './context.js';
 import { DistributedLock } from './get-or-set/distributed-lock.js';
@@ -265,27 +265,7 @@ export class TieredCache<V = unknown> {
 
   /** Health of each tier, measured now, with the time each took to answer. */
   async healthCheck(): Promise<{ healthy: boolean; tiers: TierHealth[] }> {
-    const tiers = await Promise.all(
-      this.#ctx.tiers.map(async (tier): Promise<TierHealth> => {
-        const started = performance.now();
-        let healthy = false;
-        try {
-          const check = tier.backend.healthCheck();
-          healthy =
-            tier.timeoutMs > 0
-              ? await withTimeout(check, tier.timeoutMs, `${tier.name} health check`)
-              : await check;
-        } catch {
-          healthy = false;
-        }
-        return {
-          name: tier.name,
-          healthy: healthy === true,
-          latencyMs: performance.now() - started,
-          breaker: tier.breaker?.state ?? 'closed',
-        };
-      }),
-    );
+    const tiers = await Promise.all(this.#ctx.tiers.map((tier) => tier.health()));
     return { healthy: tiers.every((t) => t.healthy), tiers };
   }
 
@@ -376,40 +356,5 @@ export class TieredCache<V = unknown> {
     const stream = this.#ctx.config.stream;
     if (!stream) throw new NoStreamError();
     return stream;
-  }
-}
-
-function resultValue<V>(result: GetOrSetResult<V>): V {
-  return result.value;
-}
-
-/** `{ key, factory, ...options }` taken apart. */
-function splitCall<V>(call: GetOrSetCall<V>): { key: string; factory: Factory<V>; options: GetOrSetOptions } {
-  const { key, factory, ...options } = call;
-  return { key, factory, options };
-}
-
-/** Per-call options must be an object: `set(k, v, 1000)` is a mistake, not a default TTL. */
-function checkCallOptions(method: string, options: unknown): void {
-  if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    const hint =
-      typeof options === 'number' || typeof options === 'string'
-        ? `; for a TTL pass { ttl: ${JSON.stringify(options)} }`
-        : '';
-    throw new InvalidOptionError(
-      `${method}: options must be an object such as { ttl: '5m' }, got ${String(options)}${hint}`,
-    );
-  }
-}
-
-/** The error bad per-call options raise, or `undefined` (a bad TTL is an error at the call, hit or miss). */
-function badCallOptions(method: string, options: GetOrSetOptions): unknown {
-  try {
-    checkCallOptions(method, options);
-    if (options.ttl !== undefined) parseTtl(options.ttl, 'ttl');
-    return undefined;
-  } catch (error) {
-    return error;
   }
 }
