@@ -1,5 +1,6 @@
+import { OptionReader } from './adapter-kit/options.js';
+import { checkBlockMs } from './adapter-kit/stream-args.js';
 import type { BusTransport, BusTransportStatus, StreamFields, StreamingBackend } from './contracts.js';
-import { InvalidOptionError } from './errors.js';
 import { sleep } from './primitives/sleep.js';
 
 /** Options for {@link StreamBusTransport}. */
@@ -51,17 +52,20 @@ export class StreamBusTransport implements BusTransport {
   constructor(stream: StreamingBackend, options: StreamBusTransportOptions = {}) {
     this.#stream = stream;
     this.name = `stream:${stream.name}`;
-    this.#blockMs = options.blockMs ?? 2000;
-    this.#batch = options.batchSize ?? 200;
-    this.#maxLen = options.maxLen ?? 10_000;
-    this.#retryMin = options.retryMinMs ?? 100;
-    this.#retryMax = options.retryMaxMs ?? 5000;
-    if (options.closeStream !== undefined && typeof options.closeStream !== 'boolean') {
-      throw new InvalidOptionError(
-        `StreamBusTransport: closeStream must be true or false, got ${JSON.stringify(options.closeStream)}`,
-      );
-    }
-    this.#closeStream = options.closeStream === true;
+    const read = new OptionReader<StreamBusTransportOptions>('StreamBusTransport', options, [
+      'blockMs',
+      'batchSize',
+      'maxLen',
+      'retryMinMs',
+      'retryMaxMs',
+      'closeStream',
+    ]);
+    this.#blockMs = checkBlockMs('StreamBusTransport', read.raw.blockMs ?? 2000);
+    this.#batch = read.integer('batchSize', 1, 200);
+    this.#maxLen = read.integer('maxLen', 1, 10_000);
+    this.#retryMin = read.integer('retryMinMs', 1, 100);
+    this.#retryMax = read.integer('retryMaxMs', this.#retryMin, Math.max(5000, this.#retryMin));
+    this.#closeStream = read.boolean('closeStream', false);
   }
 
   async publish(channel: string, message: string): Promise<void> {

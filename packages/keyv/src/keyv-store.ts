@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { InvalidOptionError, InvalidValueError, type TieredCache } from '@tiercache/core';
+import { OptionReader } from '@tiercache/core/adapter';
 import type { DeserializedData, KeyvStoreAdapter, StoredData } from 'keyv';
 import {
   isKeyvEnvelope,
@@ -84,11 +85,10 @@ export class TieredKeyvStore<V = unknown> extends EventEmitter implements KeyvSt
     ) {
       throw new InvalidOptionError('toKeyvStore needs a TieredCache instance');
     }
-    if (options.deserialize !== undefined && typeof options.deserialize !== 'function') {
-      throw new InvalidOptionError(
-        'toKeyvStore deserialize must be a function (data: string) => { value, expires }',
-      );
-    }
+    new OptionReader<TieredKeyvStoreOptions>('toKeyvStore', options, ['deserialize']).fn(
+      'deserialize',
+      '(data: string) => { value, expires }',
+    );
     this.cache = cache;
     this.#deserialize = options.deserialize ?? keyvDefaultDeserialize;
     let state = shared.get(cache);

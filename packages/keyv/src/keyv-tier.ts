@@ -3,13 +3,13 @@ import {
   ClosedError,
   globToRegExp,
   InvalidKeyError,
-  InvalidOptionError,
   InvalidTtlError,
   InvalidValueError,
   type L2CacheBackend,
   TierError,
   type ValueWithTtl,
 } from '@tiercache/core';
+import { OptionReader } from '@tiercache/core/adapter';
 import { Keyv, type KeyvStoreAdapter } from 'keyv';
 
 /** Options for {@link keyvTier}. */
@@ -239,23 +239,16 @@ function isKeyv(input: KeyvTierInput): input is Keyv {
 }
 
 function checkOptions(options: KeyvTierOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('keyvTier options must be an object such as { name: "keyv" }');
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new InvalidOptionError(
-        `keyvTier got an unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')} (set Keyv's own options such as namespace or ttl on the Keyv instance)`,
-      );
-    }
-  }
-  if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length === 0)) {
-    throw new InvalidOptionError('keyvTier name must be a non-empty string');
-  }
-  if (options.local !== undefined && typeof options.local !== 'boolean') {
-    throw new InvalidOptionError('keyvTier local must be true or false');
-  }
-  if (options.closeClient !== undefined && typeof options.closeClient !== 'boolean') {
-    throw new InvalidOptionError('keyvTier closeClient must be true or false');
-  }
+  // Keyv's own options (namespace, ttl, serialize) belong on the Keyv instance, not here.
+  const read = new OptionReader<KeyvTierOptions>(
+    'keyvTier',
+    options,
+    [...KNOWN_OPTIONS] as (keyof KeyvTierOptions)[],
+    {
+      namespace: 'name',
+    },
+  );
+  read.string('name');
+  read.boolean('local');
+  read.boolean('closeClient');
 }

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@tiercache/core';
+import { rejectUnknownKeys } from '@tiercache/core/adapter';
 
 /** How values are protected from changes by callers after they are cached. */
 export type LruCloneMode = 'none' | 'freeze' | 'structured';
@@ -98,14 +99,7 @@ export function resolveLruOptions<V>(options: LruBackendOptions<V>): ResolvedLru
       'LruBackend needs an options object with maxEntries and/or maxBytes, e.g. { maxEntries: 10_000 }',
     );
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) {
-      const hint = HINTS[key]
-        ? `; did you mean ${HINTS[key]}?`
-        : `; known options are ${[...KNOWN].join(', ')}`;
-      throw new InvalidOptionError(`LruBackend has no option "${key}"${hint}`);
-    }
-  }
+  rejectUnknownKeys('LruBackend', options, [...KNOWN], HINTS);
   const name = options.name ?? 'lru';
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidOptionError(`name must be a non-empty string, got ${JSON.stringify(name)}`);

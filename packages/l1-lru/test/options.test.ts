@@ -34,10 +34,13 @@ describe('option validation', () => {
       { maxEntries: 10, ttlResolutionMs: 0.5 },
       /ttlResolutionMs must be a whole number of milliseconds >= 0 .*, got 0.5/,
     ],
-    [{ maxEntries: 10, ttlResolution: 0 }, /no option "ttlResolution"; did you mean ttlResolutionMs\?/],
+    [
+      { maxEntries: 10, ttlResolution: 0 },
+      /unknown option "ttlResolution"; did you mean "ttlResolutionMs"\?/,
+    ],
     [{ maxEntries: 10, name: '' }, /name must be a non-empty string/],
-    [{ maxSize: 10 }, /no option "maxSize"; did you mean maxBytes\?/],
-    [{ maxEntries: 10, colour: 'red' }, /no option "colour"; known options are name, maxEntries/],
+    [{ maxSize: 10 }, /unknown option "maxSize"; did you mean "maxBytes"\?/],
+    [{ maxEntries: 10, colour: 'red' }, /unknown option "colour"; known options are "name", "maxEntries"/],
   ])('rejects %o', (options, message) => {
     const make = build(options);
     expect(make).toThrow(InvalidOptionError);

@@ -1,4 +1,5 @@
 import { InvalidOptionError, jsonSerializer, type Serializer } from '@tiercache/core';
+import { rejectUnknownKeys } from '@tiercache/core/adapter';
 import type { Client } from 'memjs';
 
 /** memcached's default item size limit (`-I 1m`). */
@@ -133,13 +134,7 @@ export function resolveMemcachedOptions(options: MemcachedBackendOptions): Resol
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('MemcachedBackend options must be an object with `servers` or `client`');
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new InvalidOptionError(
-        `unknown MemcachedBackend option "${key}"; known options: ${[...KNOWN_OPTIONS].join(', ')}`,
-      );
-    }
-  }
+  rejectUnknownKeys('MemcachedBackend', options, [...KNOWN_OPTIONS]);
   const hasServers = options.servers !== undefined;
   const hasClient = options.client !== undefined;
   if (hasServers === hasClient) {

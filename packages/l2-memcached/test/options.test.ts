@@ -31,7 +31,7 @@ describe('options are validated at construction', () => {
     [
       'a misspelt option',
       { servers: 'h:1', timeout: 5 } as MemcachedBackendOptions,
-      /unknown MemcachedBackend option "timeout"/,
+      /MemcachedBackend: unknown option "timeout"/,
     ],
     ['closeClient without client', { servers: 'h:1', closeClient: true }, /closeClient/],
     ['a client that is not a memjs client', { client: {} as Client }, /memjs Client/],

@@ -6,6 +6,7 @@ import {
   InvalidOptionError,
   redactSecrets,
 } from '@tiercache/core';
+import { rejectUnknownKeys } from '@tiercache/core/adapter';
 import {
   closeClient,
   isIoredisTimeout,
@@ -65,6 +66,7 @@ export class RedisPubSubTransport implements BusTransport {
         `${WHAT}: pass a Cluster as client (its duplicate() subscribes), not cluster`,
       );
     }
+    rejectUnknownKeys(WHAT, options, ['client', 'url', 'redis', 'name', 'commandTimeoutMs', 'onError']);
     validateConnection(WHAT, options);
     this.name = options.name ?? 'redis-pubsub';
     this.#timeoutMs = positiveInteger(WHAT, 'commandTimeoutMs', options.commandTimeoutMs, 1000);

@@ -19,6 +19,7 @@ import {
   type ValueWithTtl,
   withTimeout,
 } from '@tiercache/core';
+import { rejectUnknownKeys } from '@tiercache/core/adapter';
 import type { Cluster, Redis } from 'ioredis';
 import {
   closeClient,
@@ -104,6 +105,27 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
 
 const WHAT = 'RedisBackend';
 
+const REDIS_BACKEND_OPTIONS = [
+  'client',
+  'closeClient',
+  'url',
+  'redis',
+  'cluster',
+  'prefix',
+  'serializer',
+  'commandTimeoutMs',
+  'healthCheckTimeoutMs',
+  'enableAutoPipelining',
+  'name',
+  'maxTtlMs',
+  'ttlSource',
+  'scanCount',
+  'deleteBatchSize',
+  'lockPrefix',
+  'deletionMarkMs',
+  'onError',
+] as const satisfies readonly (keyof RedisBackendOptions)[];
+
 /**
  * An {@link L2CacheBackend} on Redis through ioredis (standalone, Sentinel or Cluster).
  *
@@ -148,6 +170,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     if (options === null || typeof options !== 'object') {
       throw new InvalidOptionError(`${WHAT} needs an options object, e.g. { url: "redis://127.0.0.1:6379" }`);
     }
+    rejectUnknownKeys(WHAT, options, REDIS_BACKEND_OPTIONS);
     validateConnection(WHAT, options);
     const prefix = options.prefix ?? 'tiercache:';
     if (typeof prefix !== 'string' || prefix.length === 0) {

@@ -8,6 +8,7 @@ import {
   type Observable,
 } from '@opentelemetry/api';
 import { InvalidOptionError, type TieredCache } from '@tiercache/core';
+import { rejectUnknownKeys } from '@tiercache/core/adapter';
 import { CounterTotals } from './counter-totals.js';
 import { ATTR, BREAKER_STATE_VALUE, METRIC } from './metric-names.js';
 
@@ -239,13 +240,7 @@ function checkOptions<V>(cache: TieredCache<V>, options: InstrumentCacheOptions)
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('instrumentCache options must be an object such as { meterProvider }');
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new InvalidOptionError(
-        `instrumentCache got an unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}`,
-      );
-    }
-  }
+  rejectUnknownKeys('instrumentCache', options, [...KNOWN_OPTIONS]);
   if (options.meter !== undefined && options.meterProvider !== undefined) {
     throw new InvalidOptionError(
       'instrumentCache takes either meter or meterProvider, not both; the meter already belongs to a provider',

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@tiercache/core';
+import { rejectUnknownKeys } from '@tiercache/core/adapter';
 import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
 import type { GroupConsumerOptions, ResolvedGroupConsumerOptions } from './group-reader.js';
 import { quietKafkaLog } from './kafka-log.js';
@@ -75,11 +76,34 @@ const LOG_LEVELS: Record<KafkaLogLevelName, KafkaLogLevel> = {
   debug: KafkaLogLevel.DEBUG,
 };
 
+const KAFKA_STREAM_OPTIONS = [
+  'brokers',
+  'kafka',
+  'clientId',
+  'topicPrefix',
+  'partitions',
+  'replicationFactor',
+  'retentionMs',
+  'autoCreateTopics',
+  'requestTimeoutMs',
+  'connectionTimeoutMs',
+  'name',
+  'logLevel',
+  'trimEvery',
+  'maxPollMs',
+  'maxBytesPerPartition',
+  'maxIdleReaders',
+  'operationTimeoutMs',
+  'healthCheckTimeoutMs',
+  'groupConsumer',
+] as const satisfies readonly (keyof KafkaStreamOptions)[];
+
 /** Check every option and build the kafkajs client when `brokers` is given. */
 export function resolveOptions(options: KafkaStreamOptions): ResolvedKafkaStreamOptions {
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionError('KafkaStream options must be an object with `brokers` or `kafka`');
   }
+  rejectUnknownKeys('KafkaStream', options, KAFKA_STREAM_OPTIONS);
   if (options.kafka !== undefined && options.brokers !== undefined) {
     throw new InvalidOptionError('give either `brokers` or `kafka` to KafkaStream, not both');
   }

@@ -14,7 +14,14 @@ import {
   toTierError,
   withTimeout,
 } from '@tiercache/core';
-import { checkBlockMs, checkCount, checkFields, checkMaxLen, checkReadId } from '@tiercache/core/adapter';
+import {
+  checkBlockMs,
+  checkCount,
+  checkFields,
+  checkMaxLen,
+  checkReadId,
+  rejectUnknownKeys,
+} from '@tiercache/core/adapter';
 import {
   closeClient,
   isIoredisTimeout,
@@ -102,6 +109,19 @@ export class RedisStream implements StreamingBackend {
     if (options === null || typeof options !== 'object') {
       throw new InvalidOptionError(`${WHAT} needs an options object, e.g. { url: "redis://127.0.0.1:6379" }`);
     }
+    rejectUnknownKeys(WHAT, options, [
+      'client',
+      'closeClient',
+      'url',
+      'redis',
+      'cluster',
+      'prefix',
+      'commandTimeoutMs',
+      'name',
+      'approximateTrim',
+      'maxIdleBlockingConnections',
+      'onError',
+    ]);
     validateConnection(WHAT, options, {
       cluster: false,
       clusterReason: 'CLIENT UNBLOCK must reach the node that blocks; pass a standalone or Sentinel client',
