@@ -1,9 +1,4 @@
 export type { RedisConnectionOptions } from './connection.js';
 export { RedisPubSubTransport, type RedisPubSubTransportOptions } from './pubsub-transport.js';
-export {
-  RedisBackend,
-  type RedisBackendOptions,
-  type RedisErrorContext,
-  redisTier,
-  type TtlSource,
-} from './redis-backend.js';
+export { RedisBackend, redisTier } from './redis-backend.js';
+export type { RedisBackendOptions, RedisErrorContext, TtlSource } from './redis-backend-options.js';

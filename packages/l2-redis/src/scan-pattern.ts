@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 /**
  * Escape every glob metacharacter Redis's MATCH understands (`* ? [ ] \`), so a prefix such
  * as `app[1]:` matches only itself.
@@ -24,4 +25,53 @@ export function toRedisMatch(prefix: string, pattern: string): string {
     }
   }
   return out;
+}
+
+/** How {@link scanAndUnlink} runs: batch sizes, and the bound every command goes through. */
+export interface ScanSettings {
+  /** SCAN COUNT hint. */
+  scanCount: number;
+  /** Keys per UNLINK. */
+  batchSize: number;
+  /** On a Cluster a multi-key UNLINK across slots is refused: keys are unlinked one by one (pipelined). */
+  cluster: boolean;
+  /** Bounds each command (timeout, error mapping); a failed pipelined UNLINK rejects through it too. */
+  bounded: <T>(work: Promise<T>) => Promise<T>;
+}
+
+/**
+ * Remove every key of `node` matching `match` with SCAN MATCH + UNLINK in batches; resolves
+ * how many were removed. Keys written while the scan runs may survive; keys present
+ * throughout are removed.
+ */
+export async function scanAndUnlink(node: Redis, match: string, settings: ScanSettings): Promise<number> {
+  let removed = 0;
+  let cursor = '0';
+  let batch: string[] = [];
+  do {
+    const [next, keys] = await settings.bounded(
+      node.scan(cursor, 'MATCH', match, 'COUNT', settings.scanCount),
+    );
+    cursor = next;
+    batch.push(...keys);
+    while (batch.length >= settings.batchSize) {
+      removed += await unlink(node, batch.slice(0, settings.batchSize), settings);
+      batch = batch.slice(settings.batchSize);
+    }
+  } while (cursor !== '0');
+  if (batch.length > 0) removed += await unlink(node, batch, settings);
+  return removed;
+}
+
+async function unlink(node: Redis, keys: string[], settings: ScanSettings): Promise<number> {
+  if (!settings.cluster) return settings.bounded(node.unlink(...keys));
+  const pipeline = node.pipeline();
+  for (const k of keys) pipeline.unlink(k);
+  const results = (await settings.bounded(pipeline.exec())) ?? [];
+  let removed = 0;
+  for (const [error, count] of results) {
+    if (error) await settings.bounded(Promise.reject(error));
+    removed += Number(count);
+  }
+  return removed;
 }

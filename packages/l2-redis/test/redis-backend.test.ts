@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { DeserializationError, InvalidOptionError, SerializationError, TimeoutError } from '@tiercache/core';
+import {
+  DeserializationError,
+  InvalidOptionError,
+  MemoryBackend,
+  SerializationError,
+  TieredCache,
+  TimeoutError,
+} from '@tiercache/core';
 import { requireServer, startSilentServer } from '@tiercache/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -395,22 +402,22 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
     await expect(t.get('n')).resolves.toBeUndefined();
   });
 
-  it('reads a corrupted stored value as a miss and reports DeserializationError to onError', async () => {
-    const reported: { error: Error; operation: string; key: string | undefined }[] = [];
-    const t = tier({ onError: (error, context) => reported.push({ error, ...context, key: context.key }) });
+  it("a corrupted stored value rejects the read with DeserializationError (core's one policy), and a TieredCache reads it as a miss", async () => {
+    const reported: unknown[] = [];
+    const t = tier({ onError: (error) => reported.push(error) });
     await admin.set(`${t.prefix}bad`, '{not json', 'PX', 60_000);
-    await expect(t.get('bad')).resolves.toBeUndefined();
-    await expect(t.getWithTtl('bad')).resolves.toBeUndefined();
-    await expect(t.getMany(['bad'])).resolves.toStrictEqual([undefined]);
-    expect(reported.map((r) => [r.operation, r.key])).toStrictEqual([
-      ['get', 'bad'],
-      ['getWithTtl', 'bad'],
-      ['getMany', 'bad'],
-    ]);
-    for (const r of reported) {
-      expect(r.error).toBeInstanceOf(DeserializationError);
-      expect(r.error).toMatchObject({ code: 'TIERCACHE_DESERIALIZE' });
+    for (const read of [t.get('bad'), t.getWithTtl('bad'), t.getMany(['bad'])]) {
+      await expect(read).rejects.toMatchObject({ code: 'TIERCACHE_DESERIALIZE' });
     }
+    await expect(t.get('bad')).rejects.toBeInstanceOf(DeserializationError);
+    expect(reported).toEqual([]); // onError is for what does not fail a call
+    const cache = new TieredCache({ tiers: [new MemoryBackend({ name: 'l1' }), tier({ prefix: t.prefix })] });
+    const errors: string[] = [];
+    cache.on('tier:error', (e) => errors.push(e.operation));
+    await expect(cache.get('bad')).resolves.toBeUndefined();
+    expect(errors).toEqual(['get']);
+    expect(cache.stats().tiers[1]!.breaker).toBe('closed');
+    await cache.close();
   });
 
   for (const ttlSource of ['envelope', 'server'] as const) {
