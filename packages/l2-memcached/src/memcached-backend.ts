@@ -24,6 +24,14 @@ import { type KeyPolicy, type MemcachedBackendOptions, resolveMemcachedOptions }
 // memjs logs every failed request to console by default; failures reach callers as errors.
 const silentLogger = { log(): void {} };
 
+/**
+ * memjs's own request timeout (its `timeout` option, which we set to `timeoutMs`) fires a plain
+ * Error; it is a timeout all the same, so callers get core's `TimeoutError` either way.
+ */
+function isMemjsTimeout(error: unknown): boolean {
+  return error instanceof Error && /socket timed out/i.test(error.message);
+}
+
 /** A value ready to send: the memcached key, the sealed bytes and the expiration field. */
 interface PreparedWrite {
   key: string;
@@ -101,7 +109,7 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
       this.#client,
       this.namespace,
       resolved.versionCacheMs,
-      (op, run) => boundedCall(this.name, op, this.#timeoutMs, run),
+      (op, run) => boundedCall(this.name, op, this.#timeoutMs, run, isMemjsTimeout),
     );
   }
 
@@ -135,7 +143,7 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
         this.#labels.set,
       );
     } catch (error) {
-      throw toTierError(this.name, 'set', this.#timeoutMs, error);
+      throw toTierError(this.name, 'set', this.#timeoutMs, error, isMemjsTimeout);
     }
   }
 
@@ -200,12 +208,12 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
       const { value } = await withTimeout(this.#client.get(mkey), this.#timeoutMs, this.#labels.get);
       return value;
     } catch (error) {
-      throw toTierError(this.name, 'get', this.#timeoutMs, error);
+      throw toTierError(this.name, 'get', this.#timeoutMs, error, isMemjsTimeout);
     }
   }
 
   #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return boundedCall(this.name, operation, this.#timeoutMs, run);
+    return boundedCall(this.name, operation, this.#timeoutMs, run, isMemjsTimeout);
   }
 
   #prepare(key: string, value: V, ttlMs: number | undefined, prefix: string): PreparedWrite {

@@ -18,6 +18,11 @@ describe.skipIf(!servers)('MemcachedBackend against a real memcached', () => {
       shortTtlMs: 2000,
       ttlToleranceMs: 1100,
       valueIdentity: 'copy',
+      // The errors group (no writeRaw: stored keys go through the namespace version and key policy).
+      withSerializer: (serializer) =>
+        new MemcachedBackend({ servers: servers!, namespace: `tcc-${randomUUID()}`, serializer }),
+      againstSilentServer: ({ host, port }) =>
+        new MemcachedBackend({ servers: `${host}:${port}`, namespace: 'silent', timeoutMs: 300, retries: 0 }),
     },
   );
 });
