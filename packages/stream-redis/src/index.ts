@@ -1,7 +1,2 @@
-export {
-  type PendingSummary,
-  type ReadGroupOptions,
-  RedisStream,
-  type RedisStreamOptions,
-  redisStream,
-} from './redis-stream.js';
+export { RedisStream, redisStream } from './redis-stream.js';
+export type { PendingSummary, ReadGroupOptions, RedisStreamOptions } from './redis-stream-options.js';

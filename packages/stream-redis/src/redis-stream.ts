@@ -14,71 +14,18 @@ import {
   toTierError,
   withTimeout,
 } from '@tiercache/core';
-import {
-  checkBlockMs,
-  checkCount,
-  checkFields,
-  checkMaxLen,
-  checkReadId,
-  rejectUnknownKeys,
-} from '@tiercache/core/adapter';
-import {
-  closeClient,
-  isIoredisTimeout,
-  resolveClient,
-  validateConnection,
-} from '@tiercache/l2-redis/connection';
-import type { Redis, RedisOptions } from 'ioredis';
+import { checkBlockMs, checkCount, checkFields, checkMaxLen, checkReadId } from '@tiercache/core/adapter';
+import { closeClient, isIoredisTimeout, resolveClient } from '@tiercache/l2-redis/connection';
+import type { Redis } from 'ioredis';
 import { type BlockingConnection, BlockingConnectionPool } from './blocking-pool.js';
 
+import {
+  type PendingSummary,
+  type ReadGroupOptions,
+  type RedisStreamOptions,
+  resolveRedisStreamOptions,
+} from './redis-stream-options.js';
 import { toEntries, toReadEntries } from './stream-reply.js';
-
-/** Options for {@link RedisStream}; see the package README for the full table. */
-export interface RedisStreamOptions {
-  /**
-   * An existing ioredis `Redis` (standalone or Sentinel) for ordinary commands; blocking
-   * reads use `duplicate()`s of it. Not closed by `close()` unless `closeClient` is `true`.
-   */
-  client?: Redis;
-  /** Close `client` in `close()`. Default `false`. */
-  closeClient?: boolean;
-  /** A `redis://` or `rediss://` URL; `redis` options, when also given, are applied on top. */
-  url?: string;
-  /** ioredis options (standalone or Sentinel). */
-  redis?: RedisOptions;
-  /** Prefix of every stream key: stream `s` lives at `${prefix}s`. Default `"tiercache:stream:"`. */
-  prefix?: string;
-  /** Upper bound for every non-blocking call, and the grace added to a blocking read's `blockMs`. Default 1000. */
-  commandTimeoutMs?: number;
-  /** Name in stats and errors. Default `"redis-streams"`. */
-  name?: string;
-  /** `maxLen` trims with `MAXLEN ~` (cheap, keeps at least maxLen) instead of exactly. Default `true`. */
-  approximateTrim?: boolean;
-  /** Blocking-read connections kept open between reads. Default 4. */
-  maxIdleBlockingConnections?: number;
-  /** Told about connection errors of the connections we created. Must not throw. */
-  onError?: (error: Error) => void;
-}
-
-/** Options for {@link RedisStream.readGroup}. */
-export interface ReadGroupOptions extends StreamReadOptions {
-  /** `">"` (default) for entries never delivered to the group; `"0"` for this consumer's pending ones. */
-  id?: string;
-}
-
-/** Summary of a consumer group's pending (delivered, not acknowledged) entries. */
-export interface PendingSummary {
-  /** Entries delivered and not yet acknowledged. */
-  count: number;
-  /** Smallest pending id, `undefined` when nothing is pending. */
-  smallestId: string | undefined;
-  /** Largest pending id, `undefined` when nothing is pending. */
-  largestId: string | undefined;
-  /** Pending count per consumer. */
-  consumers: { name: string; count: number }[];
-}
-
-const WHAT = 'RedisStream';
 
 interface ActiveRead {
   conn: BlockingConnection;
@@ -106,34 +53,13 @@ export class RedisStream implements StreamingBackend {
   #closed = false;
 
   constructor(options: RedisStreamOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidOptionError(`${WHAT} needs an options object, e.g. { url: "redis://127.0.0.1:6379" }`);
-    }
-    rejectUnknownKeys(WHAT, options, [
-      'client',
-      'closeClient',
-      'url',
-      'redis',
-      'cluster',
-      'prefix',
-      'commandTimeoutMs',
-      'name',
-      'approximateTrim',
-      'maxIdleBlockingConnections',
-      'onError',
-    ]);
-    validateConnection(WHAT, options, {
-      cluster: false,
-      clusterReason: 'CLIENT UNBLOCK must reach the node that blocks; pass a standalone or Sentinel client',
-    });
-    const prefix = options.prefix ?? 'tiercache:stream:';
-    if (typeof prefix !== 'string') throw new InvalidOptionError(`${WHAT}: prefix must be a string`);
-    this.#prefix = prefix;
-    this.name = options.name ?? 'redis-streams';
-    this.#timeoutMs = positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 1000);
+    const o = resolveRedisStreamOptions(options);
+    this.#prefix = o.prefix;
+    this.name = o.name;
+    this.#timeoutMs = o.timeoutMs;
     this.#addLabel = `tier "${this.name}" streamAdd`;
-    this.#approximate = options.approximateTrim ?? true;
-    const maxIdle = nonNegativeInteger('maxIdleBlockingConnections', options.maxIdleBlockingConnections, 4);
+    this.#approximate = o.approximateTrim;
+    const maxIdle = o.maxIdleBlockingConnections;
     const onError = options.onError ?? (() => undefined);
     const report = (error: Error): void => {
       try {
@@ -440,20 +366,4 @@ function checkName(name: string, what: string, value: string): void {
       `${name}: ${what} name must be a non-empty string, got ${JSON.stringify(value)}`,
     );
   }
-}
-
-function positiveInteger(option: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new InvalidOptionError(`${WHAT}: ${option} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
-function nonNegativeInteger(option: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0) {
-    throw new InvalidOptionError(`${WHAT}: ${option} must be an integer >= 0, got ${String(value)}`);
-  }
-  return value;
 }
