@@ -1,4 +1,4 @@
-import { InvalidOptionError, type StreamReadOptions } from '@tiercache/core';
+import type { StreamReadOptions } from '@tiercache/core';
 import { OptionReader } from '@tiercache/core/adapter';
 import { validateConnection } from '@tiercache/l2-redis/connection';
 import type { Redis, RedisOptions } from 'ioredis';
@@ -62,9 +62,6 @@ export interface ResolvedRedisStreamOptions {
 
 /** Check the options of a {@link RedisStream} at construction (connection options included). */
 export function resolveRedisStreamOptions(options: RedisStreamOptions): ResolvedRedisStreamOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionError(`${WHAT} needs an options object, e.g. { url: "redis://127.0.0.1:6379" }`);
-  }
   const read = new OptionReader<RedisStreamOptions & { cluster?: unknown }>(WHAT, options, [
     'client',
     'closeClient',

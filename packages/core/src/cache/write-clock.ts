@@ -27,11 +27,7 @@ export class WriteClock {
 
   /** Start a read of `key` whose result may be written back. End it with {@link end}. */
   begin(key: string): ReadTicket {
-    let state = this.#keys.get(key);
-    if (state === undefined) {
-      state = { readers: 0, writers: 0, lastWrite: 0 };
-      this.#keys.set(key, state);
-    }
+    const state = this.#state(key);
     state.readers++;
     return { key, at: this.#now, state };
   }
@@ -58,11 +54,7 @@ export class WriteClock {
 
   /** A write of `key` starts; call the returned function when it has ended (success or not). */
   write(key: string): WriteMark {
-    let state = this.#keys.get(key);
-    if (state === undefined) {
-      state = { readers: 0, writers: 0, lastWrite: 0 };
-      this.#keys.set(key, state);
-    }
+    const state = this.#state(key);
     state.writers++;
     const mine = ++this.#now;
     state.lastWrite = mine;
@@ -87,6 +79,15 @@ export class WriteClock {
       this.#bulkInFlight--;
       this.#bulkAt = ++this.#now;
     };
+  }
+
+  #state(key: string): KeyState {
+    let state = this.#keys.get(key);
+    if (state === undefined) {
+      state = { readers: 0, writers: 0, lastWrite: 0 };
+      this.#keys.set(key, state);
+    }
+    return state;
   }
 
   #release(key: string, state: KeyState): void {

@@ -176,21 +176,9 @@ export class WritePath<V> {
 
   /** `delete`: remove from every tier and tell other instances. */
   async delete(key: string): Promise<void> {
-    const ctx = this.#ctx;
-    ctx.open();
-    ctx.validateKey(key);
-    const missed = (): PendingWrite<V>[] => [{ kind: 'remove', key }];
-    const written = ctx.clock.write(key);
-    try {
-      const results = await Promise.allSettled(
-        ctx.tiers.map((tier) => this.#tierWrite(tier, 'remove', () => tier.backend.remove(key), missed)),
-      );
-      if (ctx.events.has('delete')) ctx.events.emit('delete', { key, source: 'local' });
-      ctx.publish({ op: 'delete', keys: [key] });
-      await this.#settle(results, 'remove', missed);
-    } finally {
-      written();
-    }
+    this.#ctx.open();
+    this.#ctx.validateKey(key);
+    await this.#removeKeys([key]);
   }
 
   /** `deleteMany`: every key from every tier, and one bus message for all of them. */
@@ -200,27 +188,37 @@ export class WritePath<V> {
     if (!Array.isArray(keys)) throw new InvalidOptionError('deleteMany takes an array of keys');
     for (const key of keys) ctx.validateKey(key);
     const unique = [...new Set(keys)];
-    if (unique.length === 0) return;
-    const missed = (): PendingWrite<V>[] => unique.map((key) => ({ kind: 'remove', key }));
-    const written = unique.map((key) => ctx.clock.write(key));
+    if (unique.length > 0) await this.#removeKeys(unique);
+  }
+
+  /** Remove validated `keys` from every tier under their write marks, tell other instances, settle. */
+  async #removeKeys(keys: readonly string[]): Promise<void> {
+    const ctx = this.#ctx;
+    const written = keys.map((key) => ctx.clock.write(key));
     try {
-      const results = await Promise.allSettled(
-        ctx.tiers.map((tier) =>
-          this.#tierWrite(
-            tier,
-            'remove',
-            () => Promise.all(unique.map((key) => tier.backend.remove(key))),
-            missed,
-          ),
-        ),
-      );
+      const { results, missed } = await this.#removeEverywhere(keys);
       if (ctx.events.has('delete'))
-        for (const key of unique) ctx.events.emit('delete', { key, source: 'local' });
-      ctx.publish({ op: 'delete', keys: unique });
+        for (const key of keys) ctx.events.emit('delete', { key, source: 'local' });
+      ctx.publish({ op: 'delete', keys: [...keys] });
       await this.#settle(results, 'remove', missed);
     } finally {
       for (const done of written) done();
     }
+  }
+
+  /** Send the removal of `keys` to every tier (a tier with missed writes queues it behind them). */
+  async #removeEverywhere(
+    keys: readonly string[],
+  ): Promise<{ results: PromiseSettledResult<unknown>[]; missed: () => PendingWrite<V>[] }> {
+    const missed = (): PendingWrite<V>[] => keys.map((key) => ({ kind: 'remove', key }));
+    const remove = (tier: Tier<V>): Promise<unknown> =>
+      keys.length === 1
+        ? tier.backend.remove(keys[0]!)
+        : Promise.all(keys.map((key) => tier.backend.remove(key)));
+    const results = await Promise.allSettled(
+      this.#ctx.tiers.map((tier) => this.#tierWrite(tier, 'remove', () => remove(tier), missed)),
+    );
+    return { results, missed };
   }
 
   /**
@@ -338,18 +336,8 @@ export class WritePath<V> {
     }
     if (callerError !== undefined) {
       if (keys) {
-        const removes = (): PendingWrite<V>[] => keys.map((key) => ({ kind: 'remove', key }));
-        const results = await Promise.allSettled(
-          ctx.tiers.map((tier) =>
-            this.#tierWrite(
-              tier,
-              'remove',
-              () => Promise.all(keys.map((key) => tier.backend.remove(key))),
-              removes,
-            ),
-          ),
-        );
-        await this.#settle(results, 'remove', removes);
+        const { results, missed } = await this.#removeEverywhere(keys);
+        await this.#settle(results, 'remove', missed);
       }
       throw callerError;
     }
