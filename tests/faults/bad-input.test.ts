@@ -446,7 +446,9 @@ async function absentFromEvery(c: Caches, cache: 'redis' | 'local' | 'memcached'
   if (cache === 'memcached') {
     return c.memcachedL1.peek(key) === undefined && (await c.memcachedReader!.get(key)) === undefined;
   }
-  return c.redisL1.peek(key) === undefined && (await c.raw.exists(`${c.prefix}${key}`)) === 0;
+  // A delete leaves a short-lived deletion mark on Redis (guarded writes); it reads as a miss.
+  const stored = await c.raw.get(`${c.prefix}${key}`);
+  return c.redisL1.peek(key) === undefined && (stored === null || stored.startsWith('\u0003tc-del:'));
 }
 
 /**

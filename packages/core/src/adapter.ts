@@ -6,7 +6,14 @@
  */
 export { ClosedGuard, closeOwned } from './adapter-kit/closed-guard.js';
 export { IdlePool } from './adapter-kit/idle-pool.js';
-export { type NumberRange, OptionReader, rejectUnknownKeys, shown } from './adapter-kit/options.js';
+export {
+  type NumberRange,
+  OptionReader,
+  rejectUnknownKeys,
+  renamedOptions,
+  shown,
+  usedName,
+} from './adapter-kit/options.js';
 export {
   checkBlockMs,
   checkCount,

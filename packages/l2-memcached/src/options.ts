@@ -1,5 +1,5 @@
 import { InvalidOptionError, jsonSerializer, type Serializer } from '@tiercache/core';
-import { rejectUnknownKeys } from '@tiercache/core/adapter';
+import { rejectUnknownKeys, renamedOptions } from '@tiercache/core/adapter';
 import type { Client } from 'memjs';
 
 /** memcached's default item size limit (`-I 1m`). */
@@ -42,6 +42,8 @@ export interface MemcachedBackendOptions {
    * Prefix of every key, so several caches can share a server and `clear()` only touches its
    * own entries. No spaces, control characters or `:`; at most 128 bytes. Default `"tiercache"`.
    */
+  prefix?: string;
+  /** @deprecated the old name of `prefix` (one name for the namespace in every package); kept for one minor release. */
   namespace?: string;
   /** Turns values into bytes. Default core's `jsonSerializer`. */
   serializer?: Serializer;
@@ -112,6 +114,7 @@ const KNOWN_OPTIONS = new Set([
   'closeClient',
   'username',
   'password',
+  'prefix',
   'namespace',
   'serializer',
   'keyPolicy',
@@ -135,6 +138,7 @@ export function resolveMemcachedOptions(options: MemcachedBackendOptions): Resol
     throw new InvalidOptionError('MemcachedBackend options must be an object with `servers` or `client`');
   }
   rejectUnknownKeys('MemcachedBackend', options, [...KNOWN_OPTIONS]);
+  options = renamedOptions('MemcachedBackend', options, { namespace: 'prefix' });
   const hasServers = options.servers !== undefined;
   const hasClient = options.client !== undefined;
   if (hasServers === hasClient) {
@@ -173,7 +177,7 @@ export function resolveMemcachedOptions(options: MemcachedBackendOptions): Resol
     closeClient: optionalBoolean(options.closeClient, 'closeClient') ?? false,
     username: optionalString(options.username, 'username'),
     password: optionalString(options.password, 'password'),
-    namespace: validateNamespace(options.namespace ?? 'tiercache'),
+    namespace: validateNamespace(options.prefix ?? 'tiercache'),
     serializer: validateSerializer(options.serializer ?? jsonSerializer),
     keyPolicy: validateKeyPolicy(options.keyPolicy ?? 'hash'),
     maxValueBytes: integerIn(options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 'maxValueBytes', 1, 1024 ** 3),
@@ -213,17 +217,19 @@ function parseServers(input: unknown): ServerAddress[] {
 
 function validateNamespace(namespace: unknown): string {
   if (typeof namespace !== 'string' || namespace === '') {
-    throw new InvalidOptionError('`namespace` must be a non-empty string');
+    throw new InvalidOptionError('MemcachedBackend: prefix must be a non-empty string');
   }
   // A `:` would let namespace "a" and namespace "a:1" produce the same keys.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u0020\u007f:]/.test(namespace)) {
     throw new InvalidOptionError(
-      `\`namespace\` "${namespace}" holds a space, control character or ":"; use e.g. "myapp-v2"`,
+      `MemcachedBackend: prefix "${namespace}" holds a space, control character or ":"; use e.g. "myapp-v2"`,
     );
   }
   if (Buffer.byteLength(namespace) > MAX_NAMESPACE_BYTES) {
-    throw new InvalidOptionError(`\`namespace\` is over ${MAX_NAMESPACE_BYTES} bytes; use a shorter prefix`);
+    throw new InvalidOptionError(
+      `MemcachedBackend: prefix is over ${MAX_NAMESPACE_BYTES} bytes; use a shorter one`,
+    );
   }
   return namespace;
 }

@@ -6,7 +6,7 @@ import {
   InvalidOptionError,
   redactSecrets,
 } from '@tiercache/core';
-import { rejectUnknownKeys } from '@tiercache/core/adapter';
+import { rejectUnknownKeys, renamedOptions, usedName } from '@tiercache/core/adapter';
 import {
   closeClient,
   isIoredisTimeout,
@@ -24,6 +24,8 @@ export interface RedisPubSubTransportOptions
   /** Transport name in bus stats. Default `"redis-pubsub"`. */
   name?: string;
   /** Upper bound for PUBLISH and (UN)SUBSCRIBE, in ms. Default 1000. */
+  timeoutMs?: number;
+  /** @deprecated the old name of `timeoutMs`; kept for one minor release. */
   commandTimeoutMs?: number;
   /** Told about connection errors of the connections we created. Must not throw. */
   onError?: (error: Error) => void;
@@ -66,10 +68,20 @@ export class RedisPubSubTransport implements BusTransport {
         `${WHAT}: pass a Cluster as client (its duplicate() subscribes), not cluster`,
       );
     }
-    rejectUnknownKeys(WHAT, options, ['client', 'url', 'redis', 'name', 'commandTimeoutMs', 'onError']);
+    rejectUnknownKeys(WHAT, options, [
+      'client',
+      'url',
+      'redis',
+      'name',
+      'timeoutMs',
+      'commandTimeoutMs',
+      'onError',
+    ]);
+    const timeoutName = usedName(options, 'timeoutMs', 'commandTimeoutMs');
+    options = renamedOptions(WHAT, options, { commandTimeoutMs: 'timeoutMs' });
     validateConnection(WHAT, options);
     this.name = options.name ?? 'redis-pubsub';
-    this.#timeoutMs = positiveInteger(WHAT, 'commandTimeoutMs', options.commandTimeoutMs, 1000);
+    this.#timeoutMs = positiveInteger(WHAT, timeoutName, options.timeoutMs, 1000);
     const onError = options.onError ?? (() => undefined);
     const report = (error: Error): void => {
       try {

@@ -1,5 +1,5 @@
 import { InvalidOptionError, jsonSerializer, type Serializer } from '@tiercache/core';
-import { rejectUnknownKeys } from '@tiercache/core/adapter';
+import { rejectUnknownKeys, renamedOptions, usedName } from '@tiercache/core/adapter';
 import { type RedisConnectionOptions, validateConnection } from './connection.js';
 import { positiveInteger } from './option-checks.js';
 
@@ -27,8 +27,10 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
   /** Turns values into strings or bytes. Default core's `jsonSerializer`. */
   serializer?: Serializer;
   /** Upper bound for every call, in ms (also ioredis `commandTimeout` on clients we create). Default 1000. */
+  timeoutMs?: number;
+  /** @deprecated the old name of `timeoutMs` (one name for the per-call timeout in every package); kept for one minor release. */
   commandTimeoutMs?: number;
-  /** How long `healthCheck` waits for PONG before resolving `false`. Default `commandTimeoutMs`. */
+  /** How long `healthCheck` waits for PONG before resolving `false`. Default `timeoutMs`. */
   healthCheckTimeoutMs?: number;
   /** ioredis auto-pipelining on clients we create. Default `true`. */
   enableAutoPipelining?: boolean;
@@ -77,6 +79,7 @@ const REDIS_BACKEND_OPTIONS = [
   'cluster',
   'prefix',
   'serializer',
+  'timeoutMs',
   'commandTimeoutMs',
   'healthCheckTimeoutMs',
   'enableAutoPipelining',
@@ -112,6 +115,8 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): Resolv
     throw new InvalidOptionError(`${WHAT} needs an options object, e.g. { url: "redis://127.0.0.1:6379" }`);
   }
   rejectUnknownKeys(WHAT, options, REDIS_BACKEND_OPTIONS);
+  const timeoutName = usedName(options, 'timeoutMs', 'commandTimeoutMs');
+  options = renamedOptions(WHAT, options, { commandTimeoutMs: 'timeoutMs' });
   validateConnection(WHAT, options);
   const prefix = options.prefix ?? 'tiercache:';
   if (typeof prefix !== 'string' || prefix.length === 0) {
@@ -155,7 +160,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): Resolv
       `${WHAT}: lockPrefix ${JSON.stringify(lockPrefix)} overlaps prefix ${JSON.stringify(prefix)}, so a cache key could occupy a lock (e.g. key "lock:getOrSet:k" and the lock of getOrSet("k")); leave lockPrefix out, or use one that is not an extension of prefix`,
     );
   }
-  const timeoutMs = positiveInteger(WHAT, 'commandTimeoutMs', options.commandTimeoutMs, 1000);
+  const timeoutMs = positiveInteger(WHAT, timeoutName, options.timeoutMs, 1000);
   return {
     name,
     prefix,

@@ -35,7 +35,7 @@ import { scanAndUnlink, toRedisMatch } from './scan-pattern.js';
  * - `removePattern` and `clear` walk the namespace with SCAN and UNLINK in batches, never
  *   KEYS or FLUSHDB, and touch nothing outside `prefix`;
  * - `acquireLock`/`releaseLock` are a single-instance Redis lease (SET NX PX + compare-and-delete);
- * - every call is bounded by `commandTimeoutMs` and rejects with core's `TimeoutError`.
+ * - every call is bounded by `timeoutMs` and rejects with core's `TimeoutError`.
  *
  * @typeParam V - the type of the cached values.
  */
@@ -62,7 +62,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   readonly #labels: { get: string; getWithTtl: string; set: string };
   #closed = false;
 
-  /** Every call settles within this many ms (`commandTimeoutMs`), so `TieredCache` adds no timer of its own. */
+  /** Every call settles within this many ms (the `timeoutMs` option), so `TieredCache` adds no timer of its own. */
   get timeoutMs(): number {
     return this.#timeoutMs;
   }

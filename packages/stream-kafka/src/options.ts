@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '@tiercache/core';
-import { rejectUnknownKeys } from '@tiercache/core/adapter';
+import { rejectUnknownKeys, renamedOptions, usedName } from '@tiercache/core/adapter';
 import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
 import type { GroupConsumerOptions, ResolvedGroupConsumerOptions } from './group-reader.js';
 import { quietKafkaLog } from './kafka-log.js';
@@ -16,7 +16,9 @@ export interface KafkaStreamOptions {
   kafka?: Kafka;
   /** kafkajs client id, used only with `brokers`. Default `"tiercache"`. */
   clientId?: string;
-  /** Prefix of every topic: stream `s` lives in topic `${topicPrefix}${s}`. Default `"tiercache."`. */
+  /** Prefix of every topic: stream `s` lives in topic `${prefix}${s}`. Default `"tiercache."`. */
+  prefix?: string;
+  /** @deprecated the old name of `prefix` (one name for the namespace in every package); kept for one minor release. */
   topicPrefix?: string;
   /** Partitions of the topics this instance creates. Default 1 (a total order; see the README for more). */
   partitions?: number;
@@ -43,6 +45,8 @@ export interface KafkaStreamOptions {
   /** Idle connections kept for blocking reads (each concurrent blocking read needs its own). Default 2. */
   maxIdleReaders?: number;
   /** Bound on every call that does not wait on purpose (core's `TimeoutError` past it). Default 10 000. */
+  timeoutMs?: number;
+  /** @deprecated the old name of `timeoutMs` (one name for the per-call timeout in every package); kept for one minor release. */
   operationTimeoutMs?: number;
   /** `healthCheck` resolves `false` when the broker has not answered within this many ms. Default 2 000. */
   healthCheckTimeoutMs?: number;
@@ -80,6 +84,7 @@ const KAFKA_STREAM_OPTIONS = [
   'brokers',
   'kafka',
   'clientId',
+  'prefix',
   'topicPrefix',
   'partitions',
   'replicationFactor',
@@ -93,6 +98,7 @@ const KAFKA_STREAM_OPTIONS = [
   'maxPollMs',
   'maxBytesPerPartition',
   'maxIdleReaders',
+  'timeoutMs',
   'operationTimeoutMs',
   'healthCheckTimeoutMs',
   'groupConsumer',
@@ -104,6 +110,11 @@ export function resolveOptions(options: KafkaStreamOptions): ResolvedKafkaStream
     throw new InvalidOptionError('KafkaStream options must be an object with `brokers` or `kafka`');
   }
   rejectUnknownKeys('KafkaStream', options, KAFKA_STREAM_OPTIONS);
+  const timeoutName = usedName(options, 'timeoutMs', 'operationTimeoutMs');
+  options = renamedOptions('KafkaStream', options, {
+    topicPrefix: 'prefix',
+    operationTimeoutMs: 'timeoutMs',
+  });
   if (options.kafka !== undefined && options.brokers !== undefined) {
     throw new InvalidOptionError('give either `brokers` or `kafka` to KafkaStream, not both');
   }
@@ -117,7 +128,7 @@ export function resolveOptions(options: KafkaStreamOptions): ResolvedKafkaStream
       }
     }
   }
-  const topicPrefix = options.topicPrefix ?? 'tiercache.';
+  const topicPrefix = options.prefix ?? 'tiercache.';
   validateTopicPrefix(topicPrefix);
   const name = options.name ?? 'kafka';
   if (typeof name !== 'string' || name.length === 0) {
@@ -147,7 +158,7 @@ export function resolveOptions(options: KafkaStreamOptions): ResolvedKafkaStream
       2 ** 31 - 1,
     ),
     maxIdleReaders: integer(options.maxIdleReaders, 2, 'maxIdleReaders', 0, 1_000),
-    operationTimeoutMs: integer(options.operationTimeoutMs, 10_000, 'operationTimeoutMs', 1, 2 ** 31 - 1),
+    operationTimeoutMs: integer(options.timeoutMs, 10_000, timeoutName, 1, 2 ** 31 - 1),
     healthCheckTimeoutMs: integer(options.healthCheckTimeoutMs, 2_000, 'healthCheckTimeoutMs', 1, 600_000),
     groupConsumer: resolveGroupConsumer(options.groupConsumer ?? {}),
   };

@@ -1,5 +1,5 @@
 import type { StreamReadOptions } from '@tiercache/core';
-import { OptionReader } from '@tiercache/core/adapter';
+import { OptionReader, renamedOptions, usedName } from '@tiercache/core/adapter';
 import { validateConnection } from '@tiercache/l2-redis/connection';
 import type { Redis, RedisOptions } from 'ioredis';
 
@@ -19,6 +19,8 @@ export interface RedisStreamOptions {
   /** Prefix of every stream key: stream `s` lives at `${prefix}s`. Default `"tiercache:stream:"`. */
   prefix?: string;
   /** Upper bound for every non-blocking call, and the grace added to a blocking read's `blockMs`. Default 1000. */
+  timeoutMs?: number;
+  /** @deprecated the old name of `timeoutMs`; kept for one minor release. */
   commandTimeoutMs?: number;
   /** Name in stats and errors. Default `"redis-streams"`. */
   name?: string;
@@ -62,6 +64,9 @@ export interface ResolvedRedisStreamOptions {
 
 /** Check the options of a {@link RedisStream} at construction (connection options included). */
 export function resolveRedisStreamOptions(options: RedisStreamOptions): ResolvedRedisStreamOptions {
+  // Both names at once is an error; a bad value is named as the caller wrote it.
+  renamedOptions(WHAT, options, { commandTimeoutMs: 'timeoutMs' });
+  const timeoutName = usedName(options ?? {}, 'timeoutMs', 'commandTimeoutMs') as 'timeoutMs';
   const read = new OptionReader<RedisStreamOptions & { cluster?: unknown }>(WHAT, options, [
     'client',
     'closeClient',
@@ -69,6 +74,7 @@ export function resolveRedisStreamOptions(options: RedisStreamOptions): Resolved
     'redis',
     'cluster',
     'prefix',
+    'timeoutMs',
     'commandTimeoutMs',
     'name',
     'approximateTrim',
@@ -85,7 +91,7 @@ export function resolveRedisStreamOptions(options: RedisStreamOptions): Resolved
   return {
     prefix,
     name: read.string('name', 'redis-streams'),
-    timeoutMs: read.integer('commandTimeoutMs', 1, 1000),
+    timeoutMs: read.integer(timeoutName, 1, 1000),
     approximateTrim: read.boolean('approximateTrim', true),
     maxIdleBlockingConnections: read.integer('maxIdleBlockingConnections', 0, 4),
   };

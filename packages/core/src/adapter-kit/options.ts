@@ -135,6 +135,42 @@ export class OptionReader<T extends object> {
   }
 }
 
+/**
+ * Accept an option's old name for one more release: `options` with each `old` key moved to its
+ * new name (a copy; the caller's object is not changed). Passing both names is an error.
+ *
+ * @example
+ * ```ts fragment
+ * options = renamedOptions('RedisBackend', options, { commandTimeoutMs: 'timeoutMs' });
+ * ```
+ */
+export function renamedOptions<T extends object>(
+  component: string,
+  options: T,
+  renamed: Readonly<Record<string, string>>,
+): T {
+  if (typeof options !== 'object' || options === null) return options;
+  let out: Record<string, unknown> | undefined;
+  for (const [old, name] of Object.entries(renamed)) {
+    if (!Object.hasOwn(options, old)) continue;
+    if (Object.hasOwn(options, name)) {
+      throw new InvalidOptionError(
+        `${component}: "${old}" is the old name of "${name}"; pass only "${name}"`,
+      );
+    }
+    const copy: Record<string, unknown> = out ?? { ...(options as Record<string, unknown>) };
+    copy[name] = copy[old];
+    delete copy[old];
+    out = copy;
+  }
+  return (out ?? options) as T;
+}
+
+/** The key `options` uses for an option that has an old name too (`name` when neither is given). */
+export function usedName(options: object, name: string, old: string): string {
+  return Object.hasOwn(options, old) && !Object.hasOwn(options, name) ? old : name;
+}
+
 /** Bounds for {@link OptionReader.number}. */
 export interface NumberRange {
   min?: number;
