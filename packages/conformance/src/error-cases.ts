@@ -1,7 +1,7 @@
 import { type CacheBackend, MemoryBackend, type Serializer, TieredCache } from '@tiercache/core';
 import { describe, expect, it } from 'vitest';
 import { borrowed } from './backend-view.js';
-import { LONG_TTL_MS } from './cache-cases.js';
+import { LONG_TTL_MS } from './case-ttl.js';
 import { cacheCalls, presentCalls } from './lifecycle-cases.js';
 import { HOOKS, type ResolvedCacheOptions } from './options.js';
 import { codeOf, describeError, type ExpectedError, rejectionProblem, report, settle } from './settle.js';

@@ -9,8 +9,8 @@ import {
 import { capabilitiesOf } from '@tiercache/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { borrowed } from './backend-view.js';
-import { LONG_TTL_MS } from './cache-cases.js';
 import { assertHasMethods, capabilityCases } from './capability.js';
+import { LONG_TTL_MS } from './case-ttl.js';
 import { FaultyBackend } from './faulty-backend.js';
 import type { ResolvedCacheOptions } from './options.js';
 import { delay } from './polling.js';

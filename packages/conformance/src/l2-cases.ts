@@ -1,7 +1,7 @@
 import type { L2CacheBackend } from '@tiercache/core';
 import { describe, expect, it } from 'vitest';
-import { LONG_TTL_MS } from './cache-cases.js';
 import { assertHasMethods, capabilityCases } from './capability.js';
+import { LONG_TTL_MS } from './case-ttl.js';
 import type { ResolvedCacheOptions } from './options.js';
 import { delay, pollUntil } from './polling.js';
 import type { SuiteContext } from './suite-context.js';

@@ -1,7 +1,7 @@
 import type { CacheBackend, StreamingBackend } from '@tiercache/core';
 import { describe, expect, it } from 'vitest';
-import { LONG_TTL_MS } from './cache-cases.js';
 import { assertHasMethods } from './capability.js';
+import { LONG_TTL_MS } from './case-ttl.js';
 import { type ExitCheck, exitCheckProblem, watchHandles } from './handles.js';
 import type { ResolvedCacheOptions, ResolvedStreamOptions } from './options.js';
 import { type ExpectedError, rejectionProblem, report, settle, shortly } from './settle.js';

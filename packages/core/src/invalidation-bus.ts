@@ -1,15 +1,8 @@
-import {
-  type BusMessage,
-  type BusMessageLimits,
-  type BusRejectReason,
-  BusSigner,
-  decodeBusMessage,
-  encodeBusMessage,
-} from './bus-message.js';
+import { type BusMessageLimits, type BusRejectReason, BusSigner, decodeBusMessage } from './bus-message.js';
+import { BusSender } from './bus-sender.js';
 import type { BusTransport, BusTransportStatus } from './contracts.js';
 import { InvalidOptionError } from './errors.js';
 import type { CacheEventEmitter } from './events.js';
-import { sleep } from './primitives/sleep.js';
 import { redactSecrets } from './redact.js';
 import { SenderTable } from './sender-table.js';
 import type { BusStats } from './stats.js';
@@ -73,10 +66,10 @@ const ACTIVE_SENDER_MS = 60_000;
  * sequence number, so a receiver can tell when it missed messages (pub/sub is at-most-once;
  * a stream can be trimmed) and then clears its local tiers instead of serving stale entries.
  *
- * Sending: invalidations wait in a set (duplicates coalesce) and go out in batches of up to
- * `maxBatch` keys per message, one message in flight at a time so each sender's order holds;
- * a failed send is retried with the same sequence number. When more than `maxQueue` wait, they
- * become one `clear`: coarser, never lost.
+ * Sending ({@link BusSender}): invalidations wait in a set (duplicates coalesce) and go out in
+ * batches of up to `maxBatch` keys per message, one message in flight at a time so each sender's
+ * order holds; a failed send is retried with the same sequence number. When more than `maxQueue`
+ * wait, they become one `clear`: coarser, never lost.
  *
  * Receiving: a message is untrusted input. It is checked against the format (and its signature
  * with `secret`) before anything acts on it; a failure is dropped and counted (`bus.rejected`,
@@ -91,25 +84,11 @@ export class InvalidationBus {
   readonly #target: BusTarget;
   readonly #stats: BusStats;
   readonly #events: CacheEventEmitter;
-  readonly #maxQueue: number;
-  readonly #retryMs: number;
-  readonly #maxBatch: number;
-  /** Bytes of keys and patterns one message carries at most. */
-  readonly #batchBytes: number;
   readonly #limits: BusMessageLimits;
   readonly #signer: BusSigner | undefined;
   readonly #senders: SenderTable;
-  /** Invalidations waiting to be sent. */
-  readonly #keys = new Set<string>();
-  readonly #patterns = new Set<string>();
-  #clearPending = false;
-  /** The message being sent (kept, with its sequence number, until the transport accepts it). */
-  #current: { wire: string; op: string; items: number } | undefined;
-  #seq = 0;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #sending: Promise<void> | undefined;
+  readonly #sender: BusSender;
   #down = false;
-  #closed = false;
 
   constructor(
     options: BusOptions,
@@ -120,10 +99,10 @@ export class InvalidationBus {
   ) {
     this.#transport = options.transport;
     this.channel = options.channel ?? 'tiercache-bus';
-    this.#maxQueue = wholeNumber('maxQueue', options.maxQueue, 100_000, 2);
-    this.#maxBatch = wholeNumber('maxBatch', options.maxBatch, 5000, 1);
-    this.#retryMs = options.retryMs ?? 500;
-    if (typeof this.#retryMs !== 'number' || !Number.isFinite(this.#retryMs) || this.#retryMs <= 0) {
+    const maxQueue = wholeNumber('maxQueue', options.maxQueue, 100_000, 2);
+    const maxBatch = wholeNumber('maxBatch', options.maxBatch, 5000, 1);
+    const retryMs = options.retryMs ?? 500;
+    if (typeof retryMs !== 'number' || !Number.isFinite(retryMs) || retryMs <= 0) {
       throw new InvalidOptionError(
         `bus.retryMs must be a number of milliseconds > 0, got ${String(options.retryMs)}`,
       );
@@ -142,9 +121,8 @@ export class InvalidationBus {
     this.#limits = {
       maxMessageBytes: wholeNumber('maxMessageBytes', options.maxMessageBytes, 1024 * 1024, 16 * 1024),
       // A receiver accepts the largest batch any sender may be configured with.
-      maxItems: Math.max(10_000, this.#maxBatch),
+      maxItems: Math.max(10_000, maxBatch),
     };
-    this.#batchBytes = Math.min(256 * 1024, this.#limits.maxMessageBytes);
     this.#senders = new SenderTable(
       wholeNumber('maxSenders', options.maxSenders, 1024, 1),
       wholeNumber('maxSeqJump', options.maxSeqJump, 100_000, 1),
@@ -154,6 +132,19 @@ export class InvalidationBus {
     this.#target = target;
     this.#stats = stats;
     this.#events = events;
+    this.#sender = new BusSender({
+      transport: this.#transport,
+      channel: this.channel,
+      instanceId,
+      signer: this.#signer,
+      maxQueue,
+      maxBatch,
+      batchBytes: Math.min(256 * 1024, this.#limits.maxMessageBytes),
+      retryMs,
+      stats,
+      events,
+      fail: (error) => this.#fail(error),
+    });
   }
 
   /** Subscribe; resolves once messages are being received. */
@@ -171,110 +162,19 @@ export class InvalidationBus {
    * {@link InvalidationBus.flush} to wait for sending), so callers keep nothing per call.
    */
   publish(operation: BusOperation): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    if (operation.op === 'clear') {
-      this.#coarsen();
-    } else if (!this.#clearPending) {
-      if (operation.op === 'pattern') this.#patterns.add(operation.pattern);
-      else for (const key of operation.keys) this.#keys.add(key);
-      if (this.#keys.size + this.#patterns.size > this.#maxQueue) {
-        this.#stats.overflows++;
-        this.#coarsen();
-      }
-    }
-    this.#stats.queued = this.#waiting();
-    void this.#drain();
+    this.#sender.publish(operation);
     return Promise.resolve();
   }
 
   /** Wait (bounded by the caller) until queued messages are sent. */
-  async flush(): Promise<void> {
-    while (this.#hasWork() && !this.#closed) {
-      await this.#drain();
-      if (this.#hasWork()) await sleep(this.#retryMs);
-    }
+  flush(): Promise<void> {
+    return this.#sender.flush();
   }
 
   /** Stop receiving and sending; queued messages are dropped. */
   async close(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#retryTimer);
+    this.#sender.close();
     await this.#transport.close();
-  }
-
-  /** Replace everything waiting by one `clear` (which covers it all). */
-  #coarsen(): void {
-    this.#clearPending = true;
-    this.#keys.clear();
-    this.#patterns.clear();
-  }
-
-  #waiting(): number {
-    return this.#keys.size + this.#patterns.size + (this.#clearPending ? 1 : 0);
-  }
-
-  #hasWork(): boolean {
-    return this.#current !== undefined || this.#waiting() > 0;
-  }
-
-  /** The next message: a `clear`, or up to `maxBatch` keys and patterns. */
-  #take(): { wire: string; op: string; items: number } {
-    const message: BusMessage = { v: 2, src: this.instanceId, seq: ++this.#seq };
-    let op: string;
-    let items: number;
-    if (this.#clearPending) {
-      this.#clearPending = false;
-      message.clear = true;
-      op = 'clear';
-      items = 1;
-    } else {
-      // Room for the envelope (version, id, sequence number, signature) under the byte budget.
-      const budget = { items: this.#maxBatch, bytes: this.#batchBytes - 512 };
-      const patterns = takeSome(this.#patterns, budget);
-      const keys = takeSome(this.#keys, budget);
-      if (keys.length > 0) message.keys = keys;
-      if (patterns.length > 0) message.patterns = patterns;
-      op = patterns.length > 0 ? 'pattern' : 'delete';
-      items = keys.length + patterns.length;
-    }
-    const body = encodeBusMessage(message);
-    return { wire: this.#signer ? this.#signer.sign(this.channel, body) : body, op, items };
-  }
-
-  #scheduleRetry(): void {
-    if (this.#retryTimer || this.#closed) return;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      void this.#drain();
-    }, this.#retryMs);
-    this.#retryTimer.unref();
-  }
-
-  #drain(): Promise<void> {
-    if (this.#sending) return this.#sending;
-    this.#sending = (async () => {
-      while (this.#hasWork() && !this.#closed) {
-        this.#current ??= this.#take();
-        this.#stats.queued = this.#waiting();
-        const next = this.#current;
-        try {
-          // One message at a time: receivers rely on each sender's order (a gap means loss), and
-          // concurrent sends may overtake each other on some transports (Kafka producer requests).
-          await this.#transport.publish(this.channel, next.wire);
-        } catch (error) {
-          this.#fail(error);
-          this.#scheduleRetry();
-          return;
-        }
-        this.#current = undefined;
-        this.#stats.sent++;
-        if (this.#events.has('bus:sent')) this.#events.emit('bus:sent', { op: next.op, items: next.items });
-      }
-    })().finally(() => {
-      this.#sending = undefined;
-      this.#stats.queued = this.#waiting() + (this.#current ? 1 : 0);
-    });
-    return this.#sending;
   }
 
   #fail(error: unknown): void {
@@ -364,7 +264,7 @@ export class InvalidationBus {
         this.#resync('transport reconnected and cannot replay what was missed');
       }
       this.#down = false;
-      if (this.#hasWork()) void this.#drain();
+      this.#sender.resume();
     }
   }
 
@@ -380,24 +280,6 @@ export class InvalidationBus {
     }
     Promise.resolve(result).catch((error: unknown) => this.#fail(error));
   }
-}
-
-/**
- * Remove and return items of `set`, oldest first, while the budget lasts (each costs one item
- * and its JSON size); always at least one, so a message is never empty.
- */
-function takeSome(set: Set<string>, budget: { items: number; bytes: number }): string[] {
-  const out: string[] = [];
-  for (const item of set) {
-    const bytes = Buffer.byteLength(JSON.stringify(item)) + 1; // with its quotes, escapes and comma
-    if (out.length > 0 && (budget.items < 1 || budget.bytes < bytes)) break;
-    if (budget.items < 1) break;
-    out.push(item);
-    set.delete(item);
-    budget.items--;
-    budget.bytes -= bytes;
-  }
-  return out;
 }
 
 function wholeNumber(name: string, value: number | undefined, fallback: number, min: number): number {
