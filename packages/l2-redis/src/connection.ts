@@ -210,3 +210,20 @@ export function disconnectAndWait(client: RedisClient, timeoutMs: number): Promi
 export function isIoredisTimeout(error: unknown): boolean {
   return error instanceof Error && error.message === 'Command timed out';
 }
+
+/**
+ * A connection-error reporter around a user's `onError`: credentials scrubbed first (ioredis
+ * puts AUTH's arguments, the password, on a failed login's error), and a callback that throws
+ * can never break connection handling.
+ */
+export function connectionErrorReporter(
+  onError: ((error: Error) => void) | undefined,
+): (error: Error) => void {
+  return (error) => {
+    try {
+      onError?.(redactSecrets(error));
+    } catch {
+      // reporting must never break connection handling
+    }
+  };
+}

@@ -9,6 +9,7 @@ import {
 import { rejectUnknownKeys, renamedOptions, usedName } from '@tiercache/core/adapter';
 import {
   closeClient,
+  connectionErrorReporter,
   isIoredisTimeout,
   isRedisCluster,
   type RedisClient,
@@ -82,14 +83,7 @@ export class RedisPubSubTransport implements BusTransport {
     validateConnection(WHAT, options);
     this.name = options.name ?? 'redis-pubsub';
     this.#timeoutMs = positiveInteger(WHAT, timeoutName, options.timeoutMs, 1000);
-    const onError = options.onError ?? (() => undefined);
-    const report = (error: Error): void => {
-      try {
-        onError(redactSecrets(error));
-      } catch {
-        // reporting must never break the connection handling
-      }
-    };
+    const report = connectionErrorReporter(options.onError);
     const { client, owned } = resolveClient(options, {
       commandTimeoutMs: this.#timeoutMs,
       enableAutoPipelining: true,

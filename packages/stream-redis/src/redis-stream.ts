@@ -4,7 +4,6 @@ import {
   InvalidOptionError,
   InvalidStreamNameError,
   parseStreamId,
-  redactSecrets,
   type StreamAddOptions,
   type StreamEntry,
   type StreamFields,
@@ -15,7 +14,12 @@ import {
   withTimeout,
 } from '@tiercache/core';
 import { checkBlockMs, checkCount, checkFields, checkMaxLen, checkReadId } from '@tiercache/core/adapter';
-import { closeClient, isIoredisTimeout, resolveClient } from '@tiercache/l2-redis/connection';
+import {
+  closeClient,
+  connectionErrorReporter,
+  isIoredisTimeout,
+  resolveClient,
+} from '@tiercache/l2-redis/connection';
 import type { Redis } from 'ioredis';
 import { type BlockingConnection, BlockingConnectionPool } from './blocking-pool.js';
 
@@ -60,15 +64,7 @@ export class RedisStream implements StreamingBackend {
     this.#addLabel = `tier "${this.name}" streamAdd`;
     this.#approximate = o.approximateTrim;
     const maxIdle = o.maxIdleBlockingConnections;
-    const onError = options.onError ?? (() => undefined);
-    const report = (error: Error): void => {
-      try {
-        // ioredis puts AUTH's arguments (the password) on a failed login's error.
-        onError(redactSecrets(error));
-      } catch {
-        // reporting must never break connection handling
-      }
-    };
+    const report = connectionErrorReporter(options.onError);
     const { client, owned } = resolveClient(options, {
       commandTimeoutMs: this.#timeoutMs,
       enableAutoPipelining: true,
