@@ -132,9 +132,12 @@ export class CacheContext<V> {
   /** Count a hit in tier `tier` and emit its event: the one place hits are counted. */
   countHit(key: string, tier: number): void {
     this.stats.tierHits[tier]!++;
-    if (this.events.listenerCount > 0 && this.events.has('hit')) {
-      this.events.emit('hit', { key, tier, tierName: this.tiers[tier]!.name });
-    }
+    if (this.events.listenerCount > 0) this.emitHit(key, tier);
+  }
+
+  /** The `hit` event (the L1 fast path counts on its own and calls this only with listeners). */
+  emitHit(key: string, tier: number): void {
+    if (this.events.has('hit')) this.events.emit('hit', { key, tier, tierName: this.tiers[tier]!.name });
   }
 
   /** Count a miss and emit its event. */
