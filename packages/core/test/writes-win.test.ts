@@ -302,6 +302,43 @@ describe('stats and events count what happened', () => {
     });
   });
 
+  it('calls refused up front are not requests; expire and ttl count nothing; an abort while waiting for a lock is a miss', async () => {
+    const { cache } = twoTiers();
+    await cache.set('k', 'v');
+    cache.resetStats();
+    await expect(cache.get('')).rejects.toMatchObject({ code: 'TIERCACHE_BAD_KEY' });
+    await expect(cache.getOrSet('k', () => 'x', { ttl: -1 })).rejects.toMatchObject({
+      code: 'TIERCACHE_BAD_TTL',
+    });
+    await expect(cache.getOrSet('', () => 'x')).rejects.toMatchObject({ code: 'TIERCACHE_BAD_KEY' });
+    await expect(cache.getOrSet('k2', () => 'x', { signal: AbortSignal.abort() })).rejects.toBeDefined();
+    await cache.expire('k', '1m');
+    await cache.ttl('k');
+    expect(cache.stats()).toMatchObject({ requests: 0, hits: 0, misses: 0, coalesced: 0 });
+
+    const shared = gatedRemote<string>('shared');
+    const held = Object.assign(shared.backend, {
+      acquireLock: async () => undefined, // another process holds it
+      releaseLock: async () => true,
+    });
+    const waiting = new TieredCache<string>({
+      tiers: [new MemoryBackend({ name: 'w' }), held],
+      lock: { poll: 5 },
+    });
+    caches.push(waiting);
+    const gone = new AbortController();
+    setTimeout(() => gone.abort(new Error('gave up')), 30);
+    await expect(waiting.getOrSet('locked', () => 'x', { signal: gone.signal })).rejects.toThrow('gave up');
+    await new Promise((r) => setTimeout(r, 20)); // the run behind it ends once its last caller left
+    const s = waiting.stats();
+    expect({ requests: s.requests, hits: s.hits, misses: s.misses, coalesced: s.coalesced }).toEqual({
+      requests: 1,
+      hits: 0,
+      misses: 1,
+      coalesced: 0,
+    });
+  });
+
   it('an L1 hit emits one hit event from get, getOrSet and getOrSetResult alike', async () => {
     const { cache } = twoTiers();
     await cache.set('k', 'v');

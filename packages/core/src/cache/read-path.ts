@@ -27,6 +27,7 @@ export class ReadPath<V> {
     const ctx = this.#ctx;
     ctx.open();
     ctx.validateKey(key);
+    ctx.stats.requests++;
     const ticket = ctx.clock.begin(key);
     try {
       const found = await this.readBelow(key, ticket);
@@ -80,6 +81,7 @@ export class ReadPath<V> {
     key: string,
     ticket: ReadTicket,
     from = this.#ctx.firstSlowTier,
+    count = true,
   ): Promise<ReadResult<V> | undefined> {
     const ctx = this.#ctx;
     let stale: ReadResult<V> | undefined;
@@ -106,7 +108,7 @@ export class ReadPath<V> {
         stale ??= { value: hit.value, fresh: false };
         continue;
       }
-      ctx.countHit(key, t);
+      if (count) ctx.countHit(key, t);
       if (t > 0) this.promote(key, hit, t, ticket);
       return { value: hit.value, fresh: true };
     }

@@ -143,7 +143,6 @@ export class TieredCache<V = unknown> {
    * tier is copied into the upper tiers with its remaining TTL. A failing tier is skipped.
    */
   get(key: string): Promise<V | undefined> {
-    this.#stats.requests++;
     const value = this.#l1Hit(key);
     return value !== undefined ? Promise.resolve(value) : this.#reads.get(key);
   }
@@ -206,7 +205,6 @@ export class TieredCache<V = unknown> {
   /** The same, with the key, the factory and the options in one object. */
   getOrSet(call: GetOrSetCall<V>): Promise<V>;
   getOrSet(keyOrCall: string | GetOrSetCall<V>, factory?: Factory<V>, options?: GetOrSetOptions): Promise<V> {
-    this.#stats.requests++;
     if (typeof keyOrCall === 'object' && keyOrCall !== null) {
       const call = splitCall(keyOrCall);
       return this.#getOrSet(call.key, call.factory, call.options).then(resultValue);
@@ -235,7 +233,6 @@ export class TieredCache<V = unknown> {
     factory?: Factory<V>,
     options?: GetOrSetOptions,
   ): Promise<GetOrSetResult<V>> {
-    this.#stats.requests++;
     if (typeof keyOrCall === 'object' && keyOrCall !== null) {
       const call = splitCall(keyOrCall);
       return this.#getOrSet(call.key, call.factory, call.options);
@@ -263,7 +260,8 @@ export class TieredCache<V = unknown> {
    * the key came in between (that write wins).
    */
   expire(key: string, ttl: Duration): Promise<boolean> {
-    return this.#writes.expire(key, ttl, (k, ticket) => this.#reads.readBelow(k, ticket, 0));
+    // Not a request: nothing is counted as a hit or a miss.
+    return this.#writes.expire(key, ttl, (k, ticket) => this.#reads.readBelow(k, ticket, 0, false));
   }
 
   /** Health of each tier, measured now, with the time each took to answer. */
@@ -336,6 +334,7 @@ export class TieredCache<V = unknown> {
     const value = peek(key);
     if (value !== undefined) {
       // Counted here rather than through the context: this is the hottest path there is.
+      this.#stats.requests++;
       this.#l1Hits[0]!++;
       if (this.#events.listenerCount > 0) this.#ctx.emitHit(key, 0);
     }

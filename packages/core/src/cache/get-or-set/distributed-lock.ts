@@ -94,13 +94,21 @@ export class DistributedLock<V> {
         }
       }
       // Another process holds the lock: wait for its value to appear in the shared tier.
-      await sleep(pause, signal);
+      try {
+        await sleep(pause, signal);
+      } catch (aborted) {
+        ctx.countMiss(key); // every caller gave up while another process computed: no value
+        throw aborted;
+      }
       pause = Math.min(pause * 2, 200);
       const result = await found();
       if (result) return result;
       if (Date.now() > deadline) break;
     }
-    if (signal.aborted) throw signal.reason;
+    if (signal.aborted) {
+      ctx.countMiss(key); // the caller got no value
+      throw signal.reason;
+    }
     return here();
   }
 }

@@ -119,6 +119,7 @@ export class FailSafe<V> {
     const staleBelow = ctx.staleBelow[0]!;
     const left = entry.ttlMs === undefined ? undefined : (entry.ttlMs - staleBelow) / scale;
     if (left !== undefined && left <= 0) return undefined; // stale: the slow path decides
+    ctx.stats.requests++;
     ctx.countHit(key, 0);
     if (left !== undefined && !ctx.closed && !this.#refreshing.has(key)) {
       const ttlMs = ctx.ttlFor(options);

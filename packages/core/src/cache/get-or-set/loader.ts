@@ -48,6 +48,7 @@ export class Loader<V> {
     if (typeof factory !== 'function') throw new InvalidOptionError('getOrSet needs a factory function');
     const ttlMs = ctx.ttlFor(options);
     if (options?.signal?.aborted) throw options.signal.reason;
+    ctx.stats.requests++;
     // A run that began before a write of the key may return what the write replaced: a caller
     // that comes after the write does not join it (the run still answers the callers it has).
     // forceFresh calls share runs among themselves only (they must not get a value read from a tier).
