@@ -406,8 +406,8 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
     const reported: unknown[] = [];
     const t = tier({ onError: (error) => reported.push(error) });
     await admin.set(`${t.prefix}bad`, '{not json', 'PX', 60_000);
-    for (const read of [t.get('bad'), t.getWithTtl('bad'), t.getMany(['bad'])]) {
-      await expect(read).rejects.toMatchObject({ code: 'TIERCACHE_DESERIALIZE' });
+    for (const read of [() => t.get('bad'), () => t.getWithTtl('bad'), () => t.getMany(['bad'])]) {
+      await expect(read()).rejects.toMatchObject({ code: 'TIERCACHE_DESERIALIZE' });
     }
     await expect(t.get('bad')).rejects.toBeInstanceOf(DeserializationError);
     expect(reported).toEqual([]); // onError is for what does not fail a call
