@@ -1,19 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryBackend, MemoryBusHub, TieredCache } from '../src/index.js';
-import { gatedRemote } from './support/gated-remote.js';
-
-const caches: TieredCache<string>[] = [];
-afterEach(async () => {
-  await Promise.all(caches.splice(0).map((c) => c.close()));
-});
-
-function twoTiers(options: ConstructorParameters<typeof TieredCache<string>>[0] = {}) {
-  const l1 = new MemoryBackend<string>({ name: 'l1' });
-  const l2 = gatedRemote<string>('l2');
-  const cache = new TieredCache<string>({ tiers: [l1, l2.backend], ttl: '1m', lock: false, ...options });
-  caches.push(cache);
-  return { cache, l1, l2 };
-}
+import { caches, twoTiers } from './support/two-tiers.js';
 
 describe('getOrSet with one options object', () => {
   it('takes { key, factory, ttl } and counts one request', async () => {

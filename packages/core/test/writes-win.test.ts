@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryBackend, MemoryBusHub, TieredCache } from '../src/index.js';
 import { gatedRemote, until } from './support/gated-remote.js';
+import { caches, twoTiers } from './support/two-tiers.js';
 
 /**
  * Writes win: a value read from a tier (or computed) before a write, delete, invalidation or
@@ -8,18 +9,6 @@ import { gatedRemote, until } from './support/gated-remote.js';
  * complete while the read is in flight, then lets the read finish, and checks what every
  * tier answers afterwards.
  */
-const caches: TieredCache<string>[] = [];
-afterEach(async () => {
-  await Promise.all(caches.splice(0).map((c) => c.close()));
-});
-
-function twoTiers(options: ConstructorParameters<typeof TieredCache<string>>[0] = {}) {
-  const l1 = new MemoryBackend<string>({ name: 'l1' });
-  const l2 = gatedRemote<string>('l2');
-  const cache = new TieredCache<string>({ tiers: [l1, l2.backend], ttl: '1m', lock: false, ...options });
-  caches.push(cache);
-  return { cache, l1, l2 };
-}
 
 describe('writes win over reads in flight (one process)', () => {
   it('get in flight, then delete: the old value does not come back into L1', async () => {

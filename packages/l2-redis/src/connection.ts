@@ -24,6 +24,15 @@ export interface RedisConnectionOptions {
   cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
 }
 
+/** The option keys of {@link RedisConnectionOptions}, for each constructor's known-key list. */
+export const CONNECTION_OPTION_KEYS = [
+  'client',
+  'closeClient',
+  'url',
+  'redis',
+  'cluster',
+] as const satisfies readonly (keyof RedisConnectionOptions)[];
+
 /** A client and whether we must close it. */
 export interface ResolvedClient<C extends RedisClient = RedisClient> {
   client: C;

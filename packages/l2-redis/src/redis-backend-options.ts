@@ -1,6 +1,6 @@
 import { InvalidOptionError, jsonSerializer, type Serializer } from '@tiercache/core';
 import { rejectUnknownKeys, renamedOptions, usedName } from '@tiercache/core/adapter';
-import { type RedisConnectionOptions, validateConnection } from './connection.js';
+import { CONNECTION_OPTION_KEYS, type RedisConnectionOptions, validateConnection } from './connection.js';
 import { positiveInteger } from './option-checks.js';
 
 /** Where an error reported to {@link RedisBackendOptions.onError} came from. */
@@ -72,11 +72,7 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
 export const WHAT = 'RedisBackend';
 
 const REDIS_BACKEND_OPTIONS = [
-  'client',
-  'closeClient',
-  'url',
-  'redis',
-  'cluster',
+  ...CONNECTION_OPTION_KEYS,
   'prefix',
   'serializer',
   'timeoutMs',

@@ -1,6 +1,6 @@
 import type { StreamReadOptions } from '@tiercache/core';
 import { OptionReader, renamedOptions, usedName } from '@tiercache/core/adapter';
-import { validateConnection } from '@tiercache/l2-redis/connection';
+import { CONNECTION_OPTION_KEYS, validateConnection } from '@tiercache/l2-redis/connection';
 import type { Redis, RedisOptions } from 'ioredis';
 
 /** Options for {@link RedisStream}; see the package README for the full table. */
@@ -68,11 +68,7 @@ export function resolveRedisStreamOptions(options: RedisStreamOptions): Resolved
   renamedOptions(WHAT, options, { commandTimeoutMs: 'timeoutMs' });
   const timeoutName = usedName(options ?? {}, 'timeoutMs', 'commandTimeoutMs') as 'timeoutMs';
   const read = new OptionReader<RedisStreamOptions & { cluster?: unknown }>(WHAT, options, [
-    'client',
-    'closeClient',
-    'url',
-    'redis',
-    'cluster',
+    ...CONNECTION_OPTION_KEYS,
     'prefix',
     'timeoutMs',
     'commandTimeoutMs',
