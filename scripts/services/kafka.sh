@@ -193,9 +193,17 @@ start() {
   fi
 
   if [[ ! -f "$data_dir/meta.properties" ]]; then
-    [[ -f "$cluster_file" ]] || node -e "console.log(require('crypto').randomBytes(16).toString('base64url'))" >"$cluster_file"
-    java "${java_opts[@]}" kafka.tools.StorageTool format -t "$(<"$cluster_file")" -c "$config" >>"$log_file" 2>&1 ||
+    # A cluster id is a base64url UUID; one that starts with "-" (1 in 64 random ids) is read by
+    # the storage tool as an option and formatting fails, so draw again until it starts with a
+    # letter or digit (an id kept from an older run is checked the same way).
+    if [[ ! -f "$cluster_file" ]] || [[ ! "$(<"$cluster_file")" =~ ^[A-Za-z0-9] ]]; then
+      node -e "const {randomBytes}=require('crypto');let id;do{id=randomBytes(16).toString('base64url')}while(!/^[A-Za-z0-9]/.test(id));console.log(id)" >"$cluster_file"
+    fi
+    if ! java "${java_opts[@]}" kafka.tools.StorageTool format -t "$(<"$cluster_file")" -c "$config" >>"$log_file" 2>&1; then
+      echo "--- last lines of $log_file ---" >&2
+      tail -n 20 "$log_file" >&2
       die "formatting $data_dir failed; see $log_file"
+    fi
   fi
 
   # setsid: the broker must outlive the shell (and test runner) that started it.

@@ -11,10 +11,16 @@ _tc_names=("$@")
 [ ${#_tc_names[@]} -eq 0 ] && _tc_names=(redis memcached kafka)
 _tc_failed=0
 for _tc_name in "${_tc_names[@]}"; do
+  # One retry: a first start on a fresh machine also installs and downloads, and a port picked
+  # as free can be taken before the server binds it. A second failure is reported.
   if ! bash "$_tc_root/scripts/services/$_tc_name.sh" start; then
-    echo "services: $_tc_name failed to start (see .services/$_tc_name/*.log)" >&2
-    _tc_failed=1
-    continue
+    echo "services: $_tc_name failed to start; stopping it and trying once more" >&2
+    bash "$_tc_root/scripts/services/$_tc_name.sh" stop >/dev/null 2>&1 || true
+    if ! bash "$_tc_root/scripts/services/$_tc_name.sh" start; then
+      echo "services: $_tc_name failed to start (see .services/$_tc_name/*.log)" >&2
+      _tc_failed=1
+      continue
+    fi
   fi
   # shellcheck disable=SC1090
   source "$_tc_root/.services/$_tc_name.env"
