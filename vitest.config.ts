@@ -15,7 +15,7 @@ const alias = [
     find: new RegExp(`^@tiercache/${dir}$`),
     replacement: `${root}packages/${dir}/src/index.ts`,
   })),
-  { find: /^@tiercache\/test-servers$/, replacement: `${root}internal/test-servers/src/index.ts` },
+  { find: /^@tiercache\/test-kit$/, replacement: `${root}internal/test-kit/src/index.ts` },
 ];
 
 export default defineConfig({

@@ -1,6 +1,6 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { requireServer, TcpProxy } from '@tiercache/test-servers';
+import { requireServer, TcpProxy } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkHistory } from './history.js';
 import { historySeed, runWorker } from './history-runner.js';

@@ -14,7 +14,7 @@ import {
 import { LruBackend } from '@tiercache/l1-lru';
 import { MemcachedBackend } from '@tiercache/l2-memcached';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

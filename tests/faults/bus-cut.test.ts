@@ -3,7 +3,7 @@ import { type BusTransport, StreamBusTransport, TieredCache } from '@tiercache/c
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend, RedisPubSubTransport } from '@tiercache/l2-redis';
 import { RedisStream } from '@tiercache/stream-redis';
-import { requireServer, TcpProxy } from '@tiercache/test-servers';
+import { requireServer, TcpProxy } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FiguresRecorder } from './figures.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaStream } from '@tiercache/stream-kafka';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { errorKind, FiguresRecorder, tally } from './figures.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MemcachedBackend } from '@tiercache/l2-memcached';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { afterAll, afterEach, describe, it } from 'vitest';
 import { FiguresRecorder } from './figures.js';
 import { REMOTE_TIMEOUT_MS, runOutageScenario } from './outage-scenario.js';

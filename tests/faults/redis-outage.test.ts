@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import { FiguresRecorder } from './figures.js';

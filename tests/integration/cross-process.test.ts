@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 

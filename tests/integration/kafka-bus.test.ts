@@ -10,7 +10,7 @@ import {
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend } from '@tiercache/l2-redis';
 import { KafkaStream } from '@tiercache/stream-kafka';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, wait } from './polling.js';
 

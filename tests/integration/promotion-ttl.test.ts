@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MemoryBackend, TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { describe, expect, it } from 'vitest';
 import { eventually, wait } from './polling.js';
 

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireServer, SERVER_ENV, type ServerKind } from '@tiercache/test-servers';
+import { requireServer, SERVER_ENV, type ServerKind } from '@tiercache/test-kit';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { docBlocks } from '../../scripts/lib/doc-blocks.mjs';

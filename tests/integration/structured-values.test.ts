@@ -3,7 +3,7 @@ import { jsonSerializer, type Serializer, TieredCache, v8Serializer } from '@tie
 import { LruBackend } from '@tiercache/l1-lru';
 import { MemcachedBackend } from '@tiercache/l2-memcached';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const redisUrl = await requireServer('redis');

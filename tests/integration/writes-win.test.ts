@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend, RedisPubSubTransport } from '@tiercache/l2-redis';
-import { requireServer, TcpProxy } from '@tiercache/test-servers';
+import { requireServer, TcpProxy } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, wait } from './polling.js';
 

@@ -2,7 +2,7 @@
 // grows with every forged sender id; the bus is unauthenticated).
 import { randomUUID } from 'node:crypto';
 import type { TieredCache } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../integration/polling.js';
 import { type BusSetup, busInstance, busSetups, makeBusSetup } from './bus-setups.js';

@@ -2,7 +2,7 @@
 // empty L1; garbage and oversized messages): every transport, real servers where there are any.
 import { randomUUID } from 'node:crypto';
 import type { TieredCache } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UnhandledRejections } from '../faults/unhandled-rejections.js';
 import { eventually } from '../integration/polling.js';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidKeyError, TieredCache } from '@tiercache/core';
 import { MemcachedBackend } from '@tiercache/l2-memcached';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const redisUrl = await requireServer('redis');

@@ -2,7 +2,7 @@
 // stream and the process exits by itself; without it the stream stays the caller's.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { describe, expect, it } from 'vitest';
 
 const redisUrl = await requireServer('redis');

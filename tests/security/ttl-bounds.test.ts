@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidTtlError, TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 

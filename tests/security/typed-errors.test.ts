@@ -15,7 +15,7 @@ import { keyvTier } from '@tiercache/keyv';
 import { RedisBackend } from '@tiercache/l2-redis';
 import { KafkaStream } from '@tiercache/stream-kafka';
 import { RedisStream } from '@tiercache/stream-redis';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createKeyv } from '@keyv/redis';
 import { describeL2Backend } from '@tiercache/conformance';
 import { MemoryBackend, TieredCache } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keyvTier } from '../src/index.js';
 

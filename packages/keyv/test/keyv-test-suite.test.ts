@@ -2,7 +2,7 @@ import keyvTestSuite from '@keyv/test-suite';
 import { MemoryBackend, TieredCache } from '@tiercache/core';
 import { lruTier } from '@tiercache/l1-lru';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Keyv } from 'keyv';
 import * as vitest from 'vitest';
 import { toKeyvStore } from '../src/index.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describeL2Backend } from '@tiercache/conformance';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { describe } from 'vitest';
 import { MemcachedBackend } from '../src/index.js';
 

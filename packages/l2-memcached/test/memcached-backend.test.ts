@@ -10,7 +10,7 @@ import {
   TimeoutError,
   ValueTooLargeError,
 } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Client } from 'memjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sealEnvelope } from '../src/envelope.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidOptionError, TieredCache } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Redis as Redis5 } from 'ioredis';
 import { Redis as Redis6 } from 'ioredis-6';
 import { describe, expect, it } from 'vitest';

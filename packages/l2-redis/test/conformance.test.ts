@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describeL2Backend } from '@tiercache/conformance';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { Redis as Redis6 } from 'ioredis-6';
 import { afterAll, describe } from 'vitest';

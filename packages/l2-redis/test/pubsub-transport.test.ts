@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BusTransportStatus } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisPubSubTransport } from '../src/index.js';

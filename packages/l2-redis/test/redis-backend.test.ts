@@ -8,7 +8,7 @@ import {
   TieredCache,
   TimeoutError,
 } from '@tiercache/core';
-import { requireServer, startSilentServer } from '@tiercache/test-servers';
+import { requireServer, startSilentServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendOptions, redisTier } from '../src/index.js';

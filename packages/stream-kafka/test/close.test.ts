@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ClosedError } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaStream } from '../src/index.js';
 import { deleteTopicsWithPrefix } from './topic-cleanup.js';

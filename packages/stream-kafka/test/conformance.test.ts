@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describeStreamingBackend } from '@tiercache/conformance';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { afterAll, describe } from 'vitest';
 import { KafkaStream } from '../src/index.js';
 import { deleteTopicsWithPrefix } from './topic-cleanup.js';

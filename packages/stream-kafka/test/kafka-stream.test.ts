@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidOptionError, InvalidStreamIdError, InvalidStreamNameError } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaStream, TopicNotFoundError } from '../src/index.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describeStreamingBackend } from '@tiercache/conformance';
-import { requireServer } from '@tiercache/test-servers';
+import { requireServer } from '@tiercache/test-kit';
 import { Redis as Redis6 } from 'ioredis-6';
 import { describe } from 'vitest';
 import { RedisStream } from '../src/index.js';

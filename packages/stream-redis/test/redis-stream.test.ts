@@ -6,7 +6,7 @@ import {
   InvalidValueError,
   TimeoutError,
 } from '@tiercache/core';
-import { requireServer, startSilentServer } from '@tiercache/test-servers';
+import { requireServer, startSilentServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisStream, type RedisStreamOptions, redisStream } from '../src/index.js';

@@ -65,5 +65,6 @@ export async function requireServer(kind: ServerKind): Promise<string | undefine
   console.warn(`\n!!! SKIPPING ${kind.toUpperCase()} SUITES !!!\n${message}\n`);
   return undefined;
 }
+export type { ServerGroup, ServerHandle } from './server-handle.js';
 export { type SilentServer, startSilentServer } from './silent-server.js';
 export { TcpProxy } from './tcp-proxy.js';
