@@ -8,7 +8,7 @@ pnpm exec turbo run build --output-logs=errors-only || exit 1
 # shellcheck disable=SC1091
 source scripts/services/session.sh
 services_up redis memcached || { echo "consumer check: Redis or Memcached did not start" >&2; exit 1; }
-if bash scripts/services/kafka.sh status >/dev/null 2>&1 && [ -f .services/kafka.env ]; then
+if bash scripts/services/cli.sh status kafka >/dev/null 2>&1 && [ -f .services/kafka.env ]; then
   # shellcheck disable=SC1091
   source .services/kafka.env
 fi

@@ -17,9 +17,10 @@ _tc_stop_started() {
 }
 
 services_up() {
-  local name
+  local name running
+  running=$(bash "$_tc_services_dir/cli.sh" running "$@" 2>/dev/null || true)
   for name in "$@"; do
-    if bash "$_tc_services_dir/$name.sh" status >/dev/null 2>&1; then
+    if grep -qx "$name" <<<"$running"; then
       echo "services: $name already running, reusing it"
     else
       _tc_started+=("$name")

@@ -1,23 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { requireServer } from '@tiercache/test-kit';
-import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type NativeServer, nativeServer, requireServer, sleep } from '@tiercache/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkHistory } from '../consistency/history.js';
 import { historySeed, runWorker } from '../consistency/history-runner.js';
-import { ServiceControl, sleep } from './service-control.js';
+import { controlledServer, ensureRunning } from './service-control.js';
 
 const url = await requireServer('redis');
-
-/** A port nothing listens on, chosen by the kernel. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * The history checker while the shared Redis itself fails (SIGSTOP, then a restart that loses
@@ -25,29 +16,21 @@ async function freePort(): Promise<number> {
  * "database" the factories read lives in a second, private Redis the faults never touch.
  */
 describe.skipIf(!url)('history checker under Redis faults (3 processes, real Redis)', () => {
-  const redis = new ServiceControl('redis');
-  let dbServer: ChildProcess | undefined;
-  let dbUrl = '';
+  let redis: NativeServer;
+  const dbState = mkdtempSync(join(tmpdir(), 'tiercache-history-db-'));
+  let db: NativeServer | undefined;
   const figures: string[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    dbServer = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    dbUrl = `redis://127.0.0.1:${port}`;
-    // Ready once it answers (ioredis retries the connection while redis-server starts).
-    const probe = new Redis(dbUrl, { retryStrategy: () => 50, maxRetriesPerRequest: 100 });
-    expect(await probe.ping()).toBe('PONG');
-    probe.disconnect();
+    redis = await controlledServer('redis', url!);
+    db = await nativeServer('redis', { stateDir: dbState });
+    await db.start();
   });
 
   afterAll(async () => {
-    dbServer?.kill('SIGKILL');
+    await ensureRunning(redis);
+    await db?.stop();
+    rmSync(dbState, { recursive: true, force: true });
     console.log(`history checker under faults:\n${figures.join('\n')}`);
   });
 
@@ -61,7 +44,7 @@ describe.skipIf(!url)('history checker under Redis faults (3 processes, real Red
       const prefix = `tc-hist-faults:${randomUUID()}:`;
       const workers = [0, 1, 2].map((instance) =>
         runWorker({
-          dbUrl,
+          dbUrl: db!.url,
           cacheUrl: url!,
           busUrl: url!,
           prefix,
@@ -77,9 +60,9 @@ describe.skipIf(!url)('history checker under Redis faults (3 processes, real Red
       for (const w of workers) w.proc.stdin.write('go\n');
       await sleep(400);
       if (fault === 'freeze') {
-        const pid = await redis.freeze();
+        await redis.freeze();
         await sleep(1500);
-        redis.resume(pid);
+        await redis.resume();
       } else {
         await redis.restart();
       }

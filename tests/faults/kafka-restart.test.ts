@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaStream } from '@tiercache/stream-kafka';
-import { requireServer } from '@tiercache/test-kit';
+import { type NativeServer, requireServer, sleep } from '@tiercache/test-kit';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { errorKind, FiguresRecorder, tally } from './figures.js';
-import { ServiceControl, sleep } from './service-control.js';
+import { controlledServer, ensureRunning } from './service-control.js';
 import { UnhandledRejections } from './unhandled-rejections.js';
 
 const brokers = await requireServer('kafka');
@@ -28,11 +28,15 @@ function guarded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 describe.skipIf(!brokers)('the Kafka broker restarts while a consumer reads', () => {
-  const kafka = new ServiceControl('kafka');
+  let kafka: NativeServer;
   const figures = new FiguresRecorder();
 
+  beforeAll(async () => {
+    kafka = await controlledServer('kafka', brokers!);
+  });
+
   afterEach(async () => {
-    await kafka.ensureRunning();
+    await ensureRunning(kafka);
   });
 
   afterAll(() => {

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { MemcachedBackend } from '@tiercache/l2-memcached';
-import { requireServer } from '@tiercache/test-kit';
-import { afterAll, afterEach, describe, it } from 'vitest';
+import { type NativeServer, requireServer } from '@tiercache/test-kit';
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import { FiguresRecorder } from './figures.js';
 import { REMOTE_TIMEOUT_MS, runOutageScenario } from './outage-scenario.js';
-import { resumeAll, ServiceControl } from './service-control.js';
+import { controlledServer, ensureRunning } from './service-control.js';
 
 const servers = await requireServer('memcached');
 
 describe.skipIf(!servers)('memcached goes away under getOrSet load (L1 lru + L2 memcached)', () => {
-  const memcached = new ServiceControl('memcached');
+  let memcached: NativeServer;
   const figures = new FiguresRecorder();
   let namespace = '';
   const readers: MemcachedBackend<string>[] = [];
@@ -26,9 +26,12 @@ describe.skipIf(!servers)('memcached goes away under getOrSet load (L1 lru + L2 
     return value === undefined ? undefined : JSON.stringify(value);
   };
 
+  beforeAll(async () => {
+    memcached = await controlledServer('memcached', servers!);
+  });
+
   afterEach(async () => {
-    resumeAll();
-    await memcached.ensureRunning();
+    await ensureRunning(memcached);
   });
 
   afterAll(async () => {
@@ -55,7 +58,6 @@ describe.skipIf(!servers)('memcached goes away under getOrSet load (L1 lru + L2 
   }, 120_000);
 
   it('SIGSTOP, then SIGCONT: the same', async () => {
-    let pid = 0;
     await runOutageScenario({
       name: 'memcached SIGSTOP',
       makeL2,
@@ -64,9 +66,9 @@ describe.skipIf(!servers)('memcached goes away under getOrSet load (L1 lru + L2 
       figures,
       fault: {
         inject: async () => {
-          pid = await memcached.freeze();
+          await memcached.freeze();
         },
-        recover: async () => memcached.resume(pid),
+        recover: () => memcached.resume(),
       },
     });
   }, 120_000);

@@ -1,6 +1,6 @@
 import type { TieredCache } from '@tiercache/core';
+import { sleep } from '@tiercache/test-kit';
 import { errorKind, tally } from './figures.js';
-import { sleep } from './service-control.js';
 
 /** Where a call started relative to the fault. */
 export type Phase = 'before' | 'outage' | 'after';
@@ -147,21 +147,4 @@ export async function runOutageLoad(o: OutageLoadOptions): Promise<OutageLoadRes
     hitDeadline,
     outageMs,
   };
-}
-
-/**
- * Poll `check` every `everyMs` until it holds or `boundMs` passes; resolves whether it held.
- * A bound on waiting for recovery, not a speed requirement.
- */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  boundMs: number,
-  everyMs = 50,
-): Promise<boolean> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(everyMs);
-  }
 }

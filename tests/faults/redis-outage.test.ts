@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-kit';
+import { type NativeServer, requireServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import { FiguresRecorder } from './figures.js';
 import { REMOTE_TIMEOUT_MS, runOutageScenario } from './outage-scenario.js';
-import { resumeAll, ServiceControl } from './service-control.js';
+import { controlledServer, ensureRunning } from './service-control.js';
 
 const url = await requireServer('redis');
 
 describe.skipIf(!url)('Redis goes away under getOrSet load (L1 lru + L2 redis)', () => {
-  const redis = new ServiceControl('redis');
+  let redis: NativeServer;
   const figures = new FiguresRecorder();
   let raw: Redis;
   let prefix = '';
@@ -26,7 +26,8 @@ describe.skipIf(!url)('Redis goes away under getOrSet load (L1 lru + L2 redis)',
     return stored === null ? undefined : stored.replace(/^\u0001\d*\u0002/, '');
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    redis = await controlledServer('redis', url!);
     // A separate client: what it reads was really written to the server.
     raw = new Redis(url!, { maxRetriesPerRequest: 1 });
     raw.on('error', () => undefined); // the tests kill the server; reconnect noise is expected
@@ -34,8 +35,7 @@ describe.skipIf(!url)('Redis goes away under getOrSet load (L1 lru + L2 redis)',
 
   afterEach(async () => {
     // A failed test must not leave the shared server stopped for the suites after it.
-    resumeAll();
-    await redis.ensureRunning();
+    await ensureRunning(redis);
   });
 
   afterAll(() => {
@@ -44,7 +44,6 @@ describe.skipIf(!url)('Redis goes away under getOrSet load (L1 lru + L2 redis)',
   });
 
   it('SIGSTOP: nothing hangs, L1 keeps serving, the breaker opens, and closes after SIGCONT', async () => {
-    let pid = 0;
     await runOutageScenario({
       name: 'redis SIGSTOP',
       makeL2,
@@ -53,9 +52,9 @@ describe.skipIf(!url)('Redis goes away under getOrSet load (L1 lru + L2 redis)',
       figures,
       fault: {
         inject: async () => {
-          pid = await redis.freeze();
+          await redis.freeze();
         },
-        recover: async () => redis.resume(pid),
+        recover: () => redis.resume(),
       },
     });
   }, 120_000);

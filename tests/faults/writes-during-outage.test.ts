@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-kit';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { eventually, type NativeServer, requireServer } from '@tiercache/test-kit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FiguresRecorder } from './figures.js';
-import { eventually } from './outage-load.js';
-import { resumeAll, ServiceControl } from './service-control.js';
+import { controlledServer, ensureRunning } from './service-control.js';
 
 const url = await requireServer('redis');
 
@@ -17,13 +16,16 @@ const url = await requireServer('redis');
  * a value it wrote is the one other instances read.
  */
 describe.skipIf(!url)('writes made while Redis is away (breaker open)', () => {
-  const redis = new ServiceControl('redis');
+  let redis: NativeServer;
   const figures = new FiguresRecorder();
   const caches: TieredCache<string>[] = [];
 
+  beforeAll(async () => {
+    redis = await controlledServer('redis', url!);
+  });
+
   afterEach(async () => {
-    resumeAll();
-    await redis.ensureRunning();
+    await ensureRunning(redis);
     await Promise.allSettled(caches.splice(0).map((c) => c.close()));
   });
 
@@ -48,40 +50,43 @@ describe.skipIf(!url)('writes made while Redis is away (breaker open)', () => {
     return cache;
   }
 
-  /** SIGSTOP Redis and make reads fail until the breaker is open; resolves the pid to resume. */
-  async function freezeUntilOpen(cache: TieredCache<string>): Promise<number> {
-    const pid = await redis.freeze();
+  /** SIGSTOP Redis and make reads fail until the breaker is open. */
+  async function freezeUntilOpen(cache: TieredCache<string>): Promise<void> {
+    await redis.freeze();
     let n = 0;
-    const open = await eventually(async () => {
-      await cache.get(`miss:${n++}`);
-      return cache.stats().tiers[1]!.breaker === 'open';
-    }, 10_000);
-    expect(open, 'the breaker opened').toBe(true);
-    return pid;
+    await eventually(
+      async () => {
+        await cache.get(`miss:${n++}`);
+        return cache.stats().tiers[1]!.breaker === 'open';
+      },
+      { timeoutMs: 10_000, intervalMs: 50, message: 'the L2 breaker to open while Redis is frozen' },
+    );
   }
 
-  async function resumeUntilClosed(cache: TieredCache<string>, pid: number): Promise<void> {
-    redis.resume(pid);
+  async function resumeUntilClosed(cache: TieredCache<string>): Promise<void> {
+    await redis.resume();
     let n = 0;
-    const closed = await eventually(async () => {
-      await cache.get(`probe:${n++}`);
-      return cache.stats().tiers[1]!.breaker === 'closed';
-    }, 15_000);
-    expect(closed, 'the breaker closed again').toBe(true);
+    await eventually(
+      async () => {
+        await cache.get(`probe:${n++}`);
+        return cache.stats().tiers[1]!.breaker === 'closed';
+      },
+      { timeoutMs: 15_000, intervalMs: 50, message: 'the L2 breaker to close again once Redis is resumed' },
+    );
   }
 
   it('a key deleted while the breaker is open stays deleted once Redis is back', async () => {
     const prefix = `faults:${randomUUID()}:`;
     const cache = makeCache(prefix);
     await cache.set('user:1', 'before-delete');
-    const pid = await freezeUntilOpen(cache);
+    await freezeUntilOpen(cache);
     let deleteError: unknown;
     try {
       await cache.delete('user:1');
     } catch (error) {
       deleteError = error;
     } finally {
-      await resumeUntilClosed(cache, pid);
+      await resumeUntilClosed(cache);
     }
     const afterRecovery = await cache.get('user:1');
     figures.record('delete while L2 breaker open', {
@@ -98,14 +103,14 @@ describe.skipIf(!url)('writes made while Redis is away (breaker open)', () => {
     const prefix = `faults:${randomUUID()}:`;
     const writer = makeCache(prefix);
     await writer.set('user:2', 'old');
-    const pid = await freezeUntilOpen(writer);
+    await freezeUntilOpen(writer);
     let setError: unknown;
     try {
       await writer.set('user:2', 'new');
     } catch (error) {
       setError = error;
     } finally {
-      await resumeUntilClosed(writer, pid);
+      await resumeUntilClosed(writer);
     }
     // A second instance (empty L1) reads through to Redis.
     const reader = makeCache(prefix);
@@ -120,15 +125,18 @@ describe.skipIf(!url)('writes made while Redis is away (breaker open)', () => {
     const prefix = `faults:${randomUUID()}:`;
     const a = makeCache(prefix);
     await a.set('user:3', 'old');
-    const pid = await freezeUntilOpen(a);
+    await freezeUntilOpen(a);
     await a.set('user:3', 'A, during the outage'); // kept as a missed write
     expect(a.stats().tiers[1]!.pendingWrites).toBe(1);
-    redis.resume(pid);
+    await redis.resume();
     // B writes as soon as Redis is back, before A's retry timer (1 s) applies A's missed write.
     const b = makeCache(prefix);
     await b.set('user:3', 'B, after the outage');
-    const applied = await eventually(async () => a.stats().tiers[1]!.pendingWrites === 0, 15_000);
-    expect(applied, "A's missed write was applied").toBe(true);
+    await eventually(() => a.stats().tiers[1]!.pendingWrites === 0, {
+      timeoutMs: 15_000,
+      intervalMs: 50,
+      message: "A's missed write to be applied",
+    });
     const reader = makeCache(prefix);
     const read = await reader.get('user:3');
     figures.record('missed write vs a later write by another instance', {
@@ -141,14 +149,14 @@ describe.skipIf(!url)('writes made while Redis is away (breaker open)', () => {
   it('the workaround today: with writeFailures "raise" such a delete rejects, so the caller knows', async () => {
     const cache = makeCache(`faults:${randomUUID()}:`, 'raise');
     await cache.set('user:3', 'before-delete');
-    const pid = await freezeUntilOpen(cache);
+    await freezeUntilOpen(cache);
     let deleteError: unknown;
     try {
       await cache.delete('user:3');
     } catch (error) {
       deleteError = error;
     } finally {
-      await resumeUntilClosed(cache, pid);
+      await resumeUntilClosed(cache);
     }
     expect(deleteError).toMatchObject({ code: 'TIERCACHE_CIRCUIT_OPEN' });
   }, 60_000);

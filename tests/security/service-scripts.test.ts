@@ -1,13 +1,14 @@
-// Finding 8: `kafka.sh` took a just-killed (zombie) broker for a running one; only redis.sh
-// checked. Each script runs here from a copy in a temporary root whose pid file names a zombie.
+// Finding 8: the Kafka service script took a just-killed (zombie) broker for a running one; only
+// Redis's checked. The lifecycle is now the test kit's, for every server: the services CLI runs
+// here against a temporary state directory whose pid files name a zombie.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const services = fileURLToPath(new URL('../../scripts/services', import.meta.url));
+const cli = fileURLToPath(new URL('../../scripts/services/cli.sh', import.meta.url));
 
 /** A zombie: a child that exited under a parent (`sleep`, by exec) that never reaps it. */
 async function zombie(): Promise<{ pid: number; parent: ChildProcess }> {
@@ -25,37 +26,36 @@ async function zombie(): Promise<{ pid: number; parent: ChildProcess }> {
   throw new Error(`pid ${pid} did not become a zombie`);
 }
 
-describe('service scripts and a zombie server process', () => {
-  const root = mkdtempSync(join(tmpdir(), 'tiercache-zombie-'));
-  mkdirSync(join(root, 'scripts'), { recursive: true });
-  cpSync(services, join(root, 'scripts/services'), { recursive: true });
+describe('the services CLI and a zombie server process', () => {
+  const state = mkdtempSync(join(tmpdir(), 'tiercache-zombie-'));
   const parents: ChildProcess[] = [];
   afterAll(() => {
     for (const p of parents) p.kill('SIGKILL');
-    rmSync(root, { recursive: true, force: true });
+    rmSync(state, { recursive: true, force: true });
   });
 
   it.each([
-    ['kafka', '.services/kafka/pid'],
-    ['redis', '.services/redis/redis.pid'],
-    ['memcached', '.services/memcached/memcached.pid'],
-  ])('%s.sh status reports a zombie as not running', async (name, pidFile) => {
+    ['kafka', 'kafka/pid'],
+    ['redis', 'redis/redis.pid'],
+    ['memcached', 'memcached/memcached.pid'],
+  ])('status reports a zombie %s as not running', async (name, pidFile) => {
     const { pid, parent } = await zombie();
     parents.push(parent);
-    mkdirSync(join(root, pidFile, '..'), { recursive: true });
-    writeFileSync(join(root, pidFile), `${pid}\n`);
-    writeFileSync(join(root, pidFile, '..', 'port'), '1\n');
+    mkdirSync(join(state, pidFile, '..'), { recursive: true });
+    writeFileSync(join(state, pidFile), `${pid}\n`);
+    writeFileSync(join(state, pidFile, '..', 'port'), '1\n');
     let status = 0;
     let out = '';
     try {
-      out = execFileSync('bash', [join(root, 'scripts/services', `${name}.sh`), 'status'], {
+      out = execFileSync('bash', [cli, 'status', name], {
         encoding: 'utf8',
+        env: { ...process.env, TIERCACHE_SERVICES_DIR: state },
       });
     } catch (error) {
       status = (error as { status: number }).status;
       out = String((error as { stdout: string }).stdout);
     }
-    expect(out).toMatch(/not running|stopped/);
+    expect(out).toMatch(/not running/);
     expect(status).toBe(3);
   });
 });

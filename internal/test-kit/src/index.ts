@@ -1,13 +1,5 @@
 import { existsSync } from 'node:fs';
-
-/** The servers the suites can need, and the variable `scripts/services/` exports for each. */
-export const SERVER_ENV = {
-  redis: 'REDIS_URL',
-  memcached: 'MEMCACHED_SERVERS',
-  kafka: 'KAFKA_BROKERS',
-} as const;
-
-export type ServerKind = keyof typeof SERVER_ENV;
+import { SERVER_ENV, type ServerKind } from './servers.js';
 
 const started = new Map<ServerKind, Promise<string>>();
 
@@ -15,31 +7,10 @@ function dockerReachable(): boolean {
   return Boolean(process.env.DOCKER_HOST) || existsSync('/var/run/docker.sock');
 }
 
-async function startWithTestcontainers(kind: ServerKind): Promise<string> {
-  // Loaded only when Docker is reachable, so machines without Docker never touch it.
-  const { GenericContainer, Wait } = await import('testcontainers');
-  if (kind === 'redis') {
-    const c = await new GenericContainer('redis:7-alpine').withExposedPorts(6379).start();
-    return `redis://${c.getHost()}:${c.getMappedPort(6379)}`;
-  }
-  if (kind === 'memcached') {
-    const c = await new GenericContainer('memcached:1.6-alpine').withExposedPorts(11211).start();
-    return `${c.getHost()}:${c.getMappedPort(11211)}`;
-  }
-  const c = await new GenericContainer('apache/kafka:4.1.0')
-    .withExposedPorts({ container: 9092, host: 39092 })
-    .withEnvironment({
-      KAFKA_NODE_ID: '1',
-      KAFKA_PROCESS_ROLES: 'broker,controller',
-      KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
-      KAFKA_ADVERTISED_LISTENERS: 'PLAINTEXT://127.0.0.1:39092',
-      KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
-      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
-      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
-    })
-    .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
-    .start();
-  return `127.0.0.1:${c.getMappedPort(9092)}`;
+async function startContainer(kind: ServerKind): Promise<string> {
+  // Loaded only when Docker is reachable, so machines without Docker never touch testcontainers.
+  const { ContainerServer } = await import('./container/container-server.js');
+  return (await ContainerServer.create(kind)).url;
 }
 
 /**
@@ -55,7 +26,7 @@ export async function requireServer(kind: ServerKind): Promise<string | undefine
   if (dockerReachable()) {
     let pending = started.get(kind);
     if (!pending) {
-      pending = startWithTestcontainers(kind);
+      pending = startContainer(kind);
       started.set(kind, pending);
     }
     return pending;
@@ -65,6 +36,22 @@ export async function requireServer(kind: ServerKind): Promise<string | undefine
   console.warn(`\n!!! SKIPPING ${kind.toUpperCase()} SUITES !!!\n${message}\n`);
   return undefined;
 }
+export type { ContainerServer } from './container/container-server.js';
+export { type EventuallyOptions, eventually } from './eventually.js';
+export { type NativeRecipe, NativeServer, resumeFrozen } from './native/native-server.js';
+export {
+  alive,
+  freePort,
+  PidFile,
+  processState,
+  sleep,
+  spawnDetached,
+  terminate,
+  waitForExit,
+} from './native/process.js';
+export { NATIVE_RECIPES, nativeServer } from './native/recipes.js';
+export { whyNotReady } from './readiness.js';
 export type { ServerGroup, ServerHandle } from './server-handle.js';
+export { DESCRIPTORS, SERVER_ENV, SERVER_KINDS, type ServerDescriptor, type ServerKind } from './servers.js';
 export { type SilentServer, startSilentServer } from './silent-server.js';
 export { TcpProxy } from './tcp-proxy.js';
