@@ -10,9 +10,8 @@ import {
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend } from '@tiercache/l2-redis';
 import { KafkaStream } from '@tiercache/stream-kafka';
-import { requireServer } from '@tiercache/test-kit';
+import { eventually, requireServer, sleep } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, wait } from './polling.js';
 
 const brokers = await requireServer('kafka');
 const redisUrl = await requireServer('redis');
@@ -57,7 +56,7 @@ class ReconnectingStream implements StreamingBackend {
 
   async streamRead(stream: string, lastId: string, count: number, options?: StreamReadOptions) {
     if (this.#cut) {
-      await wait(20);
+      await sleep(20);
       throw new Error('broker unreachable');
     }
     return this.#inner.streamRead(stream, lastId, count, options);
@@ -103,13 +102,13 @@ describe.skipIf(!brokers || !redisUrl)('TieredCache instances invalidating each 
     for (const k of ['p:1', 'p:2', 'q:1']) expect(await b.get(k)).toBe(`${k}-old`);
 
     await a.invalidate('p:1');
-    await eventually(async () => (await b.get('p:1')) === undefined, 20_000);
+    await eventually(async () => (await b.get('p:1')) === undefined, { timeoutMs: 20_000 });
     await a.invalidatePattern('p:*');
-    await eventually(async () => (await b.get('p:2')) === undefined, 20_000);
+    await eventually(async () => (await b.get('p:2')) === undefined, { timeoutMs: 20_000 });
     await a.set('q:1', 'q:1-new');
-    await eventually(async () => (await b.get('q:1')) === 'q:1-new', 20_000);
+    await eventually(async () => (await b.get('q:1')) === 'q:1-new', { timeoutMs: 20_000 });
     await a.clear();
-    await eventually(async () => (await b.get('q:1')) === undefined, 20_000);
+    await eventually(async () => (await b.get('q:1')) === undefined, { timeoutMs: 20_000 });
   }, 60_000);
 
   it('replay: B is cut off while A invalidates 100 keys; after reconnecting B serves none of them', async () => {
@@ -128,10 +127,13 @@ describe.skipIf(!brokers || !redisUrl)('TieredCache instances invalidating each 
     expect(await b.get('k0')).toBe('old0'); // stale in B's L1 while it is cut off
     bStream.restore();
 
-    await eventually(async () => {
-      for (let i = 0; i < 100; i++) if ((await b.get(`k${i}`)) !== undefined) return false;
-      return true;
-    }, 30_000);
+    await eventually(
+      async () => {
+        for (let i = 0; i < 100; i++) if ((await b.get(`k${i}`)) !== undefined) return false;
+        return true;
+      },
+      { timeoutMs: 30_000 },
+    );
     await eventually(() => b.stats().bus.applied >= 100); // the counter follows the last removal
     expect(b.stats().bus.resyncs).toBe(0); // caught up by replay from its last id
   }, 90_000);

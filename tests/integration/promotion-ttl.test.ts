@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { MemoryBackend, TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-kit';
+import { eventually, requireServer, sleep } from '@tiercache/test-kit';
 import { describe, expect, it } from 'vitest';
-import { eventually, wait } from './polling.js';
 
 const url = await requireServer('redis');
 
@@ -19,7 +18,7 @@ describe('an entry promoted into l1-lru keeps its remaining TTL', () => {
     expect(promoted?.ttlMs).toBeLessThanOrEqual(2000);
     expect(promoted?.ttlMs).toBeGreaterThan(1500);
     // Gone within about 2 s (the bound is a hang guard), far from the 300 s default TTL.
-    await eventually(() => l1.peek('p') === undefined, 5000);
+    await eventually(() => l1.peek('p') === undefined, { timeoutMs: 5000 });
     await cache.close();
   });
 
@@ -28,12 +27,12 @@ describe('an entry promoted into l1-lru keeps its remaining TTL', () => {
     const l2 = new RedisBackend<string>({ url: url!, prefix: `tc-pt:${randomUUID()}:` });
     const cache = new TieredCache<string>({ tiers: [l1, l2] });
     await l2.setWithTtl('p', 'v', 2000);
-    await wait(500);
+    await sleep(500);
     expect(await cache.get('p')).toBe('v');
     const promoted = l1.peekWithTtl('p');
     expect(promoted?.ttlMs).toBeLessThanOrEqual(1500);
     expect(promoted?.ttlMs).toBeGreaterThan(1000);
-    await eventually(() => l1.peek('p') === undefined, 5000);
+    await eventually(() => l1.peek('p') === undefined, { timeoutMs: 5000 });
     expect(await cache.get('p')).toBeUndefined();
     await cache.close();
   });

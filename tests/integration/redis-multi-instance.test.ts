@@ -3,10 +3,9 @@ import { type BusTransport, StreamBusTransport, TieredCache } from '@tiercache/c
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend, RedisPubSubTransport } from '@tiercache/l2-redis';
 import { RedisStream } from '@tiercache/stream-redis';
-import { requireServer, TcpProxy } from '@tiercache/test-kit';
+import { eventually, requireServer, sleep, TcpProxy } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, wait } from './polling.js';
 
 const url = await requireServer('redis');
 
@@ -90,15 +89,18 @@ describe.skipIf(!url)('two TieredCache instances on one Redis', () => {
       for (let i = 0; i < 100; i++) expect(await b.get(`k${i}`)).toBe(`old${i}`);
 
       proxy.cut(); // B's bus connection (and only B's) is gone
-      await wait(300);
+      await sleep(300);
       for (let i = 0; i < 100; i++) await a.invalidate(`k${i}`);
       expect(await b.get('k0')).toBe('old0'); // stale in B's L1: B could not hear about it
       proxy.restore();
 
-      await eventually(async () => {
-        for (let i = 0; i < 100; i++) if ((await b.get(`k${i}`)) !== undefined) return false;
-        return true;
-      }, 20_000);
+      await eventually(
+        async () => {
+          for (let i = 0; i < 100; i++) if ((await b.get(`k${i}`)) !== undefined) return false;
+          return true;
+        },
+        { timeoutMs: 20_000 },
+      );
       if (transport === 'streams') {
         // Caught up by replaying what it missed, not by dropping its whole L1.
         await eventually(() => b.stats().bus.applied >= 100);
@@ -126,7 +128,7 @@ describe.skipIf(!url)('two TieredCache instances on one Redis', () => {
     let runs = 0;
     const factory = async () => {
       runs++;
-      await wait(50);
+      await sleep(50);
       return 'computed once';
     };
     const results = await Promise.all(

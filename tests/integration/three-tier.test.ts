@@ -3,9 +3,8 @@ import { TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { MemcachedBackend } from '@tiercache/l2-memcached';
 import { RedisBackend } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-kit';
+import { eventually, requireServer, sleep } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, wait } from './polling.js';
 
 const redisUrl = await requireServer('redis');
 const memcachedServers = await requireServer('memcached');
@@ -29,7 +28,7 @@ describe.skipIf(!redisUrl || !memcachedServers)('l1-lru over Redis over memcache
   it('a hit in memcached is promoted into Redis and L1 with its remaining TTL', async () => {
     const { l1, l2, l3, cache } = stack();
     await l3.setWithTtl('deep', 'from memcached', 6000);
-    await wait(1200);
+    await sleep(1200);
     expect(await cache.get('deep')).toBe('from memcached');
     expect(cache.stats().tiers.map((t) => t.hits)).toEqual([0, 0, 1]);
     await eventually(async () => (await l2.get('deep')) !== undefined); // promotion into Redis runs in the background

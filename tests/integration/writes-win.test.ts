@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend, RedisPubSubTransport } from '@tiercache/l2-redis';
-import { requireServer, TcpProxy } from '@tiercache/test-kit';
+import { eventually, requireServer, sleep, TcpProxy } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, wait } from './polling.js';
 
 const url = await requireServer('redis');
 
@@ -90,10 +89,10 @@ describe.skipIf(!url)('writes win over reads in flight, against real Redis', () 
         await a.set(key, 'old', { broadcast: false });
         const applied = b.stats().bus.applied;
         const read = b.get(key); // B's GET reaches Redis at once; its reply is held back
-        await wait(1);
+        await sleep(1);
         if (op === 'delete') await a.delete(key);
         else await a.set(key, 'new');
-        await eventually(() => b.stats().bus.applied > applied, 5000);
+        await eventually(() => b.stats().bus.applied > applied, { timeoutMs: 5000 });
         if ((await read) === 'old') readBeforeWrite++; // the interleaving under test happened
         const after = await b.get(key);
         if (after !== (op === 'delete' ? undefined : 'new')) stale++;

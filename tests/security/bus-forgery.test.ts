@@ -2,9 +2,8 @@
 // grows with every forged sender id; the bus is unauthenticated).
 import { randomUUID } from 'node:crypto';
 import type { TieredCache } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-kit';
+import { eventually, requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '../integration/polling.js';
 import { type BusSetup, busInstance, busSetups, makeBusSetup } from './bus-setups.js';
 
 const redisUrl = await requireServer('redis');
@@ -34,14 +33,14 @@ describe.each(busSetups(redisUrl, brokers))('forged sequence numbers on the %s b
   async function invalidationArrives(a: TieredCache<string>, b: TieredCache<string>, key: string) {
     await b.set(key, 'old', { broadcast: false });
     await a.invalidate(key);
-    await eventually(async () => (await b.get(key)) === undefined, 15_000);
+    await eventually(async () => (await b.get(key)) === undefined, { timeoutMs: 15_000 });
   }
 
   it("a message with another instance's id and seq 1e15 does not make receivers ignore that instance", async () => {
     const { a, b, channel } = await pair();
     await invalidationArrives(a, b, 'k1'); // B now tracks A's sequence
     await setup.inject(channel, forged(a.instanceId, 1e15));
-    await eventually(() => b.stats().bus.rejected === 1, 15_000);
+    await eventually(() => b.stats().bus.rejected === 1, { timeoutMs: 15_000 });
     // A's next messages (seq 2, 3) are far behind 1e15: they must still be applied.
     await invalidationArrives(a, b, 'k2');
     await invalidationArrives(a, b, 'k3');
@@ -52,7 +51,7 @@ describe.each(busSetups(redisUrl, brokers))('forged sequence numbers on the %s b
     await invalidationArrives(a, b, 'k1');
     for (let step = 1; step <= 5; step++)
       await setup.inject(channel, forged(a.instanceId, 1 + step * 90_000));
-    await eventually(() => b.stats().bus.resyncs >= 5, 15_000);
+    await eventually(() => b.stats().bus.resyncs >= 5, { timeoutMs: 15_000 });
     await invalidationArrives(a, b, 'k2');
     await invalidationArrives(a, b, 'k3');
   });
@@ -70,7 +69,7 @@ describe.each(busSetups(redisUrl, brokers))('forged sequence numbers on the %s b
         }
       }
       await Promise.all(batch);
-      await eventually(() => b.stats().bus.received >= 100_000, 30_000);
+      await eventually(() => b.stats().bus.received >= 100_000, { timeoutMs: 30_000 });
       expect(Math.max(...senders, b.stats().bus.senders)).toBeLessThanOrEqual(1024);
       await invalidationArrives(a, b, 'after-flood');
     }, 60_000);
@@ -86,7 +85,7 @@ describe.each(busSetups(redisUrl, brokers))('forged sequence numbers on the %s b
     const { a: e, b: f } = await pair({ secret: oldKey }, { secret: newKey });
     await f.set('kept', 'v', { broadcast: false });
     await e.invalidate('kept');
-    await eventually(() => f.stats().bus.rejected >= 1, 15_000);
+    await eventually(() => f.stats().bus.rejected >= 1, { timeoutMs: 15_000 });
     expect(await f.get('kept')).toBe('v');
   });
 });

@@ -2,10 +2,9 @@
 // empty L1; garbage and oversized messages): every transport, real servers where there are any.
 import { randomUUID } from 'node:crypto';
 import type { TieredCache } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-kit';
+import { eventually, requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UnhandledRejections } from '../faults/unhandled-rejections.js';
-import { eventually } from '../integration/polling.js';
 import { type BusSetup, busInstance, busSetups, makeBusSetup } from './bus-setups.js';
 
 const redisUrl = await requireServer('redis');
@@ -65,7 +64,7 @@ describe.each(busSetups(redisUrl, brokers))('hostile messages on the %s bus', (n
   /** A still works as B's bus peer: its invalidation of `k` reaches B. */
   async function stillDelivers(a: TieredCache<string>, b: TieredCache<string>): Promise<void> {
     await a.invalidate('k');
-    await eventually(async () => (await b.get('k')) === undefined, 15_000);
+    await eventually(async () => (await b.get('k')) === undefined, { timeoutMs: 15_000 });
   }
 
   it('drops and counts every malformed or oversized message; the bus keeps working; nothing is cleared', async () => {
@@ -73,7 +72,7 @@ describe.each(busSetups(redisUrl, brokers))('hostile messages on the %s bus', (n
     const rejected: string[] = [];
     b.on('bus:rejected', ({ reason }) => rejected.push(reason));
     for (const [, message] of GARBAGE) await setup.inject(channel, message);
-    await eventually(() => b.stats().bus.rejected === GARBAGE.length, 15_000);
+    await eventually(() => b.stats().bus.rejected === GARBAGE.length, { timeoutMs: 15_000 });
     expect(new Set(rejected)).toEqual(new Set(['malformed', 'too-large']));
     expect(rejected.filter((r) => r === 'too-large')).toHaveLength(2);
     await stillDelivers(a, b);
@@ -92,7 +91,7 @@ describe.each(busSetups(redisUrl, brokers))('hostile messages on the %s bus', (n
         ['m', '{'],
       ]);
       await setup.injectEntry!(channel, [['m', '']]);
-      await eventually(() => b.stats().bus.rejected === 3, 15_000);
+      await eventually(() => b.stats().bus.rejected === 3, { timeoutMs: 15_000 });
       await stillDelivers(a, b);
       expect(await b.get('keep')).toBe('v');
       expect(rejections.describe()).toEqual([]);
@@ -108,7 +107,7 @@ describe.each(busSetups(redisUrl, brokers))('hostile messages on the %s bus', (n
       channel,
       `${'A'.repeat(43)}.${JSON.stringify({ v: 2, src: 'attacker', seq: 2, clear: true })}`,
     );
-    await eventually(() => b.stats().bus.rejected === 2, 15_000);
+    await eventually(() => b.stats().bus.rejected === 2, { timeoutMs: 15_000 });
     expect(reasons).toEqual(['signature', 'signature']);
     expect(await b.get('keep')).toBe('v');
     await stillDelivers(a, b);
@@ -130,9 +129,9 @@ describe.skipIf(!brokers)('Kafka records that are not ours', () => {
       await setup.injectRecord!(channel, Buffer.from([0xff, 0xfe, 0x00]));
       await setup.injectRecord!(channel, '[["m", null]]');
       await setup.injectRecord!(channel, '[["m", "null"]]');
-      await eventually(() => b.stats().bus.rejected === 1, 15_000);
+      await eventually(() => b.stats().bus.rejected === 1, { timeoutMs: 15_000 });
       await a.invalidate('k');
-      await eventually(async () => (await b.get('k')) === undefined, 15_000);
+      await eventually(async () => (await b.get('k')) === undefined, { timeoutMs: 15_000 });
       expect(rejections.describe()).toEqual([]);
     } finally {
       rejections.stop();

@@ -5,8 +5,8 @@ import { TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend, RedisPubSubTransport } from '@tiercache/l2-redis';
 import { RedisStream } from '@tiercache/stream-redis';
+import { eventually } from '@tiercache/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../integration/polling.js';
 import { type PasswordRedis, startPasswordRedis } from './password-redis.js';
 
 const WRONG = 'Wr0ng-Pa55word-4-test';
@@ -38,7 +38,7 @@ describe('credentials never appear in what we expose', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(Error);
-      await eventually(() => reported.length > 0, 5000);
+      await eventually(() => reported.length > 0, { timeoutMs: 5000 });
       const text = printed(error) + reported.map(printed).join('\n');
       expect(text).toMatch(/WRONGPASS|NOAUTH|timed|did not answer/i);
       expect(text).not.toContain(WRONG);
@@ -57,7 +57,7 @@ describe('credentials never appear in what we expose', () => {
     try {
       await backend.setWithTtl('k', 'v', 1000).catch(() => undefined);
       await backend.get('k').catch(() => undefined);
-      await eventually(() => reported.length > 0, 5000);
+      await eventually(() => reported.length > 0, { timeoutMs: 5000 });
       const text = reported.map(printed).join('\n');
       expect(text).toContain('auth');
       expect(text).not.toContain(WRONG);
@@ -89,7 +89,7 @@ describe('credentials never appear in what we expose', () => {
       await cache.get('k');
       await cache.set('k', 'v').catch((e: unknown) => seen.push(e));
       await stream.streamAdd('s', [['a', 'b']]).catch((e: unknown) => seen.push(e));
-      await eventually(() => seen.length >= 4, 5000);
+      await eventually(() => seen.length >= 4, { timeoutMs: 5000 });
       const text = seen.map(printed).join('\n');
       expect(text).not.toContain(WRONG);
     } finally {

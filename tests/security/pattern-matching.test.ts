@@ -3,8 +3,8 @@
 // stars, minutes), blocking the event loop of every receiver.
 import { globToRegExp, MemoryBusHub, type TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
+import { eventually } from '@tiercache/test-kit';
 import { describe, expect, it } from 'vitest';
-import { eventually } from '../integration/polling.js';
 import { busInstance } from './bus-setups.js';
 
 describe('glob patterns from the bus', () => {
@@ -28,7 +28,7 @@ describe('glob patterns from the bus', () => {
       .transport()
       .publish('p', JSON.stringify({ v: 2, src: 'x', seq: 1, patterns: ['*a*a*a*a*a*a*0'] }));
     const started = performance.now();
-    await eventually(async () => (await b.get(`${long}0`)) === undefined, 5000);
+    await eventually(async () => (await b.get(`${long}0`)) === undefined, { timeoutMs: 5000 });
     expect(performance.now() - started).toBeLessThan(1000);
     expect(await b.get(`${long}1`)).toBe('v');
     await b.close();

@@ -1,4 +1,5 @@
 import { MemoryBackend, TieredCache } from '@tiercache/core';
+import { eventually } from '@tiercache/test-kit';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,15 +17,6 @@ function tieredCache(): TieredCache {
   });
   caches.push(cache);
   return cache;
-}
-
-async function eventually(check: () => Promise<boolean>, boundMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + boundMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return check();
 }
 
 describe('toKeyvStore with Keyv defaults (serializer on, namespace "keyv")', () => {
@@ -61,7 +53,7 @@ describe('toKeyvStore with Keyv defaults (serializer on, namespace "keyv")', () 
     const keyv = new Keyv({ store: toKeyvStore(tiered) });
     await keyv.set('short', 'v', 100);
     await expect(tiered.get('keyv:short')).resolves.toBe('v');
-    expect(await eventually(async () => (await tiered.get('keyv:short')) === undefined)).toBe(true);
+    await eventually(async () => (await tiered.get('keyv:short')) === undefined);
     await expect(keyv.get('short')).resolves.toBeUndefined();
   });
 
@@ -157,7 +149,7 @@ describe('toKeyvStore under cache-manager', () => {
     const tiered = tieredCache();
     const cm = cacheManagerOver(tiered);
     await cm.set('brief', 'v', 100);
-    expect(await eventually(async () => (await tiered.get('brief')) === undefined)).toBe(true);
+    await eventually(async () => (await tiered.get('brief')) === undefined);
     await expect(cm.get('brief')).resolves.toBeUndefined();
   });
 });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { BusTransportStatus } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-kit';
+import { eventually, requireServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisPubSubTransport } from '../src/index.js';
-import { adminClient, eventually } from './redis-server.js';
+import { adminClient } from './redis-server.js';
 
 const url = await requireServer('redis');
 
@@ -42,10 +42,9 @@ describe.skipIf(!url)('RedisPubSubTransport against a real Redis', () => {
     await b.subscribe(channel, (m) => gotB.push(m));
     await b.subscribe(`${channel}-other`, () => gotB.push('wrong channel'));
     await a.publish(channel, 'hello');
-    await eventually(
-      () => gotA.length === 1 && gotB.length === 1,
-      'the message did not reach both subscribers',
-    );
+    await eventually(() => gotA.length === 1 && gotB.length === 1, {
+      message: 'the message did not reach both subscribers',
+    });
     expect(gotA).toStrictEqual(['hello']);
     expect(gotB).toStrictEqual(['hello']);
     expect(a.name).toBe('redis-pubsub');
@@ -60,7 +59,7 @@ describe.skipIf(!url)('RedisPubSubTransport against a real Redis', () => {
     // PUBLISH answers how many connections received the message.
     await expect(admin.publish(channel, 'm')).resolves.toBe(1);
     await first;
-    await eventually(() => got.length === 2, 'both handlers should get the message');
+    await eventually(() => got.length === 2, { message: 'both handlers should get the message' });
     expect(got.sort()).toStrictEqual(['a:m', 'b:m']);
   });
 
@@ -77,16 +76,20 @@ describe.skipIf(!url)('RedisPubSubTransport against a real Redis', () => {
       (s) => statuses.push(s.kind),
     );
     await publisher.publish(channel, 'before');
-    await eventually(() => got.includes('before'), 'no delivery before the kill');
+    await eventually(() => got.includes('before'), { message: 'no delivery before the kill' });
 
     const subscribers = (await clientsNamed(admin, name)).filter((c) => c.sub !== '0');
     expect(subscribers).toHaveLength(1);
     await admin.client('KILL', 'ID', subscribers[0]!.id!);
 
-    await eventually(() => statuses.includes('connected'), 'the transport never reported it was back');
+    await eventually(() => statuses.includes('connected'), {
+      message: 'the transport never reported it was back',
+    });
     expect(statuses).toStrictEqual(['disconnected', 'connected']);
     await publisher.publish(channel, 'after');
-    await eventually(() => got.includes('after'), 'no delivery after the reconnect: not resubscribed');
+    await eventually(() => got.includes('after'), {
+      message: 'no delivery after the reconnect: not resubscribed',
+    });
     expect(got).toStrictEqual(['before', 'after']);
   });
 
@@ -97,10 +100,9 @@ describe.skipIf(!url)('RedisPubSubTransport against a real Redis', () => {
     await t.publish('tc-nobody', 'x');
     expect(await clientsNamed(admin, name)).toHaveLength(2);
     await t.close();
-    await eventually(
-      async () => (await clientsNamed(admin, name)).length === 0,
-      'connections left open after close',
-    );
+    await eventually(async () => (await clientsNamed(admin, name)).length === 0, {
+      message: 'connections left open after close',
+    });
     await expect(t.publish('c', 'm')).rejects.toMatchObject({ code: 'TIERCACHE_CLOSED' });
   });
 
@@ -111,7 +113,7 @@ describe.skipIf(!url)('RedisPubSubTransport against a real Redis', () => {
     const got: string[] = [];
     await t.subscribe(channel, (m) => got.push(m));
     await client.publish(channel, 'via shared client');
-    await eventually(() => got.length === 1, 'no delivery');
+    await eventually(() => got.length === 1, { message: 'no delivery' });
     await t.close();
     await expect(client.ping()).resolves.toBe('PONG');
     client.disconnect();

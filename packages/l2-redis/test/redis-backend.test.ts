@@ -8,11 +8,11 @@ import {
   TieredCache,
   TimeoutError,
 } from '@tiercache/core';
-import { requireServer, startSilentServer } from '@tiercache/test-kit';
+import { eventually, requireServer, startSilentServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendOptions, redisTier } from '../src/index.js';
-import { adminClient, eventually, recordCommands } from './redis-server.js';
+import { adminClient, recordCommands } from './redis-server.js';
 
 const url = await requireServer('redis');
 
@@ -382,7 +382,7 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
     const owning = new RedisBackend({ client, prefix: `${base}shared:`, closeClient: true });
     await expect(owning.get('k')).resolves.toBe(1);
     await owning.close();
-    await eventually(() => client.status === 'end', 'the client was not closed');
+    await eventually(() => client.status === 'end', { message: 'the client was not closed' });
   });
 
   it('refuses values the serializer cannot encode with SerializationError, before sending anything', async () => {
@@ -488,10 +488,13 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
       const first = await t.acquireLock('lease', 150);
       expect(first).toBeDefined();
       let second: string | undefined;
-      await eventually(async () => {
-        second = await t.acquireLock('lease', 30_000);
-        return second !== undefined;
-      }, 'the expired lease was never free again');
+      await eventually(
+        async () => {
+          second = await t.acquireLock('lease', 30_000);
+          return second !== undefined;
+        },
+        { message: 'the expired lease was never free again' },
+      );
       await expect(t.releaseLock('lease', first!)).resolves.toBe(false);
       await expect(t.releaseLock('lease', second!)).resolves.toBe(true);
     });

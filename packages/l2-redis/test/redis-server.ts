@@ -1,22 +1,9 @@
+import { eventually } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 
 /** A connection for inspecting the server around the code under test. */
 export function adminClient(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: 1 });
-}
-
-/** Poll `check` until it returns true, for at most `timeoutMs`; throws `message` otherwise. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  message: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
 }
 
 /** Addresses (`ip:port`) of the server-side clients named `connectionName`. */
@@ -50,10 +37,13 @@ export async function recordCommands(url: string, connectionName: string) {
   // before it has been recorded.
   const sync = async (): Promise<void> => {
     const marker = `marker-${Math.random()}`;
-    await eventually(async () => {
-      await admin.echo(marker);
-      return markers.has(marker);
-    }, 'MONITOR did not report the marker command');
+    await eventually(
+      async () => {
+        await admin.echo(marker);
+        return markers.has(marker);
+      },
+      { message: 'MONITOR did not report the marker command' },
+    );
   };
   await sync();
   return {

@@ -1,4 +1,5 @@
 import { type CacheBackend, MemoryBackend, MemoryBusHub, TieredCache } from '@tiercache/core';
+import { eventually } from '@tiercache/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ATTR, instrumentCache, METRIC } from '../src/index.js';
 import { testMetrics } from './metric-reader.js';
@@ -20,12 +21,6 @@ function twoTierCache(name = 'catalog') {
 function downTier(): CacheBackend {
   const down = () => Promise.reject(new Error('connection refused'));
   return { name: 'redis', get: down, setWithTtl: down, remove: down, healthCheck: async () => false };
-}
-
-async function eventually(check: () => boolean, boundMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + boundMs;
-  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-  return check();
 }
 
 describe('instrumentCache', () => {
@@ -128,7 +123,7 @@ describe('instrumentCache', () => {
 
     await a.set('k', 1);
     await a.delete('k');
-    expect(await eventually(() => b.stats().bus.applied === 2)).toBe(true);
+    await eventually(() => b.stats().bus.applied === 2);
 
     const m = await collect();
     expect(m.value(METRIC.busSent, { [ATTR.cacheName]: 'a' })).toBe(2);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ClosedError } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-kit';
+import { eventually, requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaStream } from '../src/index.js';
 import { deleteTopicsWithPrefix } from './topic-cleanup.js';
@@ -10,12 +10,6 @@ const brokers = await requireServer('kafka');
 /** Open TCP sockets of this process (vitest runs each test file in a process of its own). */
 function openSockets(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
-}
-
-async function eventually(check: () => boolean, boundMs = 10_000): Promise<boolean> {
-  const until = Date.now() + boundMs;
-  while (Date.now() < until && !check()) await new Promise((r) => setTimeout(r, 50));
-  return check();
 }
 
 describe.skipIf(!brokers)('KafkaStream.close', () => {
@@ -29,15 +23,14 @@ describe.skipIf(!brokers)('KafkaStream.close', () => {
     await expect(stream.streamRead('s', '0', 10)).resolves.toStrictEqual([{ id, fields: [['a', 'b']] }]);
     await expect(stream.streamReadLatest('s', 1)).resolves.toHaveLength(1);
     const blocked = stream.streamRead('s', '$', 10, { blockMs: 600_000 });
-    expect(await eventually(() => stream.stats.blockingReaders === 1)).toBe(true);
+    await eventually(() => stream.stats.blockingReaders === 1);
     expect(openSockets()).toBeGreaterThan(baseline);
 
     await stream.close();
     await expect(blocked).resolves.toStrictEqual([]);
-    expect(
-      await eventually(() => openSockets() === baseline),
-      `open sockets: ${openSockets()} vs ${baseline}`,
-    ).toBe(true);
+    await eventually(() => openSockets() === baseline, {
+      message: `the open sockets to fall back to the ${baseline} there were before the stream`,
+    });
     await expect(stream.streamAdd('s', [['a', 'b']])).rejects.toBeInstanceOf(ClosedError);
     await expect(stream.streamRead('s', '0', 1)).rejects.toBeInstanceOf(ClosedError);
     await expect(stream.streamReadLatest('s', 1)).rejects.toBeInstanceOf(ClosedError);

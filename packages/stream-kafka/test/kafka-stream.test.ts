@@ -1,22 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidOptionError, InvalidStreamIdError, InvalidStreamNameError } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-kit';
+import { eventually, requireServer } from '@tiercache/test-kit';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaStream, TopicNotFoundError } from '../src/index.js';
 import { deleteTopicsWithPrefix } from './topic-cleanup.js';
 
 const brokers = await requireServer('kafka');
-
-/** Poll `check` every 50 ms until it is true or `boundMs` passes; the bound only stops a hang. */
-async function eventually(check: () => boolean | Promise<boolean>, boundMs = 20_000): Promise<boolean> {
-  const until = Date.now() + boundMs;
-  while (Date.now() < until) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 describe.skipIf(!brokers)('KafkaStream against a real broker', () => {
   const topicPrefix = `tc-kafka-${randomUUID().slice(0, 8)}.`;
@@ -134,7 +124,7 @@ describe.skipIf(!brokers)('KafkaStream against a real broker', () => {
         await short.streamAdd(s, [['i', 'before']]);
         const before = short.stats.fetchRequests;
         const reading = short.streamRead(s, '$', 10, { blockMs: 15_000 });
-        await eventually(() => short.stats.fetchRequests >= before + 4);
+        await eventually(() => short.stats.fetchRequests >= before + 4, { timeoutMs: 20_000 });
         const id = await short.streamAdd(s, [['i', 'after']]);
         await expect(reading).resolves.toStrictEqual([{ id, fields: [['i', 'after']] }]);
       } finally {
@@ -178,7 +168,7 @@ describe.skipIf(!brokers)('KafkaStream against a real broker', () => {
         const ids: string[] = [];
         for (let i = 0; i < 300; i++)
           ids.push(await trimming.streamAdd(s, [['i', String(i)]], { maxLen: 20 }));
-        expect(await eventually(() => trimming.stats.trims >= 1)).toBe(true);
+        await eventually(() => trimming.stats.trims >= 1, { timeoutMs: 20_000 });
         expect(trimming.stats.trimFailures, String(trimming.stats.lastTrimError)).toBe(0);
         const kept = await trimming.streamRead(s, '0', 1_000);
         expect(kept.length).toBeGreaterThanOrEqual(20);

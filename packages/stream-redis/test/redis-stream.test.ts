@@ -6,22 +6,12 @@ import {
   InvalidValueError,
   TimeoutError,
 } from '@tiercache/core';
-import { requireServer, startSilentServer } from '@tiercache/test-kit';
+import { eventually, requireServer, startSilentServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisStream, type RedisStreamOptions, redisStream } from '../src/index.js';
 
 const url = await requireServer('redis');
-
-/** Poll `check` until it returns true, for at most `timeoutMs`; throws `message` otherwise. */
-async function eventually(check: () => boolean | Promise<boolean>, message: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
-}
 
 /** Server-side clients named `name`, as parsed CLIENT LIST lines. */
 async function clientsNamed(admin: Redis, name: string): Promise<Record<string, string>[]> {
@@ -137,10 +127,9 @@ describe.skipIf(!url)('RedisStream against a real Redis', () => {
     const s = stream({ redis: { connectionName: conn } });
     const name = `blocked-${randomUUID()}`;
     const blocked = s.streamRead(name, '$', 10, { blockMs: 20_000 });
-    await eventually(
-      async () => (await blockedCount(admin, conn)) === 1,
-      'the read never blocked on the server',
-    );
+    await eventually(async () => (await blockedCount(admin, conn)) === 1, {
+      message: 'the read never blocked on the server',
+    });
     let blockedDone = false;
     void blocked.then(() => {
       blockedDone = true;
@@ -161,10 +150,9 @@ describe.skipIf(!url)('RedisStream against a real Redis', () => {
     const names = [0, 1, 2].map((i) => `multi-${i}-${randomUUID()}`);
     const reads = names.map((n) => s.streamRead(n, '$', 10, { blockMs: 20_000 }));
     // "$" is resolved when the server runs the read, so add only once all three are blocked.
-    await eventually(
-      async () => (await blockedCount(admin, conn)) === 3,
-      'three reads did not block at once',
-    );
+    await eventually(async () => (await blockedCount(admin, conn)) === 3, {
+      message: 'three reads did not block at once',
+    });
     expect(s.blockingConnections).toBe(3);
     const ids = await Promise.all(names.map((n) => s.streamAdd(n, [['n', n]])));
     const results = await Promise.all(reads);
@@ -183,25 +171,25 @@ describe.skipIf(!url)('RedisStream against a real Redis', () => {
       blockMs: 60_000,
       signal: controller.signal,
     });
-    await eventually(
-      async () => (await blockedCount(admin, name)) === 1,
-      'the read never blocked on the server',
-    );
+    await eventually(async () => (await blockedCount(admin, name)) === 1, {
+      message: 'the read never blocked on the server',
+    });
     const blockedId = (await clientsNamed(admin, name)).find((c) => c.flags?.includes('b'))?.id;
     controller.abort();
     await expect(read).resolves.toStrictEqual([]);
     // The server-side read ends (unblocked, not killed): the connection is idle and still there.
-    await eventually(
-      async () => (await blockedCount(admin, name)) === 0,
-      'the read is still blocked on the server',
-    );
+    await eventually(async () => (await blockedCount(admin, name)) === 0, {
+      message: 'the read is still blocked on the server',
+    });
     expect(s.blockingConnections).toBe(1);
     const ids = (await clientsNamed(admin, name)).map((c) => c.id);
     expect(ids, 'the blocked connection was dropped instead of unblocked').toContain(blockedId);
     // The same connection serves the next blocking read.
     const other = `after-abort-${randomUUID()}`;
     const next = s.streamRead(other, '$', 10, { blockMs: 20_000 });
-    await eventually(async () => (await blockedCount(admin, name)) === 1, 'the next read never blocked');
+    await eventually(async () => (await blockedCount(admin, name)) === 1, {
+      message: 'the next read never blocked',
+    });
     const id = await s.streamAdd(other, [['x', 'y']]);
     await expect(next).resolves.toStrictEqual([{ id, fields: [['x', 'y']] }]);
     expect(s.blockingConnections).toBe(1);
@@ -212,16 +200,14 @@ describe.skipIf(!url)('RedisStream against a real Redis', () => {
     const s = new RedisStream({ url: redisUrl, prefix: base, redis: { connectionName: name } });
     const reads = [0, 1].map((i) => s.streamRead(`close-${i}-${randomUUID()}`, '$', 10, { blockMs: 60_000 }));
     await s.streamAdd(`close-other-${randomUUID()}`, [['a', 'b']]);
-    await eventually(
-      async () => (await clientsNamed(admin, name)).length === 3,
-      'expected 1 command + 2 blocking connections',
-    );
+    await eventually(async () => (await clientsNamed(admin, name)).length === 3, {
+      message: 'expected 1 command + 2 blocking connections',
+    });
     await s.close();
     await expect(Promise.all(reads)).resolves.toStrictEqual([[], []]);
-    await eventually(
-      async () => (await clientsNamed(admin, name)).length === 0,
-      'connections left open after close',
-    );
+    await eventually(async () => (await clientsNamed(admin, name)).length === 0, {
+      message: 'connections left open after close',
+    });
     await expect(s.streamAdd('x', [['a', 'b']])).rejects.toMatchObject({ code: 'TIERCACHE_CLOSED' });
   });
 
@@ -229,7 +215,7 @@ describe.skipIf(!url)('RedisStream against a real Redis', () => {
     const client = new Redis(redisUrl);
     const s = new RedisStream({ client, prefix: base });
     const read = s.streamRead(`shared-${randomUUID()}`, '$', 10, { blockMs: 60_000 });
-    await eventually(() => s.blockingConnections === 1, 'no blocking connection');
+    await eventually(() => s.blockingConnections === 1, { message: 'no blocking connection' });
     await s.close();
     await expect(read).resolves.toStrictEqual([]);
     await expect(client.ping()).resolves.toBe('PONG');
@@ -279,7 +265,7 @@ describe.skipIf(!url)('RedisStream against a real Redis', () => {
       const name = `group-block-${randomUUID()}`;
       await s.createGroup(name, 'g');
       const waiting = s.readGroup(name, 'g', 'a', 10, { blockMs: 20_000 });
-      await eventually(() => s.blockingConnections === 1, 'no blocking connection');
+      await eventually(() => s.blockingConnections === 1, { message: 'no blocking connection' });
       const id = await s.streamAdd(name, [['k', 'v']]);
       await expect(waiting).resolves.toStrictEqual([{ id, fields: [['k', 'v']] }]);
 
