@@ -30,6 +30,10 @@ export default defineConfig({
       })),
       {
         extends: true as const,
+        test: { name: 'test-kit', root: `${root}internal/test-kit`, include: ['test/**/*.test.ts'] },
+      },
+      {
+        extends: true as const,
         test: { name: 'integration', root: `${root}tests/integration`, include: ['**/*.test.ts'] },
       },
       {

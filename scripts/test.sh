@@ -24,7 +24,7 @@ fi
 # The fault suite stops and restarts the shared servers, so it runs on its own, after the rest.
 projects=()
 for dir in packages/*/; do projects+=(--project "$(basename "$dir")"); done
-projects+=(--project integration --project consistency --project security)
+projects+=(--project test-kit --project integration --project consistency --project security)
 [ -n "$(ls examples/*/test/*.test.ts 2>/dev/null)" ] && projects+=(--project examples)
 status=0
 pnpm exec vitest run "${projects[@]}" --reporter=default --reporter=json --outputFile.json=reports/vitest.json "$@" || status=1

@@ -8,6 +8,7 @@ import { servicesDir } from '../state.js';
 import {
   alive,
   freePort,
+  freezeProcess,
   PidFile,
   portAccepts,
   signal,
@@ -159,7 +160,7 @@ export class NativeServer implements ServerHandle {
   async freeze(): Promise<void> {
     const pid = this.#requirePid('freeze');
     frozen.add(pid);
-    signal(pid, 'SIGSTOP');
+    await freezeProcess(pid);
   }
 
   async resume(): Promise<void> {

@@ -59,6 +59,20 @@ export function signal(pid: number, name: NodeJS.Signals): boolean {
   }
 }
 
+/**
+ * SIGSTOP `pid` and resolve once the kernel shows it stopped (signal delivery is asynchronous:
+ * a test that freezes a server and at once expects silence must not race it).
+ */
+export async function freezeProcess(pid: number): Promise<void> {
+  signal(pid, 'SIGSTOP');
+  const deadline = Date.now() + 5_000;
+  while (processState(pid) !== 'T') {
+    if (!alive(pid)) throw new Error(`pid ${pid} exited instead of stopping`);
+    if (Date.now() >= deadline) throw new Error(`pid ${pid} did not stop within 5 s of SIGSTOP`);
+    await sleep(5);
+  }
+}
+
 /** Resolves `true` once `pid` is gone (or a zombie), `false` if it still lives after `timeoutMs`. */
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
