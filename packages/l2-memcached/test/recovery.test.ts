@@ -9,7 +9,7 @@ import { MemcachedBackend } from '../src/index.js';
 const haveBinary = spawnSync('memcached', ['-V']).status === 0;
 if (!haveBinary && process.env.CI === 'true') {
   throw new Error(
-    '[CI] no memcached binary: the memcached recovery cases cannot run (scripts/services/memcached.sh installs it)',
+    '[CI] no memcached binary: the memcached recovery cases cannot run (scripts/services/install.sh memcached installs it)',
   );
 }
 if (!haveBinary) {
