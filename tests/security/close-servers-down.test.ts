@@ -6,8 +6,8 @@ import { TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend, RedisPubSubTransport } from '@tiercache/l2-redis';
 import { RedisStream } from '@tiercache/stream-redis';
+import { freePort } from '@tiercache/test-kit';
 import { describe, expect, it } from 'vitest';
-import { freePort } from './password-redis.js';
 
 describe('close() while Redis is down', () => {
   it('a cache with a Redis tier, a pub/sub bus and a Redis stream closes without waiting out any client timeout', async () => {

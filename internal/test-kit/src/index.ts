@@ -38,7 +38,7 @@ export async function requireServer(kind: ServerKind): Promise<string | undefine
 }
 export type { ContainerServer } from './container/container-server.js';
 export { type EventuallyOptions, eventually } from './eventually.js';
-export { type NativeRecipe, NativeServer, resumeFrozen } from './native/native-server.js';
+export { type NativeRecipe, NativeServer, onPath, resumeFrozen } from './native/native-server.js';
 export {
   alive,
   freePort,

@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
 import {
   ClosedError,
   DeserializationError,
@@ -10,7 +9,7 @@ import {
   TimeoutError,
   ValueTooLargeError,
 } from '@tiercache/core';
-import { requireServer } from '@tiercache/test-kit';
+import { freePort, requireServer, type SilentServer, startSilentServer } from '@tiercache/test-kit';
 import { Client } from 'memjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sealEnvelope } from '../src/envelope.js';
@@ -47,15 +46,6 @@ async function settledWithin<T>(
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A port with nothing listening on it: bind one, then let it go. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe.skipIf(!servers)('MemcachedBackend against a real memcached', () => {
@@ -434,7 +424,7 @@ describe.skipIf(!servers)('MemcachedBackend against a real memcached', () => {
     });
 
     it('healthCheck resolves false against a closed port, and get rejects with TierError, within the timeout', async () => {
-      const b = backend({ servers: `127.0.0.1:${await closedPort()}`, timeoutMs: 500 });
+      const b = backend({ servers: `127.0.0.1:${await freePort()}`, timeoutMs: 500 });
       const health = await settledWithin(b.healthCheck(), 5000);
       expect(health).toStrictEqual({ status: 'fulfilled', value: false });
       const read = await settledWithin(b.get('k'), 5000);
@@ -446,24 +436,14 @@ describe.skipIf(!servers)('MemcachedBackend against a real memcached', () => {
     });
 
     describe('against a server that accepts connections and never answers', () => {
-      let silent: Server;
-      const sockets = new Set<Socket>();
-      let port = 0;
+      let silent: SilentServer;
       beforeAll(async () => {
-        silent = createServer((socket) => {
-          sockets.add(socket);
-          socket.on('close', () => sockets.delete(socket));
-        });
-        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-        port = (silent.address() as { port: number }).port;
+        silent = await startSilentServer();
       });
-      afterAll(async () => {
-        for (const s of sockets) s.destroy();
-        await new Promise<void>((resolve) => silent.close(() => resolve()));
-      });
+      afterAll(() => silent.close());
 
       it('get, set and clear reject with TimeoutError and healthCheck resolves false, none hanging', async () => {
-        const b = backend({ servers: `127.0.0.1:${port}`, timeoutMs: 300, retries: 2 });
+        const b = backend({ servers: `127.0.0.1:${silent.port}`, timeoutMs: 300, retries: 2 });
         const calls = [b.get('k'), b.setWithTtl('k', 1, 1000), b.clear()];
         const results = await Promise.all(calls.map((c) => settledWithin(c, 5000)));
         for (const r of results) {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import {
   DeserializationError,
   InvalidOptionError,
@@ -8,23 +7,13 @@ import {
   TieredCache,
   TimeoutError,
 } from '@tiercache/core';
-import { eventually, requireServer, startSilentServer } from '@tiercache/test-kit';
+import { eventually, freePort, requireServer, startSilentServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendOptions, redisTier } from '../src/index.js';
 import { adminClient, recordCommands } from './redis-server.js';
 
 const url = await requireServer('redis');
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe('RedisBackend options', () => {
   it('refuses to construct without a way to connect', () => {
@@ -65,7 +54,7 @@ describe('RedisBackend options', () => {
 
 describe('RedisBackend without a server', () => {
   it('healthCheck resolves false against a closed port, and calls reject with TimeoutError instead of hanging', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const tier = new RedisBackend({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 300 });
     try {
       await expect(tier.healthCheck()).resolves.toBe(false);
