@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { MEMCACHED } from '../servers.js';
-import { type NativeRecipe, onPath } from './native-server.js';
+import { APT_SERVER, type NativeRecipe, requireProgram } from './native-server.js';
 
 /** memcached in the foreground on loopback; Debian's `memcached` package. */
 export const MEMCACHED_RECIPE: NativeRecipe = {
@@ -8,17 +8,8 @@ export const MEMCACHED_RECIPE: NativeRecipe = {
   commandMatch: 'memcached',
   pidFileName: 'memcached.pid',
   logFileName: 'memcached.log',
-  portMayMove: true,
-  startTimeoutMs: 15_000,
-  stopGraceMs: 15_000,
-  readyIntervalMs: 100,
-  checkInstalled() {
-    if (!onPath('memcached')) {
-      throw new Error(
-        'memcached: memcached is not installed; run "bash scripts/services/install.sh memcached" (apt-get)',
-      );
-    }
-  },
+  ...APT_SERVER,
+  checkInstalled: () => requireProgram('memcached', 'memcached'),
   command: ({ port }) => ({
     command: MEMCACHED.program!,
     // memcached refuses to run as root without -u; as any other user -u is not needed.

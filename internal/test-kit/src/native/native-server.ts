@@ -60,6 +60,26 @@ export function resumeFrozen(): void {
   frozen.clear();
 }
 
+/**
+ * What Redis and Memcached share: a single process installed from Debian packages that starts in
+ * well under a second; a port another process took since the last run is replaced by a free one.
+ */
+export const APT_SERVER = {
+  portMayMove: true,
+  startTimeoutMs: 15_000,
+  stopGraceMs: 15_000,
+  readyIntervalMs: 100,
+} as const satisfies Partial<NativeRecipe>;
+
+/** Throws, saying how to install it, when `program` (the `kind` server's) is not on the PATH. */
+export function requireProgram(kind: string, program: string): void {
+  if (!onPath(program)) {
+    throw new Error(
+      `${kind}: ${program} is not installed; run "bash scripts/services/install.sh ${kind}" (apt-get)`,
+    );
+  }
+}
+
 /** Whether `program` is on the PATH. */
 export function onPath(program: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0;

@@ -1,5 +1,5 @@
 import { REDIS } from '../servers.js';
-import { type NativeRecipe, onPath } from './native-server.js';
+import { APT_SERVER, type NativeRecipe, requireProgram } from './native-server.js';
 
 /** redis-server in the foreground, nothing persisted; Debian's `redis-server` package. */
 export const REDIS_RECIPE: NativeRecipe = {
@@ -7,17 +7,8 @@ export const REDIS_RECIPE: NativeRecipe = {
   commandMatch: 'redis',
   pidFileName: 'redis.pid',
   logFileName: 'redis.log',
-  portMayMove: true,
-  startTimeoutMs: 15_000,
-  stopGraceMs: 15_000,
-  readyIntervalMs: 100,
-  checkInstalled() {
-    if (!onPath('redis-server')) {
-      throw new Error(
-        'redis: redis-server is not installed; run "bash scripts/services/install.sh redis" (apt-get)',
-      );
-    }
-  },
+  ...APT_SERVER,
+  checkInstalled: () => requireProgram('redis', 'redis-server'),
   command: ({ port, stateDir }) => ({
     command: REDIS.program!,
     args: [
