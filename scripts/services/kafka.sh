@@ -2,8 +2,9 @@
 # A single-node Apache Kafka broker (KRaft, broker+controller in one JVM) on 127.0.0.1, run from
 # its Maven Central jars: no Docker, no tarball.
 #
-#   scripts/services/kafka.sh start|stop|restart|pid|status
+#   scripts/services/kafka.sh start|stop|restart|pid|status|fetch
 #
+# fetch   only fetches the jars (the Kafka cluster of the test kit runs its nodes from them).
 # start   fetches the jars once (Maven, cached in scripts/services/kafka/libs/), formats the log
 #         directory once, starts the broker on a free port (the same port on every later start),
 #         waits until a client can list topics, and writes .services/kafka.env
@@ -277,6 +278,11 @@ restart)
   start
   ;;
 pid) running_pid || die "not running" ;;
+fetch)
+  lock
+  fetch_jars
+  echo "$libs"
+  ;;
 status)
   if pid=$(running_pid); then
     echo "kafka: running (pid $pid) at 127.0.0.1:$(<"$port_file")"
@@ -286,7 +292,7 @@ status)
   fi
   ;;
 *)
-  echo "usage: $0 start|stop|restart|pid|status" >&2
+  echo "usage: $0 start|stop|restart|pid|status|fetch" >&2
   exit 2
   ;;
 esac

@@ -65,6 +65,26 @@ export async function requireServer(kind: ServerKind): Promise<string | undefine
   console.warn(`\n!!! SKIPPING ${kind.toUpperCase()} SUITES !!!\n${message}\n`);
   return undefined;
 }
+export {
+  GROUP_ENV,
+  type GroupKind,
+  type GroupOf,
+  groupAddresses,
+  openGroup,
+  requireGroup,
+} from './cluster/groups.js';
+export { KafkaClusterGroup } from './cluster/kafka-cluster.js';
+export { MemcachedPoolGroup } from './cluster/memcached-pool.js';
+export { ProcessNode } from './cluster/process-node.js';
+export { RedisClusterGroup, type RedisClusterNodeInfo } from './cluster/redis-cluster.js';
+export {
+  keysEverywhere,
+  type RedisTarget,
+  type RedisTargetConnection,
+  redisAdmin,
+  redisConnection,
+  requireRedis,
+} from './redis-target.js';
 export type { ServerGroup, ServerHandle } from './server-handle.js';
 export { type SilentServer, startSilentServer } from './silent-server.js';
 export { TcpProxy } from './tcp-proxy.js';
