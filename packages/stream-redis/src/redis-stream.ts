@@ -18,10 +18,12 @@ import {
   closeClient,
   connectionErrorReporter,
   isIoredisTimeout,
+  isRedisCluster,
+  type RedisClient,
   resolveClient,
 } from '@tiercache/l2-redis/connection';
-import type { Redis } from 'ioredis';
-import { type BlockingConnection, BlockingConnectionPool } from './blocking-pool.js';
+import type { BlockingConnection } from './blocking-pool.js';
+import { type BlockingTarget, BlockingTargets } from './blocking-targets.js';
 
 import {
   type PendingSummary,
@@ -33,6 +35,7 @@ import { toEntries, toReadEntries } from './stream-reply.js';
 
 interface ActiveRead {
   conn: BlockingConnection;
+  target: BlockingTarget;
   done: boolean;
 }
 
@@ -42,18 +45,24 @@ interface ActiveRead {
  * their own, so they never stall other calls on the same instance; aborting one sends
  * `CLIENT UNBLOCK` for its connection. Consumer groups are available as an extension
  * ({@link RedisStream.createGroup} and friends), outside the core contract.
+ *
+ * On a Redis Cluster (`cluster` option, or a `Cluster` as `client`) each stream is one key,
+ * so it lives on one master with its consumer groups; ordinary commands are routed by ioredis,
+ * and a blocking read runs on a connection to the master that owns the stream's slot (so
+ * `CLIENT UNBLOCK` reaches the node that blocks). A read that meets `MOVED` (the slot moved
+ * or a replica took over) is retried once on the node named in the reply.
  */
 export class RedisStream implements StreamingBackend {
   readonly name: string;
-  /** The connection for non-blocking commands (shared or ours). */
-  readonly client: Redis;
+  /** The connection for non-blocking commands (shared or ours): a `Redis`, or a `Cluster`. */
+  readonly client: RedisClient;
   readonly #owned: boolean;
   readonly #prefix: string;
   readonly #timeoutMs: number;
   /** The timeout label of `streamAdd`, built once instead of on every call. */
   readonly #addLabel: string;
   readonly #approximate: boolean;
-  readonly #pool: BlockingConnectionPool;
+  readonly #targets: BlockingTargets;
   #closed = false;
 
   constructor(options: RedisStreamOptions) {
@@ -70,20 +79,30 @@ export class RedisStream implements StreamingBackend {
       enableAutoPipelining: true,
       onConnectionError: report,
     });
-    // validateConnection refused a Cluster, so this is a standalone or Sentinel client.
-    this.client = client as Redis;
+    this.client = client;
     this.#owned = owned;
-    this.#pool = new BlockingConnectionPool(() => {
-      // A blocking read legitimately outlives commandTimeout; our own timer bounds it instead.
-      const conn = this.client.duplicate({ commandTimeout: undefined, enableAutoPipelining: false });
-      conn.on('error', report);
-      return conn;
-    }, maxIdle);
+    const clustered = isRedisCluster(client);
+    this.#targets = new BlockingTargets(
+      client,
+      (base) => {
+        // A blocking read legitimately outlives commandTimeout; our own timer bounds it instead.
+        // A connection to a cluster node is not reconnected: after a failover that node may own
+        // nothing, so the pool drops it and the next read asks the slot table again.
+        const conn = base.duplicate({
+          commandTimeout: undefined,
+          enableAutoPipelining: false,
+          ...(clustered ? { lazyConnect: false, retryStrategy: () => null } : {}),
+        });
+        conn.on('error', report);
+        return conn;
+      },
+      maxIdle,
+    );
   }
 
   /** Blocking-read connections open now (busy and idle); for monitoring and tests. */
   get blockingConnections(): number {
-    return this.#pool.size;
+    return this.#targets.size;
   }
 
   async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
@@ -139,7 +158,7 @@ export class RedisStream implements StreamingBackend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#pool.closeAll(this.#timeoutMs);
+    await this.#targets.closeAll(this.#timeoutMs);
     if (this.#owned) await closeClient(this.client, this.#timeoutMs);
   }
 
@@ -242,9 +261,39 @@ export class RedisStream implements StreamingBackend {
     const blockMs = checkBlockMs(this.name, options.blockMs);
     if (blockMs === 0)
       return toReadEntries(await this.#bounded(operation, this.client.call(...head, ...tail)));
-    return toReadEntries(
-      await this.#blocking(operation, [...head, 'BLOCK', blockMs, ...tail], blockMs, options.signal),
-    );
+    const args = [...head, 'BLOCK', blockMs, ...tail];
+    const key = tail[1] as string;
+    try {
+      return toReadEntries(await this.#blocking(operation, args, blockMs, options.signal, key));
+    } catch (error) {
+      // The slot moved (a replica took over, or resharding): once more, on the node named.
+      const moved = movedTo(error);
+      if (moved === undefined) throw error;
+      return toReadEntries(await this.#blocking(operation, args, blockMs, options.signal, key, moved));
+    }
+  }
+
+  /** The blocking target for `key` (or the node at `address`), once the slot table knows it. */
+  async #target(operation: string, key: string, address: string | undefined): Promise<BlockingTarget> {
+    const find = () => (address === undefined ? this.#targets.forKey(key) : this.#targets.forNode(address));
+    let target = find();
+    if (!target) {
+      // A Cluster that is still connecting has no slot table yet; a routed command waits for it.
+      await this.#bounded(operation, this.client.exists(key));
+      target = find();
+    }
+    if (!target) {
+      throw toTierError(
+        this.name,
+        operation,
+        this.#timeoutMs,
+        new Error(
+          `no Redis Cluster master is known for stream key ${JSON.stringify(key)}${address ? ` at ${address}` : ''}`,
+        ),
+        isIoredisTimeout,
+      );
+    }
+    return target;
   }
 
   /**
@@ -256,21 +305,25 @@ export class RedisStream implements StreamingBackend {
     args: (string | number)[],
     blockMs: number,
     signal: AbortSignal | undefined,
+    key: string,
+    address?: string,
   ) {
     if (signal?.aborted) return null;
+    const target = await this.#target(operation, key, address);
+    const pool = target.pool;
     let conn: BlockingConnection;
     try {
-      conn = await this.#pool.acquire(this.#timeoutMs);
+      conn = await pool.acquire(this.#timeoutMs);
     } catch (error) {
       if (this.#closed) return null;
       throw toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout);
     }
     if (signal?.aborted) {
       // Aborted while the connection was being set up: nothing was sent, nothing to unblock.
-      this.#pool.release(conn);
+      pool.release(conn);
       return null;
     }
-    const read: ActiveRead = { conn, done: false };
+    const read: ActiveRead = { conn, target, done: false };
     const [command, ...rest] = args as [string, ...(string | number)[]];
     return new Promise<unknown>((resolve, reject) => {
       let settled = false;
@@ -287,7 +340,7 @@ export class RedisStream implements StreamingBackend {
       };
       // Redis answers by itself after blockMs; this only catches a server that stopped answering.
       const guard = setTimeout(() => {
-        this.#pool.discard(conn);
+        pool.discard(conn);
         settle(() =>
           reject(
             new TimeoutError(`redis stream backend "${this.name}" (${operation})`, blockMs + this.#timeoutMs),
@@ -298,12 +351,12 @@ export class RedisStream implements StreamingBackend {
       conn.client.call(command, ...rest).then(
         (reply) => {
           read.done = true;
-          this.#pool.release(conn);
+          pool.release(conn);
           settle(() => resolve(reply));
         },
         (error: unknown) => {
           read.done = true;
-          this.#pool.discard(conn);
+          pool.discard(conn);
           settle(() =>
             this.#closed
               ? resolve(null)
@@ -321,14 +374,14 @@ export class RedisStream implements StreamingBackend {
    */
   #unblock(read: ActiveRead): void {
     const fallback = (): void => {
-      if (!read.done) this.#pool.discard(read.conn);
+      if (!read.done) read.target.pool.discard(read.conn);
     };
     const id = read.conn.id;
     if (id === undefined || this.#closed) {
       fallback();
       return;
     }
-    this.#bounded('unblock', this.client.call('CLIENT', 'UNBLOCK', id)).then((n) => {
+    this.#bounded('unblock', read.target.admin.call('CLIENT', 'UNBLOCK', id)).then((n) => {
       if (Number(n) !== 1) fallback();
     }, fallback);
   }
@@ -354,6 +407,15 @@ export class RedisStream implements StreamingBackend {
 /** Build a {@link RedisStream}; the factory form of `new RedisStream(options)`. */
 export function redisStream(options: RedisStreamOptions): RedisStream {
   return new RedisStream(options);
+}
+
+/** The `host:port` of a `MOVED slot host:port` reply behind `error`, else `undefined`. */
+function movedTo(error: unknown): string | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const match = /^MOVED \d+ (\S+)/.exec(e.message);
+    if (match) return match[1];
+  }
+  return undefined;
 }
 
 function checkName(name: string, what: string, value: string): void {
