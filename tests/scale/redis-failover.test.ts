@@ -69,7 +69,7 @@ describe.skipIf(!group)('a Redis Cluster master is killed under load on two inst
       let hotWrongDuringOutage = 0;
       const load = runLoad({
         concurrency: 200, // 100 in flight on each instance
-        durationMs: 14_000,
+        durationMs: 20_000, // room for the failover and the breaker's open period after it
         boundMs: CALL_BOUND_MS,
         pauseMs: 5,
         call: async (worker, n) => {
