@@ -62,6 +62,38 @@ describe.skipIf(!group)('the Redis adapters on a Redis Cluster', () => {
     }
   });
 
+  it('a blocking read right after a failover moved its stream reaches the new master (MOVED is followed)', async () => {
+    const prefix = `scale:${randomUUID()}:`;
+    const stream = new RedisStream({ cluster: { nodes }, prefix, timeoutMs: 2000 });
+    try {
+      await stream.streamAdd('s', [['n', '1']]);
+      const oldMaster = await ownerOf(`${prefix}s`);
+      // The stream's replica takes over by a manual failover: no node dies, the slot table of
+      // every client is stale until it refreshes, and the old master answers MOVED.
+      const lines = String(await admin.call('CLUSTER', 'NODES'))
+        .split('\n')
+        .map((line) => line.split(' '));
+      const masterId = lines.find((f) => f[1]?.startsWith(`127.0.0.1:${oldMaster}@`))?.[0];
+      const replicaAddress = lines.find((f) => f[2]?.includes('slave') && f[3] === masterId)?.[1];
+      const replicaPort = Number(replicaAddress?.split('@')[0]?.split(':')[1] ?? 0);
+      expect(replicaPort).not.toBe(0);
+      const replica = new Redis(replicaPort, '127.0.0.1');
+      try {
+        await replica.call('CLUSTER', 'FAILOVER');
+        await eventually(async () => String(await replica.call('ROLE')).startsWith('master'), 20_000);
+      } finally {
+        replica.disconnect();
+      }
+      const next = stream.streamRead('s', '$', 10, { blockMs: 10_000 });
+      await eventually(async () => (await clientsOn(replicaPort, / flags=\S*b/)) === 1, 20_000);
+      const id = await stream.streamAdd('s', [['n', '2']]);
+      expect((await next).map((e) => e.id)).toEqual([id]);
+      await eventually(() => group!.healthy(), 60_000);
+    } finally {
+      await stream.close();
+    }
+  }, 90_000);
+
   it('consumer groups on streams that live on different masters', async () => {
     const prefix = `scale:${randomUUID()}:`;
     const stream = new RedisStream({ cluster: { nodes }, prefix });

@@ -59,8 +59,9 @@ export class BlockingTargets {
     if (this.#single) return this.#single;
     let target = this.#byNode.get(address);
     if (target) return target;
+    // Any node the Cluster knows: a MOVED reply names the new owner before the slot table does.
     const node = (this.#client as Cluster)
-      .nodes('master')
+      .nodes('all')
       .find((n) => `${n.options.host}:${n.options.port}` === address);
     if (!node) return undefined;
     target = { pool: new BlockingConnectionPool(() => this.#create(node), this.#maxIdle), admin: node };

@@ -22,6 +22,7 @@ import {
   type RedisClient,
   resolveClient,
 } from '@tiercache/l2-redis/connection';
+import type { Cluster } from 'ioredis';
 import type { BlockingConnection } from './blocking-pool.js';
 import { type BlockingTarget, BlockingTargets } from './blocking-targets.js';
 
@@ -49,8 +50,9 @@ interface ActiveRead {
  * On a Redis Cluster (`cluster` option, or a `Cluster` as `client`) each stream is one key,
  * so it lives on one master with its consumer groups; ordinary commands are routed by ioredis,
  * and a blocking read runs on a connection to the master that owns the stream's slot (so
- * `CLIENT UNBLOCK` reaches the node that blocks). A read that meets `MOVED` (the slot moved
- * or a replica took over) is retried once on the node named in the reply.
+ * `CLIENT UNBLOCK` reaches the node that blocks). During a failover a blocking read that meets
+ * `MOVED` is retried on the node named, and one ended by `UNBLOCKED` (its master was demoted)
+ * is retried after refreshing the slot table; 4 attempts in all.
  */
 export class RedisStream implements StreamingBackend {
   readonly name: string;
@@ -263,14 +265,35 @@ export class RedisStream implements StreamingBackend {
       return toReadEntries(await this.#bounded(operation, this.client.call(...head, ...tail)));
     const args = [...head, 'BLOCK', blockMs, ...tail];
     const key = tail[1] as string;
-    try {
-      return toReadEntries(await this.#blocking(operation, args, blockMs, options.signal, key));
-    } catch (error) {
-      // The slot moved (a replica took over, or resharding): once more, on the node named.
-      const moved = movedTo(error);
-      if (moved === undefined) throw error;
-      return toReadEntries(await this.#blocking(operation, args, blockMs, options.signal, key, moved));
+    // During a failover a read can meet the old master twice or more: bounded retries.
+    let address: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return toReadEntries(await this.#blocking(operation, args, blockMs, options.signal, key, address));
+      } catch (error) {
+        if (attempt >= MAX_REDIRECTS || !isRedisCluster(this.client)) throw error;
+        // The slot moved (a replica took over, or resharding): again, on the node named.
+        address = movedTo(error);
+        if (address !== undefined) continue;
+        // The master was demoted while the read blocked on it (Redis 7 ends such reads with
+        // UNBLOCKED): again, wherever the refreshed slot table says the key lives now.
+        if (!causedBy(error, /^UNBLOCKED /)) throw error;
+        await this.#refreshSlots();
+      }
     }
+  }
+
+  /** Ask the Cluster for its slot table again (bounded by `timeoutMs`; a failure leaves the old one). */
+  async #refreshSlots(): Promise<void> {
+    const cluster = this.client as Cluster;
+    if (typeof cluster.refreshSlotsCache !== 'function') return;
+    await boundedCall(
+      this.name,
+      'refresh slots',
+      this.#timeoutMs,
+      new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve())),
+      isIoredisTimeout,
+    ).catch(() => undefined);
   }
 
   /** The blocking target for `key` (or the node at `address`), once the slot table knows it. */
@@ -409,6 +432,9 @@ export function redisStream(options: RedisStreamOptions): RedisStream {
   return new RedisStream(options);
 }
 
+/** Attempts of one blocking read on a Cluster that meets MOVED or UNBLOCKED (a failover under way). */
+const MAX_REDIRECTS = 4;
+
 /** The `host:port` of a `MOVED slot host:port` reply behind `error`, else `undefined`. */
 function movedTo(error: unknown): string | undefined {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
@@ -416,6 +442,12 @@ function movedTo(error: unknown): string | undefined {
     if (match) return match[1];
   }
   return undefined;
+}
+
+/** `true` when `error` or one of its causes has a message matching `pattern`. */
+function causedBy(error: unknown, pattern: RegExp): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (pattern.test(e.message)) return true;
+  return false;
 }
 
 function checkName(name: string, what: string, value: string): void {
