@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { BusTransportStatus } from '@tiercache/core';
-import { RedisPubSubTransport } from '@tiercache/l2-redis';
+import { type BusTransportStatus, StreamBusTransport, TieredCache } from '@tiercache/core';
+import { LruBackend } from '@tiercache/l1-lru';
+import { RedisBackend, RedisPubSubTransport } from '@tiercache/l2-redis';
 import { RedisStream } from '@tiercache/stream-redis';
 import { requireGroup } from '@tiercache/test-kit';
 import { Cluster, Redis } from 'ioredis';
@@ -93,6 +94,63 @@ describe.skipIf(!group)('the Redis adapters on a Redis Cluster', () => {
       await stream.close();
     }
   }, 90_000);
+
+  it('the Streams bus keeps delivering after the master holding its stream is killed', async () => {
+    const prefix = `scale:${randomUUID()}:`;
+    const channel = `${prefix}bus`;
+    const make = () =>
+      new TieredCache<string>({
+        tiers: [
+          new LruBackend<string>({ maxEntries: 1000 }),
+          new RedisBackend<string>({ cluster: { nodes }, prefix, commandTimeoutMs: 500 }),
+        ],
+        bus: {
+          transport: new StreamBusTransport(
+            new RedisStream({ cluster: { nodes }, prefix: `${prefix}stream:`, timeoutMs: 500 }),
+            { blockMs: 200, retryMinMs: 50, retryMaxMs: 200 },
+          ),
+          channel,
+        },
+        ttl: '1m',
+      });
+    const a = make();
+    const b = make();
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      await a.set('k1', 'old', { broadcast: false });
+      expect(await b.get('k1')).toBe('old');
+      await a.invalidate('k1');
+      await eventually(async () => (await b.get('k1')) === undefined);
+
+      const owner = await ownerOf(`${prefix}stream:${channel}`);
+      const handle = group!.nodes.find((n) => n.url.endsWith(`:${owner}`))!;
+      await handle.kill();
+      try {
+        // The replica takes over the bus stream's slot.
+        await eventually(() => group!.healthy().catch(() => false), 40_000);
+        // Then an invalidation on A reaches B as a bus message again (not only as the L1
+        // clear a disconnected reader causes): B's applied count grows.
+        await eventually(async () => {
+          await a.set('k2', 'old', { broadcast: false }).catch(() => undefined);
+          if ((await b.get('k2').catch(() => undefined)) !== 'old') return false;
+          const applied = b.stats().bus.applied;
+          await a.invalidate('k2').catch(() => undefined);
+          for (let i = 0; i < 50; i++) {
+            if (b.stats().bus.applied > applied && (await b.get('k2').catch(() => 'error')) === undefined) {
+              return true;
+            }
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          return false;
+        }, 40_000);
+      } finally {
+        await handle.start();
+        await eventually(() => group!.healthy(), 60_000);
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 120_000);
 
   it('consumer groups on streams that live on different masters', async () => {
     const prefix = `scale:${randomUUID()}:`;

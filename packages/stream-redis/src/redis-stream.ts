@@ -52,7 +52,9 @@ interface ActiveRead {
  * and a blocking read runs on a connection to the master that owns the stream's slot (so
  * `CLIENT UNBLOCK` reaches the node that blocks). During a failover a blocking read that meets
  * `MOVED` is retried on the node named, and one ended by `UNBLOCKED` (its master was demoted)
- * is retried after refreshing the slot table; 4 attempts in all.
+ * is retried after refreshing the slot table; 4 attempts in all. Any other failed blocking
+ * read refreshes the slot table before it rejects, so the next read finds a promoted replica
+ * even when this instance sends nothing else through the Cluster.
  */
 export class RedisStream implements StreamingBackend {
   readonly name: string;
@@ -271,14 +273,22 @@ export class RedisStream implements StreamingBackend {
       try {
         return toReadEntries(await this.#blocking(operation, args, blockMs, options.signal, key, address));
       } catch (error) {
-        if (attempt >= MAX_REDIRECTS || !isRedisCluster(this.client)) throw error;
+        if (!isRedisCluster(this.client) || this.#closed) throw error;
+        const retry = attempt < MAX_REDIRECTS;
         // The slot moved (a replica took over, or resharding): again, on the node named.
         address = movedTo(error);
-        if (address !== undefined) continue;
+        if (address !== undefined && retry) continue;
         // The master was demoted while the read blocked on it (Redis 7 ends such reads with
         // UNBLOCKED): again, wherever the refreshed slot table says the key lives now.
-        if (!causedBy(error, /^UNBLOCKED /)) throw error;
-        await this.#refreshSlots();
+        if (causedBy(error, /^UNBLOCKED /) && retry) {
+          await this.#refreshSlots();
+          continue;
+        }
+        // Anything else (the node died or stopped answering): the slot table may be stale, and
+        // an instance that only reads sends nothing through the Cluster that would refresh it,
+        // so refresh it now for the caller's next read (a bus reader retries with backoff).
+        void this.#refreshSlots();
+        throw error;
       }
     }
   }
@@ -286,7 +296,7 @@ export class RedisStream implements StreamingBackend {
   /** Ask the Cluster for its slot table again (bounded by `timeoutMs`; a failure leaves the old one). */
   async #refreshSlots(): Promise<void> {
     const cluster = this.client as Cluster;
-    if (typeof cluster.refreshSlotsCache !== 'function') return;
+    if (typeof cluster.refreshSlotsCache !== 'function' || this.#closed) return;
     await boundedCall(
       this.name,
       'refresh slots',
