@@ -58,6 +58,23 @@ export default defineConfig({
         extends: true as const,
         test: { name: 'examples', root: `${root}examples`, include: ['*/test/**/*.test.ts'] },
       },
+      {
+        // `pnpm test:scale`: the Redis suites again on the kit's Redis Cluster (the same files,
+        // TIERCACHE_REDIS_TARGET picks the target), and the failover tests on the clusters.
+        extends: true as const,
+        test: {
+          name: 'scale',
+          root,
+          include: [
+            'tests/scale/**/*.test.ts',
+            'packages/l2-redis/test/conformance.test.ts',
+            'packages/stream-redis/test/conformance.test.ts',
+            'tests/integration/redis-multi-instance.test.ts',
+          ],
+          env: { TIERCACHE_REDIS_TARGET: 'cluster' },
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

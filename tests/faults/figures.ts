@@ -40,23 +40,29 @@ interface FiguresFile {
  */
 export class FiguresRecorder {
   readonly #scenarios = new Map<string, ScenarioFigures>();
+  readonly #file: string;
+
+  /** `file`: where the suite's figures go; {@link FIGURES_FILE} for the fault suite. */
+  constructor(file = FIGURES_FILE) {
+    this.#file = file;
+  }
 
   /** Record (or replace) the figures of `scenario`. */
   record(scenario: string, figures: ScenarioFigures): void {
     this.#scenarios.set(scenario, { ...figures, recordedAt: new Date().toISOString() });
   }
 
-  /** Merge this file's scenarios into {@link FIGURES_FILE} and print them as a table. */
+  /** Merge this file's scenarios into the figures file and print them as a table. */
   flush(): void {
     if (this.#scenarios.size === 0) return;
-    const current: FiguresFile = existsSync(FIGURES_FILE)
-      ? (JSON.parse(readFileSync(FIGURES_FILE, 'utf8')) as FiguresFile)
+    const current: FiguresFile = existsSync(this.#file)
+      ? (JSON.parse(readFileSync(this.#file, 'utf8')) as FiguresFile)
       : { updatedAt: '', scenarios: {} };
     for (const [name, figures] of this.#scenarios) current.scenarios[name] = figures;
     current.updatedAt = new Date().toISOString();
-    mkdirSync(dirname(FIGURES_FILE), { recursive: true });
-    writeFileSync(FIGURES_FILE, `${JSON.stringify(current, null, 2)}\n`);
-    console.log(formatTable(Object.fromEntries(this.#scenarios)));
+    mkdirSync(dirname(this.#file), { recursive: true });
+    writeFileSync(this.#file, `${JSON.stringify(current, null, 2)}\n`);
+    console.log(formatTable(Object.fromEntries(this.#scenarios), this.#file));
   }
 }
 
@@ -64,7 +70,7 @@ export class FiguresRecorder {
 export function printFiguresFile(): void {
   if (!existsSync(FIGURES_FILE)) return;
   const file = JSON.parse(readFileSync(FIGURES_FILE, 'utf8')) as FiguresFile;
-  console.log(formatTable(file.scenarios));
+  console.log(formatTable(file.scenarios, FIGURES_FILE));
 }
 
 /** Count one more `kind` in `counts`. */
@@ -86,7 +92,7 @@ export function errorKind(error: unknown): string {
   return error.name;
 }
 
-function formatTable(scenarios: Record<string, ScenarioFigures>): string {
+function formatTable(scenarios: Record<string, ScenarioFigures>, path: string): string {
   const rows = Object.entries(scenarios).map(([name, f]) => [
     name,
     String(f.requests ?? ''),
@@ -113,7 +119,7 @@ function formatTable(scenarios: Record<string, ScenarioFigures>): string {
   ];
   const lines = [header, ...rows].map((cells) => `| ${cells.join(' | ')} |`);
   lines.splice(1, 0, `|${header.map(() => '---').join('|')}|`);
-  return `\nfault-injection figures (${FIGURES_FILE}):\n${lines.join('\n')}\n`;
+  return `\nfailure figures (${path}):\n${lines.join('\n')}\n`;
 }
 
 function formatCounts(counts: Record<string, number> | undefined): string {

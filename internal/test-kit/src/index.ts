@@ -36,6 +36,18 @@ export async function requireServer(kind: ServerKind): Promise<string | undefine
   console.warn(`\n!!! SKIPPING ${kind.toUpperCase()} SUITES !!!\n${message}\n`);
   return undefined;
 }
+export {
+  GROUP_ENV,
+  type GroupKind,
+  type GroupOf,
+  groupAddresses,
+  openGroup,
+  requireGroup,
+} from './cluster/groups.js';
+export { KafkaClusterGroup } from './cluster/kafka-cluster.js';
+export { MemcachedPoolGroup } from './cluster/memcached-pool.js';
+export { ProcessNode } from './cluster/process-node.js';
+export { RedisClusterGroup, type RedisClusterNodeInfo } from './cluster/redis-cluster.js';
 export type { ContainerServer } from './container/container-server.js';
 export { type EventuallyOptions, eventually } from './eventually.js';
 export { type NativeRecipe, NativeServer, onPath, resumeFrozen } from './native/native-server.js';
@@ -51,6 +63,14 @@ export {
 } from './native/process.js';
 export { NATIVE_RECIPES, nativeServer } from './native/recipes.js';
 export { whyNotReady } from './readiness.js';
+export {
+  keysEverywhere,
+  type RedisTarget,
+  type RedisTargetConnection,
+  redisAdmin,
+  redisConnection,
+  requireRedis,
+} from './redis-target.js';
 export type { ServerGroup, ServerHandle } from './server-handle.js';
 export { DESCRIPTORS, SERVER_ENV, SERVER_KINDS, type ServerDescriptor, type ServerKind } from './servers.js';
 export { type SilentServer, startSilentServer } from './silent-server.js';

@@ -16,7 +16,9 @@ export type MemcachedCall = <T>(operation: string, run: () => Promise<T>) => Pro
  * evicted under memory pressure) starts again at a random number below 2^31, not at 0: were it
  * to restart where the old one did, entries written under those old versions that are still
  * in memory would come back. The chance of landing on a version that still has entries is
- * about (clears since the old counter started) / 2^31.
+ * about (clears since the old counter started) / 2^31. When the counter cannot be read (its
+ * server is down), the version already known is kept, so one dead server of a pool does not
+ * take every key down with it.
  */
 export class NamespaceVersion {
   readonly #tier: string;
@@ -48,11 +50,22 @@ export class NamespaceVersion {
     if (this.#prefix !== undefined && Date.now() - this.#fetchedAt < this.#cacheMs) return this.#prefix;
     if (this.#refreshing) return this.#refreshing;
     const generation = this.#generation;
-    const refreshing = this.#read().then((version) => {
-      const prefix = this.#prefixFor(version);
-      if (generation === this.#generation) this.#remember(prefix);
-      return prefix;
-    });
+    const refreshing = this.#read().then(
+      (version) => {
+        const prefix = this.#prefixFor(version);
+        if (generation === this.#generation) this.#remember(prefix);
+        return prefix;
+      },
+      (error: unknown) => {
+        // The counter lives on one server of a pool. While that server is unreachable, keep the
+        // version we know (for another `cacheMs`) so the keys on the other servers keep working;
+        // nobody can bump a counter nobody reaches. Without a known version, the call fails.
+        const known = this.#prefix;
+        if (known === undefined || generation !== this.#generation) throw error;
+        this.#remember(known);
+        return known;
+      },
+    );
     this.#refreshing = refreshing;
     const done = (): void => {
       if (this.#refreshing === refreshing) this.#refreshing = undefined;

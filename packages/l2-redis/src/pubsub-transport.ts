@@ -7,6 +7,7 @@ import {
   redactSecrets,
 } from '@tiercache/core';
 import { rejectUnknownKeys, renamedOptions, usedName } from '@tiercache/core/adapter';
+import type { Cluster, Redis } from 'ioredis';
 import {
   closeClient,
   connectionErrorReporter,
@@ -21,7 +22,7 @@ import { positiveInteger } from './option-checks.js';
 
 /** Options for {@link RedisPubSubTransport}. */
 export interface RedisPubSubTransportOptions
-  extends Pick<RedisConnectionOptions, 'client' | 'url' | 'redis'> {
+  extends Pick<RedisConnectionOptions, 'client' | 'url' | 'redis' | 'cluster'> {
   /** Transport name in bus stats. Default `"redis-pubsub"`. */
   name?: string;
   /** Upper bound for PUBLISH and (UN)SUBSCRIBE, in ms. Default 1000. */
@@ -46,17 +47,30 @@ const WHAT = 'RedisPubSubTransport';
  * Delivery is at most once: a message published while the subscriber is disconnected is
  * lost. The transport reports `disconnected` when the subscriber connection drops and
  * `connected` once it is back and subscribed again, so the bus can react (e.g. drop L1).
+ *
+ * On a Redis Cluster (`cluster`, or a `Cluster` as `client`) it uses classic pub/sub, which
+ * Redis forwards to every node: PUBLISH goes through the Cluster, and the subscriber is one
+ * plain connection to one node, duplicated from the Cluster's own connection to it. When that
+ * node goes away the transport reports `disconnected`, moves to the next node the Cluster
+ * knows, subscribes again and reports `connected` (ioredis' own cluster subscriber would move
+ * silently, and the bus would never learn it missed messages).
  */
 export class RedisPubSubTransport implements BusTransport {
   readonly name: string;
   readonly #publisher: RedisClient;
   readonly #ownsPublisher: boolean;
-  readonly #subscriber: RedisClient;
+  #subscriber: RedisClient | undefined;
+  readonly #cluster: Cluster | undefined;
+  /** Which of the Cluster's nodes the next cluster subscriber connects to (round robin). */
+  #nextNode = 0;
+  readonly #report: (error: Error) => void;
   readonly #timeoutMs: number;
   readonly #channels = new Map<string, Set<Subscription>>();
   /** The SUBSCRIBE of each channel, settled once the server has confirmed it. */
   readonly #active = new Map<string, Promise<void>>();
   #connected = false;
+  /** `disconnected` was reported and `connected` not yet. */
+  #down = false;
   #closed = false;
   #lastError: Error | undefined;
 
@@ -64,15 +78,11 @@ export class RedisPubSubTransport implements BusTransport {
     if (options === null || typeof options !== 'object') {
       throw new InvalidOptionError(`${WHAT} needs an options object, e.g. { url: "redis://127.0.0.1:6379" }`);
     }
-    if ('cluster' in options) {
-      throw new InvalidOptionError(
-        `${WHAT}: pass a Cluster as client (its duplicate() subscribes), not cluster`,
-      );
-    }
     rejectUnknownKeys(WHAT, options, [
       'client',
       'url',
       'redis',
+      'cluster',
       'name',
       'timeoutMs',
       'commandTimeoutMs',
@@ -84,6 +94,7 @@ export class RedisPubSubTransport implements BusTransport {
     this.name = options.name ?? 'redis-pubsub';
     this.#timeoutMs = positiveInteger(WHAT, timeoutName, options.timeoutMs, 1000);
     const report = connectionErrorReporter(options.onError);
+    this.#report = report;
     const { client, owned } = resolveClient(options, {
       commandTimeoutMs: this.#timeoutMs,
       enableAutoPipelining: true,
@@ -92,17 +103,60 @@ export class RedisPubSubTransport implements BusTransport {
     this.#publisher = client;
     this.#ownsPublisher = owned;
     // A subscribed connection blocks ordinary commands, so it must never be the shared one.
-    // No commandTimeout on it: it waits for messages indefinitely by design.
-    this.#subscriber = isRedisCluster(client)
-      ? client.duplicate()
-      : client.duplicate({ commandTimeout: undefined });
-    this.#subscriber.on('error', (error: Error) => {
+    // No commandTimeout on it: it waits for messages indefinitely by design. On a Cluster the
+    // subscriber is made on first subscribe, once the Cluster knows its nodes.
+    this.#cluster = isRedisCluster(client) ? client : undefined;
+    if (!this.#cluster) this.#attach((client as Redis).duplicate({ commandTimeout: undefined }));
+  }
+
+  #attach(subscriber: RedisClient): RedisClient {
+    this.#subscriber = subscriber;
+    subscriber.on('error', (error: Error) => {
       this.#lastError = redactSecrets(error);
-      report(error);
+      this.#report(error);
     });
-    this.#subscriber.on('message', (channel: string, message: string) => this.#deliver(channel, message));
-    this.#subscriber.on('close', () => this.#onClose());
-    this.#subscriber.on('ready', () => this.#onReady());
+    subscriber.on('message', (channel: string, message: string) => this.#deliver(channel, message));
+    subscriber.on('close', () => this.#onClose());
+    subscriber.on('ready', () => this.#onReady());
+    return subscriber;
+  }
+
+  /** The subscriber connection: on a Cluster, made (or remade after its node went away) here. */
+  async #subscriberConnection(): Promise<RedisClient> {
+    if (this.#subscriber) return this.#subscriber;
+    const cluster = this.#cluster as Cluster;
+    // A Cluster that is still connecting knows no node yet; PING waits until it does.
+    if (cluster.nodes().length === 0) {
+      await boundedCall(this.name, 'subscribe', this.#timeoutMs, cluster.ping(), isIoredisTimeout);
+    }
+    if (this.#subscriber) return this.#subscriber;
+    const nodes = cluster.nodes();
+    const node = nodes[this.#nextNode++ % nodes.length] as Redis;
+    // Not reconnected: if its node goes away for good, the next one in the Cluster takes over.
+    const subscriber = node.duplicate({
+      commandTimeout: undefined,
+      lazyConnect: false,
+      readOnly: false,
+      retryStrategy: () => null,
+    });
+    subscriber.once('end', () => {
+      if (this.#subscriber !== subscriber) return;
+      this.#subscriber = undefined;
+      if (this.#closed || this.#channels.size === 0) return;
+      setTimeout(() => this.#resubscribeElsewhere(), 100).unref();
+    });
+    return this.#attach(subscriber);
+  }
+
+  /** After a cluster subscriber's node went away: subscribe again through the next node. */
+  #resubscribeElsewhere(): void {
+    if (this.#closed || this.#subscriber) return;
+    this.#subscriberConnection().then(
+      // Its "ready" subscribes to every channel and reports "connected".
+      () => undefined,
+      // The Cluster is down as a whole: try again until it is back or we are closed.
+      () => setTimeout(() => this.#resubscribeElsewhere(), 500).unref(),
+    );
   }
 
   async publish(channel: string, message: string): Promise<void> {
@@ -133,15 +187,19 @@ export class RedisPubSubTransport implements BusTransport {
     // the server has confirmed it.
     let active = this.#active.get(channel);
     if (!active) {
-      active = boundedCall(
-        this.name,
-        'subscribe',
-        this.#timeoutMs,
-        this.#subscriber.subscribe(channel),
-        isIoredisTimeout,
-      ).then(() => {
-        this.#connected = true;
-      });
+      active = this.#subscriberConnection()
+        .then((subscriber) =>
+          boundedCall(
+            this.name,
+            'subscribe',
+            this.#timeoutMs,
+            subscriber.subscribe(channel),
+            isIoredisTimeout,
+          ),
+        )
+        .then(() => {
+          this.#connected = true;
+        });
       this.#active.set(channel, active);
     }
     try {
@@ -159,7 +217,7 @@ export class RedisPubSubTransport implements BusTransport {
     this.#closed = true;
     this.#channels.clear();
     this.#active.clear();
-    await closeClient(this.#subscriber, this.#timeoutMs);
+    if (this.#subscriber) await closeClient(this.#subscriber, this.#timeoutMs);
     if (this.#ownsPublisher) await closeClient(this.#publisher, this.#timeoutMs);
   }
 
@@ -180,26 +238,33 @@ export class RedisPubSubTransport implements BusTransport {
     this.#connected = false;
     const error = this.#lastError ?? new Error('Redis subscriber connection closed; ioredis is reconnecting');
     this.#lastError = undefined;
+    this.#down = true;
     this.#status({ kind: 'disconnected', error });
   }
 
   #onReady(): void {
     if (this.#closed || this.#connected || this.#channels.size === 0) return;
+    // Only a connection back after a reported loss reports "connected": the first "ready"
+    // may come while the first SUBSCRIBE is still on its way, and that reports nothing.
+    if (!this.#down) return;
     // ioredis emits "ready" just before it re-sends SUBSCRIBE, so subscribe again ourselves
     // (idempotent) and report "connected" only once the server has confirmed it. This also
     // covers a client whose options have autoResubscribe: false.
     const channels = [...this.#channels.keys()];
+    const subscriber = this.#subscriber;
+    if (!subscriber) return;
     queueMicrotask(() => {
       boundedCall(
         this.name,
         'subscribe',
         this.#timeoutMs,
-        this.#subscriber.subscribe(...channels),
+        subscriber.subscribe(...channels),
         isIoredisTimeout,
       ).then(
         () => {
           if (this.#closed || this.#connected) return;
           this.#connected = true;
+          this.#down = false;
           this.#status({ kind: 'connected' });
         },
         () => {

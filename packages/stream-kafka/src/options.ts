@@ -22,8 +22,21 @@ export interface KafkaStreamOptions {
   topicPrefix?: string;
   /** Partitions of the topics this instance creates. Default 1 (a total order; see the README for more). */
   partitions?: number;
-  /** Replication factor of the topics this instance creates. Default 1. */
+  /**
+   * Replication factor of the topics this instance creates. Default 1 (a single broker). On a
+   * cluster use 3, with the broker's `min.insync.replicas` at 2: `streamAdd` waits for every
+   * in-sync replica (`acks: -1`, always), so an acknowledged entry survives the loss of a broker.
+   */
   replicationFactor?: number;
+  /**
+   * Make the producer idempotent (kafkajs `idempotent: true`, one request in flight): the broker
+   * drops a record that a retry sends again, so a produce whose answer was lost is not written
+   * twice. Default `false`: adds are at-least-once, and with `true` kafkajs marks the feature
+   * experimental, serialises sends (lower throughput under many concurrent adds), and keeps
+   * retrying a send in the background after `timeoutMs` rejected it. Duplicated invalidations
+   * are harmless to a cache bus; lost ones are not, which `acks: -1` already prevents.
+   */
+  idempotent?: boolean;
   /** `retention.ms` of the topics this instance creates. Default: the broker's (7 days unless configured). */
   retentionMs?: number;
   /** Create a topic on first use. Default `true`; with `false` a missing topic is a {@link TopicNotFoundError}. */
@@ -60,6 +73,7 @@ export interface ResolvedKafkaStreamOptions {
   topicPrefix: string;
   partitions: number;
   replicationFactor: number;
+  idempotent: boolean;
   retentionMs: number | undefined;
   autoCreateTopics: boolean;
   name: string;
@@ -88,6 +102,7 @@ const KAFKA_STREAM_OPTIONS = [
   'topicPrefix',
   'partitions',
   'replicationFactor',
+  'idempotent',
   'retentionMs',
   'autoCreateTopics',
   'requestTimeoutMs',
@@ -134,14 +149,17 @@ export function resolveOptions(options: KafkaStreamOptions): ResolvedKafkaStream
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidOptionError('`name` must be a non-empty string');
   }
-  if (options.autoCreateTopics !== undefined && typeof options.autoCreateTopics !== 'boolean') {
-    throw new InvalidOptionError('`autoCreateTopics` must be true or false');
+  for (const key of ['autoCreateTopics', 'idempotent'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
+      throw new InvalidOptionError(`\`${key}\` must be true or false`);
+    }
   }
   return {
     kafka: options.kafka ?? createKafka(options),
     topicPrefix,
     partitions: integer(options.partitions, 1, 'partitions', 1, 100_000),
     replicationFactor: integer(options.replicationFactor, 1, 'replicationFactor', 1, 32_767),
+    idempotent: options.idempotent ?? false,
     retentionMs:
       options.retentionMs === undefined
         ? undefined

@@ -1,21 +1,24 @@
 import type { StreamReadOptions } from '@tiercache/core';
 import { OptionReader, renamedOptions, usedName } from '@tiercache/core/adapter';
 import { CONNECTION_OPTION_KEYS, validateConnection } from '@tiercache/l2-redis/connection';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /** Options for {@link RedisStream}; see the package README for the full table. */
 export interface RedisStreamOptions {
   /**
-   * An existing ioredis `Redis` (standalone or Sentinel) for ordinary commands; blocking
-   * reads use `duplicate()`s of it. Not closed by `close()` unless `closeClient` is `true`.
+   * An existing ioredis `Redis` (standalone or Sentinel) or `Cluster` for ordinary commands;
+   * blocking reads use `duplicate()`s of it (of its connection to the owning master, on a
+   * Cluster). Not closed by `close()` unless `closeClient` is `true`.
    */
-  client?: Redis;
+  client?: Redis | Cluster;
   /** Close `client` in `close()`. Default `false`. */
   closeClient?: boolean;
   /** A `redis://` or `rediss://` URL; `redis` options, when also given, are applied on top. */
   url?: string;
   /** ioredis options (standalone or Sentinel). */
   redis?: RedisOptions;
+  /** A Redis Cluster: startup nodes and ioredis cluster options (as `RedisBackend` takes them). */
+  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
   /** Prefix of every stream key: stream `s` lives at `${prefix}s`. Default `"tiercache:stream:"`. */
   prefix?: string;
   /** Upper bound for every non-blocking call, and the grace added to a blocking read's `blockMs`. Default 1000. */
@@ -67,7 +70,7 @@ export function resolveRedisStreamOptions(options: RedisStreamOptions): Resolved
   // Both names at once is an error; a bad value is named as the caller wrote it.
   renamedOptions(WHAT, options, { commandTimeoutMs: 'timeoutMs' });
   const timeoutName = usedName(options ?? {}, 'timeoutMs', 'commandTimeoutMs') as 'timeoutMs';
-  const read = new OptionReader<RedisStreamOptions & { cluster?: unknown }>(WHAT, options, [
+  const read = new OptionReader<RedisStreamOptions>(WHAT, options, [
     ...CONNECTION_OPTION_KEYS,
     'prefix',
     'timeoutMs',
@@ -77,10 +80,7 @@ export function resolveRedisStreamOptions(options: RedisStreamOptions): Resolved
     'maxIdleBlockingConnections',
     'onError',
   ]);
-  validateConnection(WHAT, options, {
-    cluster: false,
-    clusterReason: 'CLIENT UNBLOCK must reach the node that blocks; pass a standalone or Sentinel client',
-  });
+  validateConnection(WHAT, options);
   const prefix = options.prefix ?? 'tiercache:stream:';
   if (typeof prefix !== 'string') throw read.error('prefix', 'a string', prefix);
   read.fn('onError', '(error) => void');

@@ -18,10 +18,13 @@ import {
   closeClient,
   connectionErrorReporter,
   isIoredisTimeout,
+  isRedisCluster,
+  type RedisClient,
   resolveClient,
 } from '@tiercache/l2-redis/connection';
-import type { Redis } from 'ioredis';
-import { type BlockingConnection, BlockingConnectionPool } from './blocking-pool.js';
+import type { Cluster } from 'ioredis';
+import type { BlockingConnection } from './blocking-pool.js';
+import { type BlockingTarget, BlockingTargets } from './blocking-targets.js';
 
 import {
   type PendingSummary,
@@ -33,6 +36,7 @@ import { toEntries, toReadEntries } from './stream-reply.js';
 
 interface ActiveRead {
   conn: BlockingConnection;
+  target: BlockingTarget;
   done: boolean;
 }
 
@@ -42,18 +46,27 @@ interface ActiveRead {
  * their own, so they never stall other calls on the same instance; aborting one sends
  * `CLIENT UNBLOCK` for its connection. Consumer groups are available as an extension
  * ({@link RedisStream.createGroup} and friends), outside the core contract.
+ *
+ * On a Redis Cluster (`cluster` option, or a `Cluster` as `client`) each stream is one key,
+ * so it lives on one master with its consumer groups; ordinary commands are routed by ioredis,
+ * and a blocking read runs on a connection to the master that owns the stream's slot (so
+ * `CLIENT UNBLOCK` reaches the node that blocks). During a failover a blocking read that meets
+ * `MOVED` is retried on the node named, and one ended by `UNBLOCKED` (its master was demoted)
+ * is retried after refreshing the slot table; 4 attempts in all. Any other failed blocking
+ * read refreshes the slot table before it rejects, so the next read finds a promoted replica
+ * even when this instance sends nothing else through the Cluster.
  */
 export class RedisStream implements StreamingBackend {
   readonly name: string;
-  /** The connection for non-blocking commands (shared or ours). */
-  readonly client: Redis;
+  /** The connection for non-blocking commands (shared or ours): a `Redis`, or a `Cluster`. */
+  readonly client: RedisClient;
   readonly #owned: boolean;
   readonly #prefix: string;
   readonly #timeoutMs: number;
   /** The timeout label of `streamAdd`, built once instead of on every call. */
   readonly #addLabel: string;
   readonly #approximate: boolean;
-  readonly #pool: BlockingConnectionPool;
+  readonly #targets: BlockingTargets;
   #closed = false;
 
   constructor(options: RedisStreamOptions) {
@@ -70,20 +83,30 @@ export class RedisStream implements StreamingBackend {
       enableAutoPipelining: true,
       onConnectionError: report,
     });
-    // validateConnection refused a Cluster, so this is a standalone or Sentinel client.
-    this.client = client as Redis;
+    this.client = client;
     this.#owned = owned;
-    this.#pool = new BlockingConnectionPool(() => {
-      // A blocking read legitimately outlives commandTimeout; our own timer bounds it instead.
-      const conn = this.client.duplicate({ commandTimeout: undefined, enableAutoPipelining: false });
-      conn.on('error', report);
-      return conn;
-    }, maxIdle);
+    const clustered = isRedisCluster(client);
+    this.#targets = new BlockingTargets(
+      client,
+      (base) => {
+        // A blocking read legitimately outlives commandTimeout; our own timer bounds it instead.
+        // A connection to a cluster node is not reconnected: after a failover that node may own
+        // nothing, so the pool drops it and the next read asks the slot table again.
+        const conn = base.duplicate({
+          commandTimeout: undefined,
+          enableAutoPipelining: false,
+          ...(clustered ? { lazyConnect: false, retryStrategy: () => null } : {}),
+        });
+        conn.on('error', report);
+        return conn;
+      },
+      maxIdle,
+    );
   }
 
   /** Blocking-read connections open now (busy and idle); for monitoring and tests. */
   get blockingConnections(): number {
-    return this.#pool.size;
+    return this.#targets.size;
   }
 
   async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
@@ -139,7 +162,7 @@ export class RedisStream implements StreamingBackend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#pool.closeAll(this.#timeoutMs);
+    await this.#targets.closeAll(this.#timeoutMs);
     if (this.#owned) await closeClient(this.client, this.#timeoutMs);
   }
 
@@ -242,9 +265,68 @@ export class RedisStream implements StreamingBackend {
     const blockMs = checkBlockMs(this.name, options.blockMs);
     if (blockMs === 0)
       return toReadEntries(await this.#bounded(operation, this.client.call(...head, ...tail)));
-    return toReadEntries(
-      await this.#blocking(operation, [...head, 'BLOCK', blockMs, ...tail], blockMs, options.signal),
-    );
+    const args = [...head, 'BLOCK', blockMs, ...tail];
+    const key = tail[1] as string;
+    // During a failover a read can meet the old master twice or more: bounded retries.
+    let address: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return toReadEntries(await this.#blocking(operation, args, blockMs, options.signal, key, address));
+      } catch (error) {
+        if (!isRedisCluster(this.client) || this.#closed) throw error;
+        const retry = attempt < MAX_REDIRECTS;
+        // The slot moved (a replica took over, or resharding): again, on the node named.
+        address = movedTo(error);
+        if (address !== undefined && retry) continue;
+        // The master was demoted while the read blocked on it (Redis 7 ends such reads with
+        // UNBLOCKED): again, wherever the refreshed slot table says the key lives now.
+        if (causedBy(error, /^UNBLOCKED /) && retry) {
+          await this.#refreshSlots();
+          continue;
+        }
+        // Anything else (the node died or stopped answering): the slot table may be stale, and
+        // an instance that only reads sends nothing through the Cluster that would refresh it,
+        // so refresh it now for the caller's next read (a bus reader retries with backoff).
+        void this.#refreshSlots();
+        throw error;
+      }
+    }
+  }
+
+  /** Ask the Cluster for its slot table again (bounded by `timeoutMs`; a failure leaves the old one). */
+  async #refreshSlots(): Promise<void> {
+    const cluster = this.client as Cluster;
+    if (typeof cluster.refreshSlotsCache !== 'function' || this.#closed) return;
+    await boundedCall(
+      this.name,
+      'refresh slots',
+      this.#timeoutMs,
+      new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve())),
+      isIoredisTimeout,
+    ).catch(() => undefined);
+  }
+
+  /** The blocking target for `key` (or the node at `address`), once the slot table knows it. */
+  async #target(operation: string, key: string, address: string | undefined): Promise<BlockingTarget> {
+    const find = () => (address === undefined ? this.#targets.forKey(key) : this.#targets.forNode(address));
+    let target = find();
+    if (!target) {
+      // A Cluster that is still connecting has no slot table yet; a routed command waits for it.
+      await this.#bounded(operation, this.client.exists(key));
+      target = find();
+    }
+    if (!target) {
+      throw toTierError(
+        this.name,
+        operation,
+        this.#timeoutMs,
+        new Error(
+          `no Redis Cluster master is known for stream key ${JSON.stringify(key)}${address ? ` at ${address}` : ''}`,
+        ),
+        isIoredisTimeout,
+      );
+    }
+    return target;
   }
 
   /**
@@ -256,21 +338,25 @@ export class RedisStream implements StreamingBackend {
     args: (string | number)[],
     blockMs: number,
     signal: AbortSignal | undefined,
+    key: string,
+    address?: string,
   ) {
     if (signal?.aborted) return null;
+    const target = await this.#target(operation, key, address);
+    const pool = target.pool;
     let conn: BlockingConnection;
     try {
-      conn = await this.#pool.acquire(this.#timeoutMs);
+      conn = await pool.acquire(this.#timeoutMs);
     } catch (error) {
       if (this.#closed) return null;
       throw toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout);
     }
     if (signal?.aborted) {
       // Aborted while the connection was being set up: nothing was sent, nothing to unblock.
-      this.#pool.release(conn);
+      pool.release(conn);
       return null;
     }
-    const read: ActiveRead = { conn, done: false };
+    const read: ActiveRead = { conn, target, done: false };
     const [command, ...rest] = args as [string, ...(string | number)[]];
     return new Promise<unknown>((resolve, reject) => {
       let settled = false;
@@ -287,7 +373,7 @@ export class RedisStream implements StreamingBackend {
       };
       // Redis answers by itself after blockMs; this only catches a server that stopped answering.
       const guard = setTimeout(() => {
-        this.#pool.discard(conn);
+        pool.discard(conn);
         settle(() =>
           reject(
             new TimeoutError(`redis stream backend "${this.name}" (${operation})`, blockMs + this.#timeoutMs),
@@ -298,12 +384,12 @@ export class RedisStream implements StreamingBackend {
       conn.client.call(command, ...rest).then(
         (reply) => {
           read.done = true;
-          this.#pool.release(conn);
+          pool.release(conn);
           settle(() => resolve(reply));
         },
         (error: unknown) => {
           read.done = true;
-          this.#pool.discard(conn);
+          pool.discard(conn);
           settle(() =>
             this.#closed
               ? resolve(null)
@@ -321,14 +407,14 @@ export class RedisStream implements StreamingBackend {
    */
   #unblock(read: ActiveRead): void {
     const fallback = (): void => {
-      if (!read.done) this.#pool.discard(read.conn);
+      if (!read.done) read.target.pool.discard(read.conn);
     };
     const id = read.conn.id;
     if (id === undefined || this.#closed) {
       fallback();
       return;
     }
-    this.#bounded('unblock', this.client.call('CLIENT', 'UNBLOCK', id)).then((n) => {
+    this.#bounded('unblock', read.target.admin.call('CLIENT', 'UNBLOCK', id)).then((n) => {
       if (Number(n) !== 1) fallback();
     }, fallback);
   }
@@ -354,6 +440,24 @@ export class RedisStream implements StreamingBackend {
 /** Build a {@link RedisStream}; the factory form of `new RedisStream(options)`. */
 export function redisStream(options: RedisStreamOptions): RedisStream {
   return new RedisStream(options);
+}
+
+/** Attempts of one blocking read on a Cluster that meets MOVED or UNBLOCKED (a failover under way). */
+const MAX_REDIRECTS = 4;
+
+/** The `host:port` of a `MOVED slot host:port` reply behind `error`, else `undefined`. */
+function movedTo(error: unknown): string | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const match = /^MOVED \d+ (\S+)/.exec(e.message);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+/** `true` when `error` or one of its causes has a message matching `pattern`. */
+function causedBy(error: unknown, pattern: RegExp): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (pattern.test(e.message)) return true;
+  return false;
 }
 
 function checkName(name: string, what: string, value: string): void {

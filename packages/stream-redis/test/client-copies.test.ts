@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidOptionError } from '@tiercache/core';
 import { requireServer } from '@tiercache/test-kit';
 import { Cluster } from 'ioredis';
 import { Redis as Redis6 } from 'ioredis-6';
@@ -30,13 +29,13 @@ describe('RedisStream with the application’s own ioredis copy', () => {
     }
   });
 
-  it('refuses a Cluster client by capability, saying why', () => {
+  it('takes a Cluster client, recognised by capability, and leaves it open on close()', async () => {
     const cluster = new Cluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
     try {
-      expect(() => new RedisStream({ client: cluster as never })).toThrow(InvalidOptionError);
-      expect(() => new RedisStream({ client: cluster as never })).toThrow(
-        /Cluster is not supported: CLIENT UNBLOCK/,
-      );
+      const stream = new RedisStream({ client: cluster as never });
+      expect(stream.client).toBe(cluster);
+      await stream.close();
+      expect(cluster.status).toBe('wait');
     } finally {
       cluster.disconnect();
     }

@@ -1,0 +1,211 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ServerGroup } from '../server-handle.js';
+import { freePorts, NodeProcess, readState, waitUntil, writeState } from './node-process.js';
+import { ProcessNode } from './process-node.js';
+import { servicesDir } from './services-dir.js';
+
+const run = promisify(execFile);
+
+interface RedisClusterState {
+  nodes: { port: number; busPort: number }[];
+}
+
+/** Options of {@link RedisClusterGroup.open}. */
+export interface RedisClusterOptions {
+  /** Where ports, nodes.conf files, pids and logs live. Default `.services/redis-cluster`. */
+  stateDir?: string;
+  /** Masters; each gets one replica. Default 3. */
+  masters?: number;
+  /**
+   * `cluster-node-timeout`, ms: how long a master may be unreachable before its replica takes
+   * over. Default 2000 (Redis' default is 15000; a test wants a failover in seconds).
+   */
+  nodeTimeoutMs?: number;
+}
+
+/** A node's role as the cluster sees it now. */
+export interface RedisClusterNodeInfo {
+  node: ProcessNode;
+  role: 'master' | 'replica';
+  /** Hash slots served, for a master. */
+  slots: number;
+}
+
+/**
+ * A Redis Cluster on 127.0.0.1: `masters` masters and as many replicas (`redis-cli --cluster
+ * create --cluster-replicas 1`), each node a native `redis-server` with its own port, cluster
+ * bus port and nodes.conf, so a node restarted after a kill rejoins (as a replica of whoever
+ * took over its slots). Nothing is persisted besides nodes.conf.
+ */
+export class RedisClusterGroup implements ServerGroup {
+  readonly kind = 'redis-cluster';
+  readonly nodes: readonly ProcessNode[];
+  readonly urls: readonly string[];
+  /** The env file {@link RedisClusterGroup.start} writes (`REDIS_CLUSTER_NODES`). */
+  readonly envFile: string;
+  readonly #masters: number;
+
+  private constructor(stateDir: string, state: RedisClusterState, masters: number, nodeTimeoutMs: number) {
+    this.#masters = masters;
+    this.envFile = `${stateDir}.env`;
+    this.nodes = state.nodes.map(({ port, busPort }, i) => {
+      const dir = join(stateDir, `node-${i + 1}`);
+      const process = new NodeProcess({
+        command: 'redis-server',
+        match: 'redis-server',
+        pidFile: join(dir, 'pid'),
+        logFile: join(dir, 'redis.log'),
+        // biome-ignore format: one flag and its value a line
+        args: () => [
+          '--bind', '127.0.0.1',
+          '--port', String(port),
+          '--cluster-enabled', 'yes',
+          '--cluster-port', String(busPort),
+          '--cluster-config-file', join(dir, 'nodes.conf'),
+          '--cluster-node-timeout', String(nodeTimeoutMs),
+          '--dir', dir,
+          '--save', '',
+          '--appendonly', 'no',
+          // A replica syncs at once instead of waiting 5 s for more replicas to join.
+          '--repl-diskless-sync', 'yes',
+          '--repl-diskless-sync-delay', '0',
+          '--maxmemory', '64mb',
+        ],
+      });
+      return new ProcessNode({
+        kind: 'redis-cluster-node',
+        url: `redis://127.0.0.1:${port}`,
+        process,
+        answers: async () => (await cli(port, 'PING')) === 'PONG',
+        startTimeoutMs: 15_000,
+      });
+    });
+    this.urls = this.nodes.map((n) => n.url);
+  }
+
+  /** The group kept in `stateDir` (ports drawn on first use and kept), not started. */
+  static async open(options: RedisClusterOptions = {}): Promise<RedisClusterGroup> {
+    const stateDir = options.stateDir ?? join(servicesDir(), 'redis-cluster');
+    const masters = options.masters ?? 3;
+    const file = join(stateDir, 'state.json');
+    let state = readState<RedisClusterState>(file);
+    if (!state || state.nodes.length !== masters * 2) {
+      const ports = await freePorts(masters * 4);
+      state = {
+        nodes: Array.from({ length: masters * 2 }, (_, i) => ({
+          port: ports[i * 2] as number,
+          busPort: ports[i * 2 + 1] as number,
+        })),
+      };
+      writeState(file, state);
+    }
+    return new RedisClusterGroup(stateDir, state, masters, options.nodeTimeoutMs ?? 2000);
+  }
+
+  /** Startup nodes for ioredis' `Cluster`: `{ host, port }` of every node. */
+  get startupNodes(): { host: string; port: number }[] {
+    return this.nodes.map((n) => ({ host: '127.0.0.1', port: portOf(n) }));
+  }
+
+  /**
+   * Starts the nodes that are not running, creates the cluster when no slot is assigned yet,
+   * and resolves once every slot is served and every master has a linked replica.
+   */
+  async start(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.start()));
+    const info = await clusterInfo(portOf(this.nodes[0]!));
+    if (info.cluster_slots_assigned === '0') {
+      // A fresh (or half-created) cluster: forget what each node knew, then create it.
+      await Promise.all(this.nodes.map((n) => cli(portOf(n), 'CLUSTER', 'RESET', 'HARD')));
+      const addresses = this.nodes.map((n) => `127.0.0.1:${portOf(n)}`);
+      await run(
+        'redis-cli',
+        ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'],
+        { timeout: 60_000 },
+      );
+    }
+    await waitUntil(() => this.healthy(), 60_000, 'the Redis Cluster did not become healthy');
+  }
+
+  /** Every running node sees all slots served, and every master has a replica in sync. */
+  async healthy(): Promise<boolean> {
+    const roles = await this.roles();
+    const masters = roles.filter((r) => r.role === 'master' && r.slots > 0);
+    if (masters.length !== this.#masters) return false;
+    for (const node of this.nodes) {
+      if (!(await node.running())) continue;
+      const info = await clusterInfo(portOf(node));
+      if (info.cluster_state !== 'ok' || info.cluster_slots_ok !== '16384') return false;
+    }
+    for (const replica of roles.filter((r) => r.role === 'replica')) {
+      const replication = await cli(portOf(replica.node), 'INFO', 'replication');
+      if (!replication.includes('master_link_status:up')) return false;
+    }
+    return true;
+  }
+
+  /** The role of each running node, as the first answering node's `CLUSTER NODES` says. */
+  async roles(): Promise<RedisClusterNodeInfo[]> {
+    let lines: string[] | undefined;
+    for (const node of this.nodes) {
+      try {
+        lines = (await cli(portOf(node), 'CLUSTER', 'NODES')).split('\n').filter(Boolean);
+        break;
+      } catch {
+        // try the next node
+      }
+    }
+    if (!lines) throw new Error('no node of the Redis Cluster answers');
+    const result: RedisClusterNodeInfo[] = [];
+    for (const line of lines) {
+      const [, address, flags, , , , , link, ...slots] = line.split(' ');
+      if (!address || !flags || flags.includes('fail') || link !== 'connected') continue;
+      const port = Number(address.split('@')[0]?.split(':')[1]);
+      const node = this.nodes.find((n) => portOf(n) === port);
+      if (!node) continue;
+      result.push({
+        node,
+        role: flags.includes('master') ? 'master' : 'replica',
+        slots: slots.reduce((sum, range) => {
+          const [from, to] = range.split('-').map(Number);
+          return range.startsWith('[') ? sum : sum + ((to ?? from ?? 0) - (from ?? 0) + 1);
+        }, 0),
+      });
+    }
+    return result;
+  }
+
+  /** The masters serving slots now. */
+  async masters(): Promise<ProcessNode[]> {
+    return (await this.roles()).filter((r) => r.role === 'master' && r.slots > 0).map((r) => r.node);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
+  }
+}
+
+/** The port of a node's `redis://127.0.0.1:PORT` url. */
+function portOf(node: { url: string } | undefined): number {
+  return Number(node?.url.split(':').pop());
+}
+
+/** One redis-cli command against 127.0.0.1:`port`; resolves its trimmed output. */
+async function cli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
+    timeout: 3000,
+  });
+  return stdout.trim();
+}
+
+async function clusterInfo(port: number): Promise<Record<string, string>> {
+  const text = await cli(port, 'CLUSTER', 'INFO');
+  return Object.fromEntries(
+    text
+      .split(/\r?\n/)
+      .map((line) => line.split(':'))
+      .filter((pair): pair is [string, string] => pair.length === 2),
+  );
+}
