@@ -62,6 +62,7 @@ export class ReadPath<V> {
       for (let t = l1 === undefined && ctx.l1PeekWithTtl ? 1 : 0; t < tiers.length; t++) {
         const tier = tiers[t]!;
         let hit: ValueWithTtl<V> | undefined;
+        const since = performance.now();
         try {
           hit = await tier.run('get', () => tier.read(key));
         } catch (error) {
@@ -69,7 +70,7 @@ export class ReadPath<V> {
           continue;
         }
         if (hit === undefined || (hit.ttlMs !== undefined && hit.ttlMs <= ctx.staleBelow[t]!)) continue;
-        if (isTagged(hit.value) && !(await ctx.tags.valid(hit.value, tier))) continue;
+        if (isTagged(hit.value) && !(await ctx.tags.valid(hit.value, tier, since))) continue;
         if (!tier.knowsTtl) return undefined;
         return logicalLeft(hit.ttlMs, ctx.staleBelow[t]!, tier.ttlScale);
       }
@@ -95,6 +96,7 @@ export class ReadPath<V> {
     for (let t = from; t < ctx.tiers.length; t++) {
       const tier = ctx.tiers[t]!;
       let hit: ValueWithTtl<V> | undefined;
+      const since = performance.now();
       const pending = tier.pending.size > 0 ? tier.pending.lookup(key) : undefined;
       if (pending === 'removed') continue;
       if (pending !== undefined) hit = pending;
@@ -114,7 +116,7 @@ export class ReadPath<V> {
       let value = hit.value;
       // A tag-invalidated entry is gone: neither a hit nor a fail-safe candidate.
       if (isTagged(value)) {
-        if (!(await ctx.tags.valid(value, tier))) continue;
+        if (!(await ctx.tags.valid(value, tier, since))) continue;
         value = value.v as V;
       }
       if (hit.ttlMs !== undefined && hit.ttlMs <= ctx.staleBelow[t]!) {
@@ -151,6 +153,7 @@ export class ReadPath<V> {
       for (let t = ctx.firstSlowTier; t < ctx.tiers.length && missing.length > 0; t++) {
         const tier = ctx.tiers[t]!;
         let found: (ValueWithTtl<V> | undefined)[];
+        const since = performance.now();
         try {
           found = await tier.run('getMany', () =>
             this.#readMany(
@@ -171,7 +174,7 @@ export class ReadPath<V> {
           if (
             hit === undefined ||
             (hit.ttlMs !== undefined && hit.ttlMs <= ctx.staleBelow[t]!) ||
-            (isTagged(hit.value) && !(await ctx.tags.valid(hit.value, tier)))
+            (isTagged(hit.value) && !(await ctx.tags.valid(hit.value, tier, since)))
           ) {
             still.push(index);
             continue;

@@ -122,6 +122,8 @@ export class TagTimes<V> {
   /** At least the time of every tag the table forgot: an unknown tag is taken to have this time. */
   #floor = 0;
   readonly #firstRemote: Tier<V> | undefined;
+  /** Reads of tag times in flight, by tier and tag, with when they started (holds only those in flight). */
+  readonly #reading = new Map<string, { since: number; time: Promise<number> }>();
 
   constructor(context: CacheContext<V>) {
     this.#ctx = context;
@@ -154,8 +156,13 @@ export class TagTimes<V> {
    * answers, and a tag it does not know is read from the first shared tier (or, with none, taken
    * at the table's floor). A failed read of the times counts the entry as invalid: a miss is
    * always safe, a value past its invalidation is not.
+   *
+   * `since` (`performance.now()`) is when the read of the entry began: a read of the same tag's
+   * time from the same tier that started at or after it is joined instead of sent again (its
+   * answer is at least as recent as the entry), so concurrent hits of entries sharing tags
+   * cost one read of the times, not one each.
    */
-  async valid(entry: TaggedEntry<unknown>, tier: Tier<V>): Promise<boolean> {
+  async valid(entry: TaggedEntry<unknown>, tier: Tier<V>, since: number): Promise<boolean> {
     let source: Tier<V> | undefined = tier.local ? undefined : tier;
     if (source === undefined) {
       const sync = this.freshValue(entry);
@@ -167,7 +174,7 @@ export class TagTimes<V> {
     if (source === undefined) times = entry.t.map(() => this.#floor);
     else {
       try {
-        times = await this.#read(source, entry.t);
+        times = await this.#timesSince(source, entry.t, since);
       } catch (error) {
         this.#ctx.tierError(source, 'get', error);
         return false;
@@ -239,6 +246,35 @@ export class TagTimes<V> {
       this.#times.delete(oldest);
       if (oldestTime > this.#floor) this.#floor = oldestTime;
     }
+  }
+
+  /** The times of `tags` in `tier`, from reads that started at or after `since` (joined, or sent now). */
+  #timesSince(tier: Tier<V>, tags: readonly string[], since: number): Promise<number[]> {
+    const times: Promise<number>[] = new Array(tags.length);
+    const missing: number[] = [];
+    for (let i = 0; i < tags.length; i++) {
+      const reading = this.#reading.get(`${tier.index}:${tags[i]!}`);
+      if (reading !== undefined && reading.since >= since) times[i] = reading.time;
+      else missing.push(i);
+    }
+    if (missing.length > 0) {
+      const started = performance.now();
+      const batch = this.#read(
+        tier,
+        missing.map((i) => tags[i]!),
+      );
+      missing.forEach((i, j) => {
+        const id = `${tier.index}:${tags[i]!}`;
+        const reading = { since: started, time: batch.then((read) => read[j]!) };
+        this.#reading.set(id, reading);
+        const forget = (): void => {
+          if (this.#reading.get(id) === reading) this.#reading.delete(id);
+        };
+        reading.time.then(forget, forget);
+        times[i] = reading.time;
+      });
+    }
+    return Promise.all(times);
   }
 
   /** The stored times of `tags` in `tier` (0 for a tag never invalidated), in one batched read. */
