@@ -99,6 +99,18 @@ describe('tags', () => {
     expect(await b.cache.get('k')).toBeUndefined();
   });
 
+  it("writes win across instances: a factory that started before another instance's invalidation stores an entry that reads as a miss there", async () => {
+    const { a, b } = twoInstances(false);
+    let release!: (v: string) => void;
+    const pending = a.cache.getOrSet('k', () => new Promise<string>((r) => (release = r)), { tags: ['t'] });
+    await until(() => release !== undefined);
+    await b.cache.invalidateTags(['t']);
+    release('computed-before');
+    expect(await pending).toBe('computed-before');
+    // a stored it (nothing here told a about the invalidation); its time is the factory's start.
+    expect(await b.cache.get('k')).toBeUndefined();
+  });
+
   it('a tag-invalidated entry is not served as stale by fail-safe', async () => {
     const { a } = twoInstances(false, { grace: '1h' });
     await a.cache.set('k', 'old', { tags: ['t'] });
