@@ -144,6 +144,16 @@ describe('tags', () => {
     expect(await cache.get('k2')).toBe('v2');
   });
 
+  it('an entry in the shared tier whose tags were never invalidated stays a hit after the table forgot tags', async () => {
+    const { a } = twoInstances(false);
+    await a.cache.set('k', 'v', { tags: ['never-invalidated'] });
+    for (let i = 0; i < 10_100; i += 50) {
+      await a.cache.invalidateTags(Array.from({ length: 50 }, (_, j) => `filler:${i + j}`));
+    }
+    await a.l1.remove('k'); // read from the shared tier, where the tag has no time
+    expect(await a.cache.get('k')).toBe('v');
+  });
+
   it.each([
     ['not an array', 'tag'],
     ['an empty tag', ['']],

@@ -121,6 +121,12 @@ export class TagTimes<V> {
   readonly #times = new Map<string, number>();
   /** At least the time of every tag the table forgot: an unknown tag is taken to have this time. */
   #floor = 0;
+  /**
+   * Tags whose time in the table is the floor, a bound rather than a time this instance heard:
+   * a time read from a shared tier replaces it (entries older than the floor but newer than the
+   * tag's real invalidation are valid there).
+   */
+  readonly #guessed = new Set<string>();
   readonly #firstRemote: Tier<V> | undefined;
   /** Reads of tag times in flight, by tier and tag, with when they started (holds only those in flight). */
   readonly #reading = new Map<string, { since: number; time: Promise<number> }>();
@@ -182,7 +188,8 @@ export class TagTimes<V> {
     }
     let valid = true;
     for (let i = 0; i < entry.t.length; i++) {
-      const time = this.raise(entry.t[i]!, times[i]!);
+      const tag = entry.t[i]!;
+      const time = source === undefined ? this.raise(tag, times[i]!) : this.#stored(tag, times[i]!);
       if (entry.at <= time) valid = false;
     }
     return valid;
@@ -195,15 +202,30 @@ export class TagTimes<V> {
    * newer than both.
    */
   know(tags: readonly string[]): void {
-    for (const tag of tags) if (!this.#times.has(tag)) this.#remember(tag, this.#floor);
+    for (const tag of tags) if (!this.#times.has(tag)) this.#remember(tag, this.#floor, true);
   }
 
-  /** Record that `tag` was invalidated at `at` (keeps the later time); returns the tag's time now. */
+  /**
+   * Record that `tag` was invalidated at `at` (this instance's call, or the bus); keeps the later
+   * time, and never goes below the floor for a tag it did not know. Returns the tag's time now.
+   */
   raise(tag: string, at: number): number {
     const known = this.#times.get(tag);
     if (known !== undefined && known >= at) return known;
-    const time = Math.max(at, this.#floor);
-    this.#remember(tag, time);
+    const time = known === undefined ? Math.max(at, this.#floor) : at;
+    this.#remember(tag, time, time !== at);
+    return time;
+  }
+
+  /**
+   * The tag's time given what a shared tier stores for it: the later of the two, ignoring a
+   * guessed (floor) time in the table, which the stored one replaces. Returns the time now.
+   */
+  #stored(tag: string, stored: number): number {
+    const known = this.#times.get(tag);
+    const heard = known === undefined || this.#guessed.has(tag) ? 0 : known;
+    const time = Math.max(stored, heard);
+    if (time !== known || this.#guessed.has(tag)) this.#remember(tag, time, false);
     return time;
   }
 
@@ -236,14 +258,18 @@ export class TagTimes<V> {
   reset(): void {
     for (const time of this.#times.values()) if (time > this.#floor) this.#floor = time;
     this.#times.clear();
+    this.#guessed.clear();
   }
 
-  #remember(tag: string, time: number): void {
+  #remember(tag: string, time: number, guessed: boolean): void {
     this.#times.delete(tag);
     this.#times.set(tag, time);
+    if (guessed) this.#guessed.add(tag);
+    else this.#guessed.delete(tag);
     if (this.#times.size > MAX_KNOWN_TAGS) {
       const [oldest, oldestTime] = this.#times.entries().next().value as [string, number];
       this.#times.delete(oldest);
+      this.#guessed.delete(oldest);
       if (oldestTime > this.#floor) this.#floor = oldestTime;
     }
   }
