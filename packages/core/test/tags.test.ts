@@ -173,3 +173,20 @@ describe('tags', () => {
     expect(await cache.get('k')).toBeUndefined();
   });
 });
+
+describe('tags on the bus', () => {
+  it('a forged tag time in the far future is taken as now: entries written after it are hits', async () => {
+    const hub = new MemoryBusHub();
+    const cache = new TieredCache<string>({ bus: { transport: hub.transport(), channel: 'c' } });
+    caches.push(cache);
+    await cache.ready();
+    await cache.set('old', 'v', { tags: ['t'] });
+    const forger = hub.transport();
+    await forger.publish('c', JSON.stringify({ v: 2, src: 'forger', seq: 1, tags: [['t', 1e15]] }));
+    await until(() => cache.stats().bus.applied === 1);
+    expect(await cache.get('old')).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 2));
+    await cache.set('new', 'v', { tags: ['t'] });
+    expect(await cache.get('new')).toBe('v');
+  });
+});

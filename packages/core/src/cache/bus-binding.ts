@@ -1,5 +1,6 @@
 import type { BusOperation } from '../invalidation-bus.js';
 import type { CacheContext } from './context.js';
+import { wallNow } from './tags.js';
 
 /**
  * What another instance's bus message does here: drop the named keys (or the matching ones,
@@ -27,8 +28,11 @@ export class BusBinding<V> {
         for (const key of message.keys) ctx.events.emit('delete', { key, source: 'bus' });
     } else if (message.op === 'tags') {
       // The table is what L1 hits are checked against; reads in flight must not promote past it.
+      // A time ahead of this clock is taken as now: a forged far-future time would otherwise make
+      // the tag's entries written here misses until a resync.
       const written = ctx.clock.writeAll();
-      for (const [tag, at] of message.tags) ctx.tags.raise(tag, at);
+      const now = wallNow();
+      for (const [tag, at] of message.tags) ctx.tags.raise(tag, Math.min(at, now));
       written();
     } else if (message.op === 'pattern') {
       const written = ctx.clock.writeAll();
