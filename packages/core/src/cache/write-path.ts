@@ -38,7 +38,7 @@ export class WritePath<V> {
     const tags = scope.entryTags(options?.tags, 'set');
     const written = ctx.clock.write(key);
     try {
-      const stored = this.stored(value, tags, wallNow());
+      const stored = tags.length === 0 ? value : this.stored(value, tags, wallNow());
       await this.writeAll(key, stored, ttlMs, options?.localOnly ? this.remoteTiers : undefined);
     } finally {
       written();
