@@ -50,6 +50,21 @@ describe('tags', () => {
     expect(await a.cache.getOrSet({ key: 'k', factory: () => 'v3', tags: ['t'] })).toBe('v2');
   });
 
+  it('setMany takes tags per entry, in the cache and in a namespace', async () => {
+    const { a } = twoInstances(false);
+    const users = a.cache.namespace('users');
+    await a.cache.setMany([
+      { key: 'x', value: 'X', tags: ['t'] },
+      { key: 'y', value: 'Y' },
+    ]);
+    await users.setMany([{ key: 'x', value: 'UX', tags: ['t'] }]);
+    await a.cache.invalidateTags(['t']);
+    expect(await a.cache.getMany(['x', 'y'])).toEqual([undefined, 'Y']);
+    expect(await users.get('x')).toBe('UX');
+    await users.invalidateTags(['t']);
+    expect(await users.get('x')).toBeUndefined();
+  });
+
   it('a write right after an invalidation of its tag is a hit (same millisecond or not)', async () => {
     const { a } = twoInstances(false);
     for (let i = 0; i < 20; i++) {
