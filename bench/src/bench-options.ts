@@ -21,7 +21,7 @@ export interface BenchOptions {
 const USAGE = `usage: node bench/dist/main.js [--quick] [--rounds N] [--only 1,2,...] [--no-write]
   --quick       3 short rounds per scenario (under 3 minutes in all)
   --rounds N    rounds per scenario (default 5, or 3 with --quick); the median is reported
-  --only LIST   run only these scenarios (1-8)
+  --only LIST   run only these scenarios (1-10)
   --no-write    print the table, write nothing under bench/results`;
 
 /** Parse `argv` (without node and the script); throws with the usage on a bad flag. */
@@ -41,8 +41,8 @@ export function parseBenchOptions(argv: readonly string[], resultsDir: string): 
     } else if (arg === '--only') {
       for (const part of (argv[++i] ?? '').split(',')) {
         const n = Number(part);
-        if (!Number.isInteger(n) || n < 1 || n > 8)
-          throw new Error(`--only takes scenario numbers 1-8\n${USAGE}`);
+        if (!Number.isInteger(n) || n < 1 || n > 10)
+          throw new Error(`--only takes scenario numbers 1-10\n${USAGE}`);
         only.add(n);
       }
     } else if (arg === '--help' || arg === '-h') {

@@ -18,6 +18,7 @@ import { runL2Hit, runTieredSet } from './scenarios/l2-redis.js';
 import { runMemory } from './scenarios/memory.js';
 import { runOtherBackends } from './scenarios/other-backends.js';
 import { runStampede } from './scenarios/stampede.js';
+import { runInvalidateTag, runTaggedL2Hit } from './scenarios/tags.js';
 import { type Servers, serversFromEnv } from './servers.js';
 
 type ScenarioRun = (options: BenchOptions, servers: Servers) => Promise<ScenarioResult>;
@@ -31,6 +32,8 @@ const SCENARIOS: [number, ScenarioRun][] = [
   [6, runOtherBackends],
   [7, runMemory],
   [8, runBusThroughput],
+  [9, runTaggedL2Hit],
+  [10, runInvalidateTag],
 ];
 
 async function main(): Promise<void> {

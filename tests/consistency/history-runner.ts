@@ -29,6 +29,11 @@ export interface WorkerConfig {
   bus: 'pubsub' | 'streams' | 'kafka';
   /** With `bus: 'kafka'`. */
   kafkaBrokers?: string;
+  /**
+   * Tag every entry with its key's tag and its half's tag; invalidate by `invalidateTags` of the
+   * key's tag instead of `invalidate`, and of the half's tag instead of `invalidatePattern`.
+   */
+  tags?: boolean;
 }
 
 /** Start one worker process; it runs when it reads "go" and reports one JSON line. */

@@ -17,6 +17,8 @@ interface Run {
   fault?: 'delay-cache-replies' | 'cut-bus';
   /** How long another instance's write may take to reach this one. */
   busBoundMs: number;
+  /** Entries tagged, and invalidated by `invalidateTags` (see `WorkerConfig.tags`). */
+  tags?: boolean;
 }
 
 describe.skipIf(!url)(
@@ -53,6 +55,19 @@ describe.skipIf(!url)(
         fault: 'cut-bus',
         busBoundMs: 3000,
       },
+      {
+        name: 'pub/sub bus, tags: invalidateTags instead of invalidate and patterns',
+        bus: 'pubsub',
+        busBoundMs: 500,
+        tags: true,
+      },
+      {
+        name: "Redis Streams bus, tags, instance 0's bus cut for 1 s",
+        bus: 'streams',
+        fault: 'cut-bus',
+        busBoundMs: 3000,
+        tags: true,
+      },
     ])(
       '$name: no read returns a superseded value',
       async (run) => {
@@ -74,6 +89,7 @@ describe.skipIf(!url)(
             concurrency: 8,
             bus: run.bus,
             kafkaBrokers,
+            tags: run.tags,
           }),
         );
         for (const w of workers) procs.push(w.proc);

@@ -1,7 +1,5 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
@@ -9,45 +7,10 @@ import { RedisBackend } from '@tiercache/l2-redis';
 import { requireServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type Child, startChild } from './child-process.js';
 
 const url = await requireServer('redis');
 const script = fileURLToPath(new URL('./fixtures/getorset-process.mjs', import.meta.url));
-
-interface Child {
-  proc: ChildProcessWithoutNullStreams;
-  next: () => Promise<string>;
-}
-
-/** Start one OS process of the fixture; `next()` reads its next stdout line (bounded). */
-function startChild(args: string[]): Child {
-  const proc = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines = createInterface({ input: proc.stdout });
-  const queue: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  lines.on('line', (line) => {
-    const w = waiting.shift();
-    if (w) w(line);
-    else queue.push(line);
-  });
-  let stderr = '';
-  proc.stderr.on('data', (d) => {
-    stderr += String(d);
-  });
-  const next = () =>
-    new Promise<string>((resolve, reject) => {
-      const queued = queue.shift();
-      if (queued !== undefined) return resolve(queued);
-      const timer = setTimeout(
-        () => reject(new Error(`child ${proc.pid} said nothing in 20 s; stderr: ${stderr}`)),
-        20_000,
-      );
-      waiting.push((line) => {
-        clearTimeout(timer);
-        resolve(line);
-      });
-    });
-  return { proc, next };
-}
 
 describe.skipIf(!url)('cross-process single-flight over Redis (two OS processes)', () => {
   const admin = url ? new Redis(url) : undefined;
@@ -59,7 +22,7 @@ describe.skipIf(!url)('cross-process single-flight over Redis (two OS processes)
 
   it('1000 concurrent getOrSet calls split across two processes run the factory exactly once', async () => {
     const prefix = `tc-xp:${randomUUID()}:`;
-    const pair = [0, 1].map(() => startChild([url!, prefix, 'cold-key', '500', 'normal', '10000']));
+    const pair = [0, 1].map(() => startChild(script, [url!, prefix, 'cold-key', '500', 'normal', '10000']));
     children.push(...pair);
     for (const c of pair) expect(await c.next()).toBe('ready');
     for (const c of pair) c.proc.stdin.write('go\n');
@@ -73,7 +36,7 @@ describe.skipIf(!url)('cross-process single-flight over Redis (two OS processes)
 
   it('when the lock holder process is killed mid-factory, another process computes after the lease expires', async () => {
     const prefix = `tc-xp:${randomUUID()}:`;
-    const holder = startChild([url!, prefix, 'k', '1', 'hang', '1000']);
+    const holder = startChild(script, [url!, prefix, 'k', '1', 'hang', '1000']);
     children.push(holder);
     expect(await holder.next()).toBe('ready');
     holder.proc.stdin.write('go\n');

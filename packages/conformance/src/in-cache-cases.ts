@@ -76,6 +76,32 @@ export function defineInCacheCases(
       o.ttlCaseTimeoutMs,
     );
 
+    it('tags and namespaces: an invalidation by one cache is a miss for another cache over the backend', async () => {
+      const b = ctx.backend;
+      const key = ctx.key('tagged');
+      const tag = ctx.key('tag');
+      // Shared the way a remote tier is: the tag times are read from the backend, not from memory.
+      const shared = borrowed(b, { local: false });
+      await inCache(shared, { ttl: LONG_TTL_MS }, async (writer) => {
+        await writer.set(key, 'tagged', { tags: [tag] });
+        await writer.set(`${key}:plain`, 'untagged');
+        await writer.namespace(tag).set(key, 'in a namespace');
+        await inCache(borrowed(b, { local: false }), { ttl: LONG_TTL_MS }, async (other) => {
+          await expect(other.get(key)).resolves.toBe('tagged');
+          await other.invalidateTags([tag]);
+          await other.namespace(tag).clear();
+        });
+        await inCache(borrowed(b, { local: false }), { ttl: LONG_TTL_MS }, async (reader) => {
+          await expect(
+            reader.get(key),
+            'a tagged entry read back after invalidateTags: the backend must store the tag time under its reserved key (a key starting with U+0000) and read it back',
+          ).resolves.toBeUndefined();
+          await expect(reader.namespace(tag).get(key)).resolves.toBeUndefined();
+          await expect(reader.get(`${key}:plain`)).resolves.toBe('untagged');
+        });
+      });
+    });
+
     it('the breaker opens while the backend fails, and closes once it answers again', async () => {
       const b = ctx.backend;
       const key = ctx.key('breaker');

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { InvalidOptionError } from './errors.js';
+import { MAX_TTL_MS } from './ttl.js';
 
 /**
  * One bus message on the wire (format 2): the invalidations a sender batched into one publish,
@@ -18,6 +19,11 @@ export interface BusMessage {
   patterns?: string[];
   /** Drop every local entry. */
   clear?: true;
+  /**
+   * Tag invalidations: `[tag, time]` pairs, the time in wall-clock ms (fractions allowed) at
+   * which every entry carrying the tag and written at or before it became a miss.
+   */
+  tags?: [string, number][];
 }
 
 /** Why a received bus message was dropped (the `bus:rejected` event's `reason`). */
@@ -42,7 +48,9 @@ export interface BusMessageLimits {
 const MAX_SRC_LENGTH = 128;
 /** Longest pattern accepted; the glob matcher is linear, this only bounds the work per key. */
 const MAX_PATTERN_LENGTH = 4096;
-const ALLOWED_FIELDS = new Set(['v', 'src', 'seq', 'keys', 'patterns', 'clear']);
+/** Longest tag accepted on the wire (the cache's own limit, `MAX_TAG_LENGTH`, is lower). */
+const MAX_WIRE_TAG_LENGTH = 4096;
+const ALLOWED_FIELDS = new Set(['v', 'src', 'seq', 'keys', 'patterns', 'clear', 'tags']);
 
 /**
  * Keys for message authentication: the first signs, every one verifies (rotation: put the new
@@ -151,15 +159,33 @@ export function decodeBusMessage(
   if (!isStringList(m.keys, Number.POSITIVE_INFINITY) || !isStringList(m.patterns, MAX_PATTERN_LENGTH)) {
     return bad('malformed');
   }
+  if (!isTagTimeList(m.tags)) return bad('malformed');
   const keys = m.keys as string[] | undefined;
   const patterns = m.patterns as string[] | undefined;
-  if ((keys?.length ?? 0) + (patterns?.length ?? 0) > limits.maxItems) return bad('too-large');
-  if (m.clear === undefined && !keys?.length && !patterns?.length) return bad('malformed');
+  const tags = m.tags as [string, number][] | undefined;
+  if ((keys?.length ?? 0) + (patterns?.length ?? 0) + (tags?.length ?? 0) > limits.maxItems) {
+    return bad('too-large');
+  }
+  if (m.clear === undefined && !keys?.length && !patterns?.length && !tags?.length) return bad('malformed');
   const message: BusMessage = { v: 2, src, seq: m.seq };
   if (keys?.length) message.keys = keys;
   if (patterns?.length) message.patterns = patterns;
+  if (tags?.length) message.tags = tags.map(([tag, at]) => [tag, at]);
   if (m.clear) message.clear = true;
   return { ok: true, message };
+}
+
+/** `[tag, time]` pairs: a non-empty tag, a finite time >= 0 below `MAX_TTL_MS` (no Infinity, no NaN). */
+function isTagTimeList(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (!Array.isArray(value)) return false;
+  for (const pair of value) {
+    if (!Array.isArray(pair) || pair.length !== 2) return false;
+    const [tag, at] = pair as unknown[];
+    if (typeof tag !== 'string' || tag.length === 0 || tag.length > MAX_WIRE_TAG_LENGTH) return false;
+    if (typeof at !== 'number' || !Number.isFinite(at) || at < 0 || at > MAX_TTL_MS) return false;
+  }
+  return true;
 }
 
 function isStringList(value: unknown, maxLength: number): boolean {

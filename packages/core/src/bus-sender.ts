@@ -33,6 +33,9 @@ export class BusSender {
   /** Invalidations waiting to be sent. */
   readonly #keys = new Set<string>();
   readonly #patterns = new Set<string>();
+  /** Tags waiting, and the latest invalidation time of each (a later one covers an earlier one). */
+  readonly #tags = new Set<string>();
+  readonly #tagTimes = new Map<string, number>();
   #clearPending = false;
   /** The message being sent (kept, with its sequence number, until the transport accepts it). */
   #current: { wire: string; op: string; items: number } | undefined;
@@ -52,8 +55,13 @@ export class BusSender {
       this.#coarsen();
     } else if (!this.#clearPending) {
       if (operation.op === 'pattern') this.#patterns.add(operation.pattern);
-      else for (const key of operation.keys) this.#keys.add(key);
-      if (this.#keys.size + this.#patterns.size > this.#s.maxQueue) {
+      else if (operation.op === 'tags') {
+        for (const [tag, at] of operation.tags) {
+          this.#tags.add(tag);
+          this.#tagTimes.set(tag, Math.max(at, this.#tagTimes.get(tag) ?? 0));
+        }
+      } else for (const key of operation.keys) this.#keys.add(key);
+      if (this.#waiting() > this.#s.maxQueue) {
         this.#s.stats.overflows++;
         this.#coarsen();
       }
@@ -86,10 +94,12 @@ export class BusSender {
     this.#clearPending = true;
     this.#keys.clear();
     this.#patterns.clear();
+    this.#tags.clear();
+    this.#tagTimes.clear();
   }
 
   #waiting(): number {
-    return this.#keys.size + this.#patterns.size + (this.#clearPending ? 1 : 0);
+    return this.#keys.size + this.#patterns.size + this.#tags.size + (this.#clearPending ? 1 : 0);
   }
 
   #hasWork(): boolean {
@@ -111,10 +121,15 @@ export class BusSender {
       const budget = { items: this.#s.maxBatch, bytes: this.#s.batchBytes - 512 };
       const patterns = takeSome(this.#patterns, budget);
       const keys = takeSome(this.#keys, budget);
+      const tags = this.#tags.size > 0 ? takeSome(this.#tags, budget) : [];
       if (keys.length > 0) message.keys = keys;
       if (patterns.length > 0) message.patterns = patterns;
-      op = patterns.length > 0 ? 'pattern' : 'delete';
-      items = keys.length + patterns.length;
+      if (tags.length > 0) {
+        message.tags = tags.map((tag) => [tag, this.#tagTimes.get(tag)!]);
+        for (const tag of tags) this.#tagTimes.delete(tag);
+      }
+      op = patterns.length > 0 ? 'pattern' : tags.length > 0 && keys.length === 0 ? 'tags' : 'delete';
+      items = keys.length + patterns.length + tags.length;
     }
     const body = encodeBusMessage(message);
     const signer = this.#s.signer;

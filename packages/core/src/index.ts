@@ -1,5 +1,6 @@
 export { checkBlockMs, MAX_BLOCK_MS } from './adapter-kit/stream-args.js';
 export type { BusMessage, BusRejectReason } from './bus-message.js';
+export { CacheNamespace } from './cache/namespace.js';
 export type {
   Factory,
   FactoryContext,
@@ -12,6 +13,7 @@ export type {
   TieredCacheOptions,
   TierHealth,
 } from './cache/options.js';
+export { MAX_TAG_LENGTH, MAX_TAGS } from './cache/tags.js';
 export { isCallerError, type PromotionPolicy, type TierOptions } from './cache/tier.js';
 export { TieredCache } from './cache/tiered-cache.js';
 export { CAPABILITY_METHODS, type CacheCapability } from './capabilities.js';
@@ -53,6 +55,8 @@ export {
   type Duration,
   type DurationUnit,
   type DurationUnitAnyCase,
+  type EntryTtl,
+  FOREVER,
   MAX_TTL_MS,
   parseDuration,
   parseTtl,

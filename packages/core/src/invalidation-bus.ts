@@ -12,7 +12,9 @@ export type BusOperation =
   | { op: 'delete'; keys: string[] }
   | { op: 'set'; keys: string[] }
   | { op: 'pattern'; pattern: string }
-  | { op: 'clear' };
+  | { op: 'clear' }
+  /** Tag invalidations: `[tag, wall-clock ms]` pairs (entries with these tags written at or before then are misses). */
+  | { op: 'tags'; tags: [string, number][] };
 
 /** Options for the invalidation bus of a `TieredCache`. */
 export interface BusOptions {
@@ -234,6 +236,7 @@ export class InvalidationBus {
       if (message.patterns) {
         for (const pattern of message.patterns) this.#apply({ op: 'pattern', pattern }, message.src);
       }
+      if (message.tags) this.#apply({ op: 'tags', tags: message.tags }, message.src);
     }
   }
 
@@ -246,7 +249,12 @@ export class InvalidationBus {
       this.#fail(error);
       return;
     }
-    const count = operation.op === 'delete' || operation.op === 'set' ? operation.keys.length : 1;
+    const count =
+      operation.op === 'delete' || operation.op === 'set'
+        ? operation.keys.length
+        : operation.op === 'tags'
+          ? operation.tags.length
+          : 1;
     Promise.resolve(result).then(
       () => {
         this.#stats.applied += count;

@@ -151,6 +151,30 @@ export function parseTtl(input: unknown, what = 'ttl'): number | undefined {
 }
 
 /**
+ * The TTL of an entry that never expires: `set(key, value, { ttl: FOREVER })` (or the string
+ * `'forever'`). Each tier keeps it as long as it can: no expiry on Redis (no `PX`), on Keyv
+ * stores and in lru-cache; expiration `0` on memcached (never, until evicted by memory
+ * pressure); a tier with `maxTtl` (e.g. an L1 capped at 1 min) keeps it that long and gets it
+ * back by promotion from the tier below. `ttl(key)` answers `Infinity`.
+ */
+export const FOREVER = 'forever';
+
+/** An entry's TTL: a {@link Duration}, or {@link FOREVER} for no expiry. */
+export type EntryTtl = Duration | typeof FOREVER;
+
+/**
+ * Parse an entry's TTL: {@link FOREVER} is `undefined` (no expiry); anything else as
+ * {@link parseTtl}, which refuses `undefined` here (a missing TTL is the caller's default).
+ */
+export function parseEntryTtl(input: unknown, what = 'ttl'): number | undefined {
+  if (input === FOREVER) return undefined;
+  if (input === undefined) {
+    throw new InvalidTtlError(`${what} is missing; pass a duration such as "5m", or FOREVER for no expiry`);
+  }
+  return parseTtl(input, what);
+}
+
+/**
  * The longest TTL an entry may have: 10^15 ms (about 31 700 years). Every tier stores and
  * reads it back: Redis's expiry header holds up to 16 digits and `PX` takes it; memcached
  * keeps entries past 2106 as "no expiry" with the exact expiry in its envelope; lru-cache and

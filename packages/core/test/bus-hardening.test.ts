@@ -53,6 +53,47 @@ describe('decodeBusMessage and BusSigner', () => {
     expect(() => new BusSigner(['x'.repeat(16), 'y'.repeat(16), 'z'.repeat(16)])).toThrow(/list of two/);
   });
 
+  it('accepts tag invalidations as [tag, time] pairs and rejects every other shape', () => {
+    const wire = (tags: unknown) => JSON.stringify({ v: 2, src: 's', seq: 1, tags });
+    expect(decodeBusMessage(wire([['t', 1732890000000.5]]), 'ch', limits, undefined)).toEqual({
+      ok: true,
+      message: { v: 2, src: 's', seq: 1, tags: [['t', 1732890000000.5]] },
+    });
+    const hostile = [
+      'not-an-array',
+      {},
+      ['t'],
+      [['t']],
+      [['t', 1, 2]],
+      [['', 1]],
+      [[1, 1]],
+      [['t', '1']],
+      [['t', -1]],
+      [['t', null]],
+      [['x'.repeat(5000), 1]],
+      [{ 0: 't', 1: 1, length: 2 }],
+    ];
+    for (const tags of hostile) {
+      expect(decodeBusMessage(wire(tags), 'ch', limits, undefined)).toMatchObject({
+        ok: false,
+        reason: 'malformed',
+      });
+    }
+    // 1e400 parses to Infinity; 1e16 is past any time an entry can have.
+    for (const time of ['1e400', '1e16']) {
+      const text = `{"v":2,"src":"s","seq":1,"tags":[["t",${time}]]}`;
+      expect(decodeBusMessage(text, 'ch', limits, undefined)).toMatchObject({
+        ok: false,
+        reason: 'malformed',
+      });
+    }
+    const many = Array.from({ length: limits.maxItems + 1 }, (_, i) => [`t${i}`, 1]);
+    expect(decodeBusMessage(wire(many), 'ch', limits, undefined)).toMatchObject({
+      ok: false,
+      reason: 'too-large',
+    });
+  });
+
   it('never throws, whatever arrives', () => {
     for (const wire of [null, undefined, 42, {}, 'null', '[]', '"x"', 'x.y', '{"v":2}', '\uD800']) {
       expect(decodeBusMessage(wire, 'ch', limits, undefined).ok).toBe(false);

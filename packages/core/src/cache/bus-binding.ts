@@ -1,9 +1,10 @@
 import type { BusOperation } from '../invalidation-bus.js';
 import type { CacheContext } from './context.js';
+import { wallNow } from './tags.js';
 
 /**
  * What another instance's bus message does here: drop the named keys (or the matching ones,
- * or everything) from the in-process tiers. Each application is a write on the write clock,
+ * or everything) from the in-process tiers, or record tag invalidation times. Each application is a write on the write clock,
  * so a read of the key that was in flight when the message arrived does not promote after it.
  */
 export class BusBinding<V> {
@@ -25,6 +26,14 @@ export class BusBinding<V> {
       }
       if (ctx.events.has('delete'))
         for (const key of message.keys) ctx.events.emit('delete', { key, source: 'bus' });
+    } else if (message.op === 'tags') {
+      // The table is what L1 hits are checked against; reads in flight must not promote past it.
+      // A time ahead of this clock is taken as now: a forged far-future time would otherwise make
+      // the tag's entries written here misses until a resync.
+      const written = ctx.clock.writeAll();
+      const now = wallNow();
+      for (const [tag, at] of message.tags) ctx.tags.raise(tag, Math.min(at, now));
+      written();
     } else if (message.op === 'pattern') {
       const written = ctx.clock.writeAll();
       try {
@@ -37,10 +46,14 @@ export class BusBinding<V> {
     }
   }
 
-  /** Empty the in-process tiers (a `clear` message, or a resync after missed messages). */
+  /**
+   * Empty the in-process tiers (a `clear` message, or a resync after missed messages); the tag
+   * table forgets what it knew, so tags are read again from the shared tier.
+   */
   async clearLocal(): Promise<void> {
     const ctx = this.#ctx;
     const written = ctx.clock.writeAll();
+    ctx.tags.reset();
     try {
       await Promise.all(ctx.tiers.filter((t) => t.local).map((t) => t.clear()));
     } finally {

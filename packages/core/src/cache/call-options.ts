@@ -1,6 +1,7 @@
 import { InvalidOptionError } from '../errors.js';
-import { parseTtl } from '../ttl.js';
+import { parseEntryTtl } from '../ttl.js';
 import type { Factory, GetOrSetCall, GetOrSetOptions, GetOrSetResult } from './options.js';
+import { checkTags } from './tags.js';
 
 /** The per-call argument checks of the public methods, kept off the public class. */
 
@@ -32,11 +33,12 @@ export function checkCallOptions(method: string, options: unknown): void {
   }
 }
 
-/** The error bad per-call options raise, or `undefined` (a bad TTL is an error at the call, hit or miss). */
+/** The error bad per-call options raise, or `undefined` (a bad TTL or tag is an error at the call, hit or miss). */
 export function badCallOptions(method: string, options: GetOrSetOptions): unknown {
   try {
     checkCallOptions(method, options);
-    if (options.ttl !== undefined) parseTtl(options.ttl, 'ttl');
+    if (options.ttl !== undefined) parseEntryTtl(options.ttl, 'ttl');
+    if (options.tags !== undefined) checkTags(options.tags, method);
     return undefined;
   } catch (error) {
     return error;

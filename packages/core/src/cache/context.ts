@@ -2,12 +2,12 @@ import type { ValueWithTtl } from '../contracts.js';
 import { ClosedError, InvalidOptionError } from '../errors.js';
 import type { CacheEventEmitter } from '../events.js';
 import type { BusOperation, InvalidationBus } from '../invalidation-bus.js';
-import { validateKey } from '../key.js';
 import { redactSecrets } from '../redact.js';
 import type { CacheStats } from '../stats.js';
-import { parseTtl } from '../ttl.js';
+import { parseEntryTtl, parseTtl } from '../ttl.js';
 import type { CacheConfig } from './config.js';
 import type { GetOrSetOptions, SetOptions } from './options.js';
+import { TagTimes } from './tags.js';
 import { Tier } from './tier.js';
 import { WriteClock } from './write-clock.js';
 
@@ -34,6 +34,12 @@ export class CacheContext<V> {
   readonly background = new Set<Promise<unknown>>();
   bus: InvalidationBus | undefined;
   closed = false;
+  /** Tag invalidation times (see `TagTimes`). */
+  readonly tags: TagTimes<V>;
+  /** `true` once a tagged entry was written or read here: the L1 fast path then unwraps them. */
+  tagsSeen = false;
+  /** Called once, when the first tagged entry is about to enter a tier here. */
+  onFirstTag: (() => void) | undefined;
 
   constructor(
     readonly config: CacheConfig<V>,
@@ -88,16 +94,22 @@ export class CacheContext<V> {
     // Stale L1 entries are fail-safe candidates, so with grace the slow path reads L1 again.
     this.firstSlowTier = this.l1Peek && graceMs === 0 ? 1 : 0;
     this.guarded = this.tiers.some((t) => !t.local && t.caps.guardedWrites);
+    this.tags = new TagTimes(this);
+  }
+
+  /**
+   * A tagged entry is about to be written (or promoted) here: switch the L1 fast path to the
+   * one that recognises tagged entries. Until then the untagged fast path does no extra work.
+   */
+  sawTags(): void {
+    if (this.tagsSeen) return;
+    this.tagsSeen = true;
+    this.onFirstTag?.();
   }
 
   /** Reject calls after `close()`. */
   open(): void {
     if (this.closed) throw new ClosedError(`TieredCache "${this.config.name}"`);
-  }
-
-  /** Check a key against the cache's rules. */
-  validateKey(key: unknown): void {
-    validateKey(key, this.config.maxKeyLength);
   }
 
   /** Keep `promise` for `close()` to wait on; its rejection is handled by the caller. */
@@ -146,10 +158,10 @@ export class CacheContext<V> {
     if (this.events.has('miss')) this.events.emit('miss', { key });
   }
 
-  /** The logical TTL (ms) of a write with these options. */
-  ttlFor(options: SetOptions | undefined): number {
+  /** The logical TTL (ms) of a write with these options; `undefined` for `FOREVER` (no expiry). */
+  ttlFor(options: SetOptions | undefined): number | undefined {
     if (options === undefined) return this.config.defaultTtlMs;
-    if (options.ttl !== undefined) return parseTtl(options.ttl, 'ttl') as number;
+    if (options.ttl !== undefined) return parseEntryTtl(options.ttl, 'ttl');
     if (options.strategy !== undefined) return options.strategy.ttlMs;
     return this.config.defaultTtlMs;
   }
@@ -161,9 +173,11 @@ export class CacheContext<V> {
       : parseTtl(options.timeout, 'timeout');
   }
 
-  /** A factory-computed TTL, shortened by the configured jitter. */
-  jittered(ttlMs: number): number {
+  /** A factory-computed TTL, shortened by the configured jitter (`FOREVER` stays forever). */
+  jittered(ttlMs: number | undefined): number | undefined {
     const jitter = this.config.jitter;
-    return jitter === 0 ? ttlMs : Math.max(1, Math.round(ttlMs * (1 - Math.random() * jitter)));
+    return jitter === 0 || ttlMs === undefined
+      ? ttlMs
+      : Math.max(1, Math.round(ttlMs * (1 - Math.random() * jitter)));
   }
 }

@@ -1,7 +1,7 @@
 import type { CacheBackend, StreamingBackend } from '../contracts.js';
 import type { BusOptions } from '../invalidation-bus.js';
 import type { CacheStrategy } from '../strategies.js';
-import type { Duration } from '../ttl.js';
+import type { Duration, EntryTtl } from '../ttl.js';
 import type { TierOptions } from './tier.js';
 
 /** Options for a {@link TieredCache}, validated once in the constructor. */
@@ -83,8 +83,15 @@ export interface SetOptions {
    * leave this process, or to warm L1 (BentoCache's `skipL2Write`). Default `false`.
    */
   localOnly?: boolean;
-  /** This entry's TTL; overrides `strategy` and the cache default. */
-  ttl?: Duration;
+  /** This entry's TTL, or `FOREVER` for no expiry; overrides `strategy` and the cache default. */
+  ttl?: EntryTtl;
+  /**
+   * Tags of this entry (at most 64, each a non-empty string of at most 256 characters without
+   * control characters). `invalidateTags([tag])` makes every entry carrying one of them a miss,
+   * in every tier and instance. Tagged entries are stored in a small envelope with their tags
+   * and write time; an untagged entry is stored as before.
+   */
+  tags?: readonly string[];
   /** A strategy for this entry. */
   strategy?: CacheStrategy;
   /** Publish on the bus so other instances drop their L1 copy. Default: the cache's `broadcastSets`. */
@@ -139,8 +146,10 @@ export interface FactoryContext<V = unknown> {
    * did not decide on). Throws; use as `return ctx.fail(new Error('gone'))` or `throw`.
    */
   fail(error: unknown): never;
-  /** Store this run's value for `ttl` instead of the call's TTL (decide from the value). */
-  setTtl(ttl: Duration): void;
+  /** Store this run's value for `ttl` (or `FOREVER`) instead of the call's TTL (decide from the value). */
+  setTtl(ttl: EntryTtl): void;
+  /** Store this run's value with these tags instead of the call's `tags` (decide from the value). */
+  setTags(tags: readonly string[]): void;
 }
 
 /**

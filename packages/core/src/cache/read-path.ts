@@ -1,6 +1,8 @@
 import type { ValueWithTtl } from '../contracts.js';
 import { InvalidOptionError } from '../errors.js';
 import type { CacheContext } from './context.js';
+import { Scope } from './scope.js';
+import { isTagged } from './tags.js';
 import type { Tier } from './tier.js';
 import type { ReadTicket } from './write-clock.js';
 
@@ -8,6 +10,8 @@ import type { ReadTicket } from './write-clock.js';
 export interface ReadResult<V> {
   value: V;
   fresh: boolean;
+  /** The value as the tier stores it: `value`, or its tagged entry (rewrites keep the tags). */
+  stored: V;
 }
 
 /**
@@ -23,10 +27,10 @@ export class ReadPath<V> {
   }
 
   /** `get` past an L1 miss. */
-  async get(key: string): Promise<V | undefined> {
+  async get(callerKey: string, scope = Scope.root): Promise<V | undefined> {
     const ctx = this.#ctx;
     ctx.open();
-    ctx.validateKey(key);
+    const key = scope.key(callerKey, ctx.config.maxKeyLength);
     ctx.stats.requests++;
     const ticket = ctx.clock.begin(key);
     try {
@@ -42,12 +46,14 @@ export class ReadPath<V> {
   }
 
   /** `ttl(key)`: the logical remaining TTL from the fastest tier with a fresh entry. */
-  async remainingTtl(key: string): Promise<number | undefined> {
+  async remainingTtl(callerKey: string, scope = Scope.root): Promise<number | undefined> {
     const ctx = this.#ctx;
     ctx.open();
-    ctx.validateKey(key);
-    const l1 = ctx.l1PeekWithTtl?.(key);
+    const key = scope.key(callerKey, ctx.config.maxKeyLength);
+    let l1 = ctx.l1PeekWithTtl?.(key);
     const tiers = ctx.tiers;
+    // A tagged L1 entry the tag table cannot vouch for is checked below like any other.
+    if (l1 !== undefined && isTagged(l1.value) && ctx.tags.freshValue(l1.value) === undefined) l1 = undefined;
     if (l1 !== undefined && (l1.ttlMs === undefined || l1.ttlMs > ctx.staleBelow[0]!)) {
       return logicalLeft(l1.ttlMs, ctx.staleBelow[0]!, tiers[0]!.ttlScale);
     }
@@ -56,6 +62,7 @@ export class ReadPath<V> {
       for (let t = l1 === undefined && ctx.l1PeekWithTtl ? 1 : 0; t < tiers.length; t++) {
         const tier = tiers[t]!;
         let hit: ValueWithTtl<V> | undefined;
+        const since = performance.now();
         try {
           hit = await tier.run('get', () => tier.read(key));
         } catch (error) {
@@ -63,6 +70,7 @@ export class ReadPath<V> {
           continue;
         }
         if (hit === undefined || (hit.ttlMs !== undefined && hit.ttlMs <= ctx.staleBelow[t]!)) continue;
+        if (isTagged(hit.value) && !(await ctx.tags.valid(hit.value, tier, since))) continue;
         if (!tier.knowsTtl) return undefined;
         return logicalLeft(hit.ttlMs, ctx.staleBelow[t]!, tier.ttlScale);
       }
@@ -88,6 +96,7 @@ export class ReadPath<V> {
     for (let t = from; t < ctx.tiers.length; t++) {
       const tier = ctx.tiers[t]!;
       let hit: ValueWithTtl<V> | undefined;
+      const since = performance.now();
       const pending = tier.pending.size > 0 ? tier.pending.lookup(key) : undefined;
       if (pending === 'removed') continue;
       if (pending !== undefined) hit = pending;
@@ -104,28 +113,35 @@ export class ReadPath<V> {
         }
       }
       if (hit === undefined) continue;
+      let value = hit.value;
+      // A tag-invalidated entry is gone: neither a hit nor a fail-safe candidate.
+      if (isTagged(value)) {
+        if (!(await ctx.tags.valid(value, tier, since))) continue;
+        value = value.v as V;
+      }
       if (hit.ttlMs !== undefined && hit.ttlMs <= ctx.staleBelow[t]!) {
-        stale ??= { value: hit.value, fresh: false };
+        stale ??= { value, fresh: false, stored: hit.value };
         continue;
       }
       if (count) ctx.countHit(key, t);
       if (t > 0) this.promote(key, hit, t, ticket);
-      return { value: hit.value, fresh: true };
+      return { value, fresh: true, stored: hit.value };
     }
     return stale;
   }
 
   /** Values for `keys` in order (`undefined` for misses), one batched read per tier. */
-  async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
+  async getMany(callerKeys: readonly string[], scope = Scope.root): Promise<(V | undefined)[]> {
     const ctx = this.#ctx;
     ctx.open();
-    if (!Array.isArray(keys)) throw new InvalidOptionError('getMany takes an array of keys');
-    for (const key of keys) ctx.validateKey(key);
+    if (!Array.isArray(callerKeys)) throw new InvalidOptionError('getMany takes an array of keys');
+    const keys = callerKeys.map((key) => scope.key(key, ctx.config.maxKeyLength));
     ctx.stats.requests += keys.length;
     const out: (V | undefined)[] = new Array(keys.length).fill(undefined);
     let missing: number[] = [];
     for (let i = 0; i < keys.length; i++) {
-      const value = ctx.l1Peek?.(keys[i]!);
+      let value = ctx.l1Peek?.(keys[i]!);
+      if (value !== undefined && isTagged(value)) value = ctx.tags.freshValue(value) as V | undefined;
       if (value !== undefined) {
         out[i] = value;
         ctx.countHit(keys[i]!, 0);
@@ -137,6 +153,7 @@ export class ReadPath<V> {
       for (let t = ctx.firstSlowTier; t < ctx.tiers.length && missing.length > 0; t++) {
         const tier = ctx.tiers[t]!;
         let found: (ValueWithTtl<V> | undefined)[];
+        const since = performance.now();
         try {
           found = await tier.run('getMany', () =>
             this.#readMany(
@@ -154,11 +171,15 @@ export class ReadPath<V> {
           const pending = tier.pending.size > 0 ? tier.pending.lookup(keys[index]!) : undefined;
           const hit = pending === 'removed' ? undefined : (pending ?? found[j]);
           // Entries kept only for grace are not values for getMany (as for get).
-          if (hit === undefined || (hit.ttlMs !== undefined && hit.ttlMs <= ctx.staleBelow[t]!)) {
+          if (
+            hit === undefined ||
+            (hit.ttlMs !== undefined && hit.ttlMs <= ctx.staleBelow[t]!) ||
+            (isTagged(hit.value) && !(await ctx.tags.valid(hit.value, tier, since)))
+          ) {
             still.push(index);
             continue;
           }
-          out[index] = hit.value;
+          out[index] = isTagged(hit.value) ? (hit.value.v as V) : hit.value;
           ctx.countHit(keys[index]!, t);
           this.promote(keys[index]!, hit, t, ticketOf.get(index)!);
         }
@@ -183,6 +204,7 @@ export class ReadPath<V> {
       return;
     }
     const source = ctx.tiers[from]!;
+    if (!ctx.tagsSeen && isTagged(hit.value)) ctx.sawTags();
     let logicalTtl: number | undefined;
     if (hit.ttlMs !== undefined) logicalTtl = hit.ttlMs / source.ttlScale;
     else if (!source.knowsTtl) logicalTtl = ctx.config.defaultTtlMs + ctx.config.graceMs; // the tier cannot tell: the default

@@ -11,7 +11,7 @@ import { CacheEventEmitter, type CacheEvents } from '../events.js';
 import { InvalidationBus } from '../invalidation-bus.js';
 import { redactSecrets } from '../redact.js';
 import { CacheStats, type CacheStatsSnapshot } from '../stats.js';
-import type { Duration } from '../ttl.js';
+import type { EntryTtl } from '../ttl.js';
 import { BusBinding } from './bus-binding.js';
 import { badCallOptions, checkCallOptions, resultValue, splitCall } from './call-options.js';
 import { resolveConfig } from './config.js';
@@ -20,6 +20,7 @@ import { DistributedLock } from './get-or-set/distributed-lock.js';
 import { FactoryRunner } from './get-or-set/factory-runner.js';
 import { FailSafe } from './get-or-set/fail-safe.js';
 import { Loader } from './get-or-set/loader.js';
+import { CacheNamespace, type CacheParts } from './namespace.js';
 import type {
   Factory,
   GetOrSetCall,
@@ -32,6 +33,8 @@ import type {
 } from './options.js';
 import { ReadPath } from './read-path.js';
 import { Replayer } from './replay.js';
+import { Scope, SEPARATOR_CODE } from './scope.js';
+import { isTagged } from './tags.js';
 import { WritePath } from './write-path.js';
 
 /**
@@ -51,8 +54,11 @@ export class TieredCache<V = unknown> {
   /** This instance's id on the bus (its own messages are ignored). */
   readonly instanceId: string = randomUUID();
   readonly #ctx: CacheContext<V>;
-  /** The first tier's synchronous read of a fresh value, when it has one: the hot path. */
-  readonly #l1Peek: ((key: string) => V | undefined) | undefined;
+  /**
+   * The first tier's synchronous read of a fresh value, when it has one: the hot path. Once a
+   * tagged entry was written or read here, the one that checks tagged entries (see constructor).
+   */
+  #l1Peek: ((key: string) => V | undefined) | undefined;
   readonly #eager: boolean;
   readonly #stats: CacheStats;
   /** `stats.tierHits`, held directly for the L1 fast path (reset() zeroes it in place). */
@@ -63,6 +69,7 @@ export class TieredCache<V = unknown> {
   readonly #replayer: Replayer<V>;
   readonly #failSafe: FailSafe<V>;
   readonly #loader: Loader<V>;
+  readonly #parts: CacheParts<V>;
   readonly #busReady: Promise<void> | undefined;
   #closePromise: Promise<void> | undefined;
 
@@ -84,6 +91,21 @@ export class TieredCache<V = unknown> {
     const lock = new DistributedLock(ctx, this.#reads, runner);
     this.#failSafe = new FailSafe(ctx, lock, runner);
     this.#loader = new Loader(ctx, this.#reads, lock, this.#failSafe);
+    this.#parts = { ctx, reads: this.#reads, writes: this.#writes, loader: this.#loader };
+    const peek = ctx.l1Peek;
+    if (peek !== undefined) {
+      // Untagged entries keep the plain peek until the first tagged entry shows up here.
+      const tags = ctx.tags;
+      ctx.onFirstTag = () => {
+        this.#l1Peek = (key) => {
+          const value = peek(key);
+          if (value === undefined || !isTagged(value)) return value;
+          // A namespace's entries are reached through its view only.
+          if (key.charCodeAt(0) === SEPARATOR_CODE) return undefined;
+          return tags.freshValue(value) as V | undefined;
+        };
+      };
+    }
     if (config.bus) {
       const binding = new BusBinding(ctx);
       ctx.bus = new InvalidationBus(
@@ -197,6 +219,35 @@ export class TieredCache<V = unknown> {
   }
 
   /**
+   * Make every entry carrying one of `tags` a miss, in every tier and every instance (set them
+   * with `set(key, value, { tags })` or `getOrSet(..., { tags })`). Costs the same whatever the
+   * number of entries with the tags: the time of the invalidation is written under one key per
+   * tag in each shared tier and sent on the bus; entries are checked against it when read.
+   *
+   * Reads: a tagged entry from a shared tier is checked against the times stored in that tier,
+   * in one more batched read; a tagged L1 hit against the in-process table (one map lookup per
+   * tag), which this call updates at once and the bus updates elsewhere, so another instance's
+   * L1 may serve a tagged entry until the message arrives (the same bound as `delete`). Untagged
+   * entries cost nothing more. A tag-invalidated entry is never served as stale by fail-safe.
+   * Reads and factories in flight here when it is called store nothing; elsewhere what they
+   * store is older than the invalidation and reads as a miss. Times are wall-clock ms: clocks
+   * of the instances must agree (NTP), a skew of S ms can let an entry written up to S ms before
+   * the invalidation survive it. Rejects with the tier's error when a shared tier did not take it.
+   */
+  invalidateTags(tags: readonly string[]): Promise<void> {
+    return this.#writes.invalidateTags(tags);
+  }
+
+  /**
+   * A view of this cache whose keys and tags are its own, sharing tiers, bus, stats and events;
+   * its `clear()` empties only it, in every tier and instance (see {@link CacheNamespace}).
+   * Names: non-empty strings without control characters; views nest up to 8 deep.
+   */
+  namespace(name: string): CacheNamespace<V> {
+    return new CacheNamespace(this.#parts, Scope.root.child(name), name);
+  }
+
+  /**
    * The value under `key`, or the factory's result stored in every tier. Concurrent calls for
    * one key share one factory run in this process (and across processes when a shared tier
    * can lock); every waiter gets the value or the error; a failed run stores nothing.
@@ -259,7 +310,7 @@ export class TieredCache<V = unknown> {
    * holding it, then written back). Resolves `false` when no tier has it, or when a write of
    * the key came in between (that write wins).
    */
-  expire(key: string, ttl: Duration): Promise<boolean> {
+  expire(key: string, ttl: EntryTtl): Promise<boolean> {
     // Not a request: nothing is counted as a hit or a miss.
     return this.#writes.expire(key, ttl, (k, ticket) => this.#reads.readBelow(k, ticket, 0, false));
   }

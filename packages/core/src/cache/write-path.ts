@@ -1,9 +1,12 @@
 import { InvalidOptionError, InvalidValueError, UnsupportedOperationError } from '../errors.js';
 import type { PendingWrite } from '../primitives/pending-writes.js';
-import { type Duration, parseTtl } from '../ttl.js';
+import { type EntryTtl, parseEntryTtl } from '../ttl.js';
 import type { CacheContext } from './context.js';
 import type { SetManyEntry, SetOptions } from './options.js';
+import type { ReadResult } from './read-path.js';
 import { pendingSet, type Replayer } from './replay.js';
+import { Scope } from './scope.js';
+import { tagged, wallNow } from './tags.js';
 import { isCallerError, type Tier } from './tier.js';
 import type { ReadTicket } from './write-clock.js';
 
@@ -26,20 +29,34 @@ export class WritePath<V> {
   }
 
   /** `set`: validate, write every tier, then tell other instances. */
-  async set(key: string, value: V, options: SetOptions | undefined): Promise<void> {
+  async set(callerKey: string, value: V, options: SetOptions | undefined, scope = Scope.root): Promise<void> {
     const ctx = this.#ctx;
     ctx.open();
-    ctx.validateKey(key);
+    const key = scope.key(callerKey, ctx.config.maxKeyLength);
     validateValue(value);
     const ttlMs = ctx.ttlFor(options);
+    const tags = scope.entryTags(options?.tags, 'set');
     const written = ctx.clock.write(key);
     try {
-      await this.writeAll(key, value, ttlMs, options?.localOnly ? this.remoteTiers : undefined);
+      const stored = tags.length === 0 ? value : this.stored(value, tags, wallNow());
+      await this.writeAll(key, stored, ttlMs, options?.localOnly ? this.remoteTiers : undefined);
     } finally {
       written();
     }
     if (ctx.events.has('set')) ctx.events.emit('set', { key, ttlMs });
     if (ctx.broadcasts(options?.broadcast)) ctx.publish({ op: 'set', keys: [key] });
+  }
+
+  /**
+   * The form in which `value` is written: itself, or with `tags` (written at `at`) a tagged
+   * entry, after which the L1 fast path recognises tagged entries and the tag table knows the tags.
+   */
+  stored(value: V, tags: readonly string[] | undefined, at: number): V {
+    if (tags === undefined || tags.length === 0) return value;
+    const ctx = this.#ctx;
+    ctx.sawTags();
+    ctx.tags.know(tags);
+    return tagged(value, tags, at);
   }
 
   /**
@@ -51,11 +68,11 @@ export class WritePath<V> {
   async writeGuarded(
     key: string,
     value: V,
-    logicalTtlMs: number,
+    logicalTtlMs: number | undefined,
     tokens: readonly (string | undefined)[],
   ): Promise<boolean[] | undefined> {
     const ctx = this.#ctx;
-    const ttlMs = logicalTtlMs + ctx.config.graceMs;
+    const ttlMs = logicalTtlMs === undefined ? undefined : logicalTtlMs + ctx.config.graceMs;
     const written: boolean[] = [];
     for (let t = ctx.tiers.length - 1; t >= 0; t--) {
       const token = tokens[t];
@@ -123,17 +140,20 @@ export class WritePath<V> {
   }
 
   /** `setMany`: one batched write per tier where the tier supports it. */
-  async setMany(entries: readonly SetManyEntry<V>[]): Promise<void> {
+  async setMany(entries: readonly SetManyEntry<V>[], scope = Scope.root): Promise<void> {
     const ctx = this.#ctx;
     ctx.open();
     if (!Array.isArray(entries))
-      throw new InvalidOptionError('setMany takes an array of { key, value, ttl? }');
+      throw new InvalidOptionError('setMany takes an array of { key, value, ttl?, tags? }');
     const graceMs = ctx.config.graceMs;
+    const at = wallNow();
     const prepared = entries.map((e) => {
-      ctx.validateKey(e?.key);
+      const key = scope.key(e?.key, ctx.config.maxKeyLength);
       validateValue(e.value);
-      return { key: e.key, value: e.value, ttlMs: ctx.ttlFor(e), broadcast: e.broadcast };
+      const tags = scope.entryTags(e.tags, 'setMany');
+      return { key, value: e.value, tags, ttlMs: ctx.ttlFor(e), broadcast: e.broadcast };
     });
+    for (const e of prepared) e.value = this.stored(e.value, e.tags, at);
     if (prepared.length === 0) return;
     const written = prepared.map((e) => ctx.clock.write(e.key));
     try {
@@ -175,19 +195,18 @@ export class WritePath<V> {
   }
 
   /** `delete`: remove from every tier and tell other instances. */
-  async delete(key: string): Promise<void> {
-    this.#ctx.open();
-    this.#ctx.validateKey(key);
-    await this.#removeKeys([key]);
+  async delete(callerKey: string, scope = Scope.root): Promise<void> {
+    const ctx = this.#ctx;
+    ctx.open();
+    await this.#removeKeys([scope.key(callerKey, ctx.config.maxKeyLength)]);
   }
 
   /** `deleteMany`: every key from every tier, and one bus message for all of them. */
-  async deleteMany(keys: readonly string[]): Promise<void> {
+  async deleteMany(callerKeys: readonly string[], scope = Scope.root): Promise<void> {
     const ctx = this.#ctx;
     ctx.open();
-    if (!Array.isArray(keys)) throw new InvalidOptionError('deleteMany takes an array of keys');
-    for (const key of keys) ctx.validateKey(key);
-    const unique = [...new Set(keys)];
+    if (!Array.isArray(callerKeys)) throw new InvalidOptionError('deleteMany takes an array of keys');
+    const unique = [...new Set(callerKeys.map((key) => scope.key(key, ctx.config.maxKeyLength)))];
     if (unique.length > 0) await this.#removeKeys(unique);
   }
 
@@ -226,16 +245,17 @@ export class WritePath<V> {
    * none, or when a write of the key came while it was being read (that write wins).
    */
   async expire(
-    key: string,
-    ttl: Duration,
-    read: (key: string, ticket: ReadTicket) => Promise<{ value: V; fresh: boolean } | undefined>,
+    callerKey: string,
+    ttl: EntryTtl,
+    read: (key: string, ticket: ReadTicket) => Promise<ReadResult<V> | undefined>,
+    scope = Scope.root,
   ): Promise<boolean> {
     const ctx = this.#ctx;
     ctx.open();
-    ctx.validateKey(key);
-    const ttlMs = parseTtl(ttl, 'ttl') as number;
+    const key = scope.key(callerKey, ctx.config.maxKeyLength);
+    const ttlMs = parseEntryTtl(ttl, 'ttl');
     const ticket = ctx.clock.begin(key);
-    let found: { value: V; fresh: boolean } | undefined;
+    let found: ReadResult<V> | undefined;
     try {
       found = await read(key, ticket);
       if (found === undefined || !found.fresh || ctx.clock.superseded(ticket)) return false;
@@ -244,7 +264,7 @@ export class WritePath<V> {
     }
     const written = ctx.clock.write(key);
     try {
-      await this.writeAll(key, found.value, ttlMs);
+      await this.writeAll(key, found.stored, ttlMs);
     } finally {
       written();
     }
@@ -252,13 +272,38 @@ export class WritePath<V> {
     return true;
   }
 
-  /** `invalidatePattern`: every tier (refused up front when a remote tier cannot list keys). */
-  async removePattern(pattern: string): Promise<number> {
+  /**
+   * `invalidateTags`: record "now" as the invalidation time of each tag (see `TagTimes`). A bulk
+   * write on the write clock, like `clear`: no read or factory in flight here may store what it
+   * read after it (elsewhere, their entries are older than the invalidation and read as misses).
+   */
+  async invalidateTags(callerTags: readonly string[], scope = Scope.root): Promise<void> {
     const ctx = this.#ctx;
     ctx.open();
-    if (typeof pattern !== 'string' || pattern.length === 0) {
+    const tags = scope.invalidationTags(callerTags);
+    if (tags.length > 0) await this.invalidateStoredTags(tags);
+  }
+
+  /** Invalidate stored tags (already checked and scoped): a namespace's `clear()` uses it directly. */
+  async invalidateStoredTags(tags: readonly string[]): Promise<void> {
+    const ctx = this.#ctx;
+    ctx.open();
+    const written = ctx.clock.writeAll();
+    try {
+      await ctx.tags.invalidate(tags);
+    } finally {
+      written();
+    }
+  }
+
+  /** `invalidatePattern`: every tier (refused up front when a remote tier cannot list keys). */
+  async removePattern(callerPattern: string, scope = Scope.root): Promise<number> {
+    const ctx = this.#ctx;
+    ctx.open();
+    if (typeof callerPattern !== 'string' || callerPattern.length === 0) {
       throw new InvalidOptionError('invalidatePattern needs a non-empty glob such as "user:*"');
     }
+    const pattern = scope.pattern(callerPattern);
     for (const tier of ctx.tiers) {
       if (!tier.local && !tier.caps.removePattern) {
         throw new UnsupportedOperationError(

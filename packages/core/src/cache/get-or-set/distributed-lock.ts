@@ -43,7 +43,7 @@ export class DistributedLock<V> {
   async computeShared(
     key: string,
     factory: Factory<V>,
-    ttlMs: number,
+    ttlMs: number | undefined,
     options: GetOrSetOptions | undefined,
     signal: AbortSignal,
     ticket: ReadTicket,
@@ -60,6 +60,7 @@ export class DistributedLock<V> {
         ticket,
         stale,
         localOnly: options?.localOnly,
+        tags: options?.tags,
       });
       return { value, foundIn: undefined };
     };

@@ -1,8 +1,10 @@
 import { FactoryError, FactoryTimeoutError, hasCode, InvalidValueError } from '../../errors.js';
 import { withTimeout } from '../../primitives/deadline.js';
-import { parseTtl } from '../../ttl.js';
+import { parseEntryTtl } from '../../ttl.js';
 import type { CacheContext } from '../context.js';
 import type { Factory, FactoryContext } from '../options.js';
+import { SCOPE_SEPARATOR } from '../scope.js';
+import { checkTags, wallNow } from '../tags.js';
 import type { ReadTicket } from '../write-clock.js';
 import type { WritePath } from '../write-path.js';
 
@@ -19,8 +21,8 @@ export class StoreError extends Error {
 
 /** How one factory run goes: what the `getOrSet` call asked, and what the load found. */
 export interface FactoryRun<V> {
-  /** The call's logical TTL (the factory may change it with `setTtl`). */
-  ttlMs: number;
+  /** The call's logical TTL, `undefined` for `FOREVER` (the factory may change it with `setTtl`). */
+  ttlMs: number | undefined;
   timeoutMs: number | undefined;
   signal: AbortSignal;
   broadcast: boolean | undefined;
@@ -30,6 +32,8 @@ export interface FactoryRun<V> {
   stale?: V;
   /** Store only in the in-process tiers. */
   localOnly?: boolean;
+  /** Stored tags of the result (a namespace's own included; the factory may change them with `setTags`). */
+  tags?: readonly string[];
 }
 
 /**
@@ -72,7 +76,12 @@ export class FactoryRunner<V> {
     // aborts, or (refresh ahead) the cache's close signal itself.
     const controller = new AbortController();
     const abortRun = (): void => controller.abort(signal.reason);
-    const decided: { skip: boolean; ttlMs: number | undefined } = { skip: false, ttlMs: undefined };
+    const decided: { skip: boolean; ttl?: { ms: number | undefined }; tags?: readonly string[] } = {
+      skip: false,
+    };
+    // Entries are as old as the data they were computed from: an invalidation of one of their
+    // tags after this moment makes them a miss, even if it lands before they are stored.
+    const at = wallNow();
     const context: FactoryContext<V> = {
       key,
       signal: controller.signal,
@@ -84,7 +93,14 @@ export class FactoryRunner<V> {
         throw new DecidedFailure(error instanceof Error ? error : new FactoryError(key, error));
       },
       setTtl: (ttl) => {
-        decided.ttlMs = parseTtl(ttl, 'setTtl');
+        decided.ttl = { ms: parseEntryTtl(ttl, 'setTtl') };
+      },
+      setTags: (tags) => {
+        const own = checkTags(tags, 'setTags');
+        // A namespace's own tags stay: they are what its clear() invalidates.
+        const scoped = (run.tags ?? []).filter((tag) => tag.endsWith(SCOPE_SEPARATOR));
+        const prefix = scoped.length > 0 ? scoped[scoped.length - 1]! : '';
+        decided.tags = [...scoped, ...own.map((tag) => prefix + tag)];
       },
     };
     let value: V;
@@ -134,13 +150,14 @@ export class FactoryRunner<V> {
       ctx.stats.supersededWrites++;
       return value;
     }
-    const ttlMs = decided.ttlMs ?? callTtlMs;
+    const ttlMs = decided.ttl === undefined ? callTtlMs : decided.ttl.ms;
     const written = ctx.clock.write(key);
     try {
       const logicalTtl = ctx.jittered(ttlMs);
+      const stored = this.#writes.stored(value, decided.tags ?? run.tags, at);
       // Shared tiers with guarded writes first: another instance's write since our read wins.
       const tokens = run.localOnly ? undefined : ticket.tokens;
-      const done = tokens?.length ? await this.#writes.writeGuarded(key, value, logicalTtl, tokens) : [];
+      const done = tokens?.length ? await this.#writes.writeGuarded(key, stored, logicalTtl, tokens) : [];
       if (done === undefined) {
         ctx.stats.supersededWrites++;
         return value;
@@ -150,7 +167,7 @@ export class FactoryRunner<V> {
         ctx.stats.supersededWrites++;
         return value;
       }
-      await this.#writes.writeAll(key, value, logicalTtl, run.localOnly ? this.#writes.remoteTiers : done);
+      await this.#writes.writeAll(key, stored, logicalTtl, run.localOnly ? this.#writes.remoteTiers : done);
     } catch (error) {
       throw new StoreError(error);
     } finally {

@@ -2,6 +2,8 @@ import { hasCode } from '../../errors.js';
 import { parseTtl } from '../../ttl.js';
 import type { CacheContext } from '../context.js';
 import type { Factory, GetOrSetOptions, GetOrSetResult } from '../options.js';
+import { Scope, SEPARATOR_CODE } from '../scope.js';
+import { isTagged } from '../tags.js';
 import { isCallerError } from '../tier.js';
 import type { ReadTicket } from '../write-clock.js';
 import type { DistributedLock } from './distributed-lock.js';
@@ -40,11 +42,12 @@ export class FailSafe<V> {
   async computeWithFallback(
     key: string,
     factory: Factory<V>,
-    ttlMs: number,
+    ttlMs: number | undefined,
     options: GetOrSetOptions | undefined,
     signal: AbortSignal,
     staleValue: V,
     ticket: ReadTicket,
+    staleStored: V = staleValue,
   ): Promise<GetOrSetResult<V>> {
     const ctx = this.#ctx;
     const run = this.#lock
@@ -89,7 +92,7 @@ export class FailSafe<V> {
         await Promise.allSettled(
           ctx.tiers
             .filter((t) => t.local)
-            .map((t) => t.run('set', () => t.backend.setWithTtl(key, staleValue, t.scaleTtl(backoff)))),
+            .map((t) => t.run('set', () => t.backend.setWithTtl(key, staleStored, t.scaleTtl(backoff)))),
         );
       }
       return this.serveStale(key, staleValue, reason);
@@ -114,6 +117,14 @@ export class FailSafe<V> {
     const ctx = this.#ctx;
     const entry = ctx.l1PeekWithTtl!(key);
     if (entry === undefined) return undefined;
+    let value = entry.value;
+    if (ctx.tagsSeen && isTagged(value)) {
+      // The root fast path never serves a namespace's entries (their keys start with the separator).
+      if (key.charCodeAt(0) === SEPARATOR_CODE) return undefined;
+      const fresh = ctx.tags.freshValue(value);
+      if (fresh === undefined) return undefined;
+      value = fresh as V;
+    }
     const l1 = ctx.tiers[0]!;
     const scale = l1.ttlScale;
     const staleBelow = ctx.staleBelow[0]!;
@@ -124,8 +135,9 @@ export class FailSafe<V> {
     if (left !== undefined && !ctx.closed && !this.#refreshing.has(key)) {
       const ttlMs = ctx.ttlFor(options);
       // Compare with the life L1 actually gives an entry (its maxTtl may cut the TTL short).
-      const life = l1.maxTtlMs === undefined ? ttlMs : Math.min(ttlMs, (l1.maxTtlMs - staleBelow) / scale);
-      if (left < life * (1 - ctx.config.eagerRefresh)) {
+      const cap = l1.maxTtlMs === undefined ? Number.POSITIVE_INFINITY : (l1.maxTtlMs - staleBelow) / scale;
+      const life = Math.min(ttlMs ?? Number.POSITIVE_INFINITY, cap);
+      if (Number.isFinite(life) && left < life * (1 - ctx.config.eagerRefresh)) {
         ctx.stats.refreshes++;
         if (ctx.events.has('refresh:start')) ctx.events.emit('refresh:start', { key });
         const ticket = ctx.clock.begin(key);
@@ -136,14 +148,15 @@ export class FailSafe<V> {
             signal: ctx.closing.signal,
             broadcast: options?.broadcast,
             ticket,
-            stale: entry.value,
+            stale: value,
             localOnly: options?.localOnly,
+            tags: options?.tags === undefined ? undefined : Scope.root.entryTags(options.tags, 'getOrSet'),
           })
           .finally(() => ctx.clock.end(ticket));
         this.refreshInBackground(key, run);
       }
     }
-    return entry.value;
+    return value;
   }
 
   /** Track a factory run that finishes after its callers got an answer; one per key. */

@@ -3,6 +3,7 @@ import { SingleFlight } from '../../primitives/single-flight.js';
 import type { CacheContext } from '../context.js';
 import type { Factory, GetOrSetOptions, GetOrSetResult } from '../options.js';
 import type { ReadPath } from '../read-path.js';
+import { Scope } from '../scope.js';
 import type { ReadTicket } from '../write-clock.js';
 import type { DistributedLock } from './distributed-lock.js';
 import { DecidedFailure, StoreError } from './factory-runner.js';
@@ -38,15 +39,19 @@ export class Loader<V> {
   }
 
   async getOrSet(
-    key: string,
+    callerKey: string,
     factory: Factory<V>,
-    options: GetOrSetOptions | undefined,
+    callOptions: GetOrSetOptions | undefined,
+    scope = Scope.root,
   ): Promise<GetOrSetResult<V>> {
     const ctx = this.#ctx;
     ctx.open();
-    ctx.validateKey(key);
+    const key = scope.key(callerKey, ctx.config.maxKeyLength);
     if (typeof factory !== 'function') throw new InvalidOptionError('getOrSet needs a factory function');
-    const ttlMs = ctx.ttlFor(options);
+    const ttlMs = ctx.ttlFor(callOptions);
+    // From here on `options.tags` are the stored tags (the scope's own included).
+    const tags = scope.entryTags(callOptions?.tags, 'getOrSet');
+    const options = tags.length > 0 || callOptions?.tags ? { ...callOptions, tags } : callOptions;
     if (options?.signal?.aborted) throw options.signal.reason;
     ctx.stats.requests++;
     // A run that began before a write of the key may return what the write replaced: a caller
@@ -76,7 +81,7 @@ export class Loader<V> {
     key: string,
     flightKey: string,
     factory: Factory<V>,
-    ttlMs: number,
+    ttlMs: number | undefined,
     options: GetOrSetOptions | undefined,
     signal: AbortSignal,
   ): Promise<GetOrSetResult<V>> {
@@ -101,6 +106,7 @@ export class Loader<V> {
           signal,
           below.value,
           ticket,
+          below.stored,
         );
       }
       const { value } = await this.#lock.computeShared(key, factory, ttlMs, options, signal, ticket);
