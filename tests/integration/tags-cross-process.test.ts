@@ -3,10 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend, RedisPubSubTransport } from '@tiercache/l2-redis';
-import { requireServer } from '@tiercache/test-kit';
+import { eventually, requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Child, startChild } from './child-process.js';
-import { eventually } from './polling.js';
 
 const url = await requireServer('redis');
 const script = fileURLToPath(new URL('./fixtures/tags-process.mjs', import.meta.url));
