@@ -34,6 +34,13 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
   healthCheckTimeoutMs?: number;
   /** ioredis auto-pipelining on clients we create. Default `true`. */
   enableAutoPipelining?: boolean;
+  /**
+   * Send the `get`/`getWithTtl` reads issued in the same tick as one `MGET` (at most 512 keys
+   * each) instead of one GET per key: 2-3x less client work per read under concurrency. Each
+   * read keeps its own result, error and timeout. Ignored on a Cluster (MGET cannot span hash
+   * slots; reads there are single GETs that auto-pipelining groups per node). Default `true`.
+   */
+  coalesceReads?: boolean;
   /** Tier name in stats, events and errors. Default `"redis"`. */
   name?: string;
   /** Longest TTL stored, in ms; longer TTLs and "never expires" are capped to it. Default: no cap. */
@@ -79,6 +86,7 @@ const REDIS_BACKEND_OPTIONS = [
   'commandTimeoutMs',
   'healthCheckTimeoutMs',
   'enableAutoPipelining',
+  'coalesceReads',
   'name',
   'maxTtlMs',
   'ttlSource',
@@ -98,6 +106,7 @@ export interface ResolvedRedisBackendOptions {
   envelope: boolean;
   timeoutMs: number;
   healthTimeoutMs: number;
+  coalesceReads: boolean;
   scanCount: number;
   batchSize: number;
   markMs: number;
@@ -143,7 +152,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): Resolv
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidOptionError(`${WHAT}: name must be a non-empty string`);
   }
-  for (const flag of ['enableAutoPipelining', 'closeClient'] as const) {
+  for (const flag of ['enableAutoPipelining', 'coalesceReads', 'closeClient'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
       throw new InvalidOptionError(
         `${WHAT}: ${flag} must be true or false, got ${JSON.stringify(options[flag])}`,
@@ -165,6 +174,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): Resolv
     envelope: ttlSource === 'envelope',
     timeoutMs,
     healthTimeoutMs: positiveInteger(WHAT, 'healthCheckTimeoutMs', options.healthCheckTimeoutMs, timeoutMs),
+    coalesceReads: options.coalesceReads ?? true,
     scanCount: positiveInteger(WHAT, 'scanCount', options.scanCount, 500),
     batchSize: positiveInteger(WHAT, 'deleteBatchSize', options.deleteBatchSize, 500),
     markMs: positiveInteger(WHAT, 'deletionMarkMs', options.deletionMarkMs, 60_000),

@@ -14,6 +14,7 @@ import {
   withTimeout,
 } from '@tiercache/core';
 import type { Cluster, Redis } from 'ioredis';
+import { CoalescedReads } from './coalesced-reads.js';
 import { closeClient, isIoredisTimeout, resolveClient } from './connection.js';
 import { deletionMark, newEpoch, tokenOf } from './guarded-writes.js';
 import { GET_WITH_TTL, SET_IF_UNCHANGED } from './lua-script.js';
@@ -60,6 +61,8 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   readonly #epochKey: string;
   /** Timeout labels of the hot calls, built once instead of on every call. */
   readonly #labels: { get: string; getWithTtl: string; set: string };
+  /** Same-tick `get`/`getWithTtl` reads as one MGET; `undefined` on a Cluster or with `coalesceReads: false`. */
+  readonly #reads: CoalescedReads | undefined;
   #closed = false;
 
   /** Every call settles within this many ms (the `timeoutMs` option), so `TieredCache` adds no timer of its own. */
@@ -94,6 +97,10 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     });
     this.client = client;
     this.#owned = owned;
+    this.#reads =
+      o.coalesceReads && !client.isCluster
+        ? new CoalescedReads(client as Redis, this.#binary, this.#timeoutMs)
+        : undefined;
     this.#lock = new RedisLock(client, o.lockPrefix, (operation, work) => this.#bounded(operation, work));
   }
 
@@ -107,7 +114,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     const k = this.#key(key);
     let raw: string | Buffer | null;
     try {
-      raw = await withTimeout(this.#rawGet(k), this.#timeoutMs, this.#labels.get);
+      raw = await this.#read(k, this.#labels.get);
     } catch (error) {
       throw this.#failure('get', error);
     }
@@ -120,7 +127,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     if (!this.#envelope) return this.#getWithServerTtl(key);
     let raw: string | Buffer | null;
     try {
-      raw = await withTimeout(this.#rawGet(k), this.#timeoutMs, this.#labels.getWithTtl);
+      raw = await this.#read(k, this.#labels.getWithTtl);
     } catch (error) {
       throw this.#failure('getWithTtl', error);
     }
@@ -331,6 +338,12 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     const value = this.#codec.decode(reply[1] as string | Buffer | null);
     if (value === undefined) return undefined;
     return { value, ttlMs: pttl === -1 ? undefined : pttl };
+  }
+
+  /** One key's stored value, bounded by `timeoutMs`: in this tick's MGET, or its own GET. */
+  #read(fullKey: string, label: string): Promise<string | Buffer | null> {
+    if (this.#reads !== undefined) return this.#reads.get(fullKey, label);
+    return withTimeout(this.#rawGet(fullKey), this.#timeoutMs, label);
   }
 
   #rawGet(fullKey: string): Promise<string | Buffer | null> {

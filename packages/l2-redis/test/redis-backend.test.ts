@@ -253,7 +253,8 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
 
   it('auto-pipelining sends concurrent calls in far fewer socket writes than calls', async () => {
     async function writesFor(enableAutoPipelining: boolean): Promise<number> {
-      const t = tier({ enableAutoPipelining });
+      // Without coalescing, so that each read is its own command (coalescing has its own tests).
+      const t = tier({ enableAutoPipelining, coalesceReads: false });
       await t.setWithTtl('k', 1, 60_000);
       const client = t.client as Redis;
       const socket = client.stream;
