@@ -41,6 +41,13 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
    * slots; reads there are single GETs that auto-pipelining groups per node). Default `true`.
    */
   coalesceReads?: boolean;
+  /**
+   * Send the `setWithTtl` writes issued in the same tick as one script call (`EVALSHA`, at most
+   * 512 keys; a lone write stays a `SET`) instead of one SET each. Commands still reach Redis in
+   * the order they were issued. Ignored on a Cluster; turns itself off for good if the server
+   * refuses scripts (that batch fails). Default `true`.
+   */
+  coalesceWrites?: boolean;
   /** Tier name in stats, events and errors. Default `"redis"`. */
   name?: string;
   /** Longest TTL stored, in ms; longer TTLs and "never expires" are capped to it. Default: no cap. */
@@ -87,6 +94,7 @@ const REDIS_BACKEND_OPTIONS = [
   'healthCheckTimeoutMs',
   'enableAutoPipelining',
   'coalesceReads',
+  'coalesceWrites',
   'name',
   'maxTtlMs',
   'ttlSource',
@@ -107,6 +115,7 @@ export interface ResolvedRedisBackendOptions {
   timeoutMs: number;
   healthTimeoutMs: number;
   coalesceReads: boolean;
+  coalesceWrites: boolean;
   scanCount: number;
   batchSize: number;
   markMs: number;
@@ -152,7 +161,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): Resolv
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidOptionError(`${WHAT}: name must be a non-empty string`);
   }
-  for (const flag of ['enableAutoPipelining', 'coalesceReads', 'closeClient'] as const) {
+  for (const flag of ['enableAutoPipelining', 'coalesceReads', 'coalesceWrites', 'closeClient'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
       throw new InvalidOptionError(
         `${WHAT}: ${flag} must be true or false, got ${JSON.stringify(options[flag])}`,
@@ -175,6 +184,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): Resolv
     timeoutMs,
     healthTimeoutMs: positiveInteger(WHAT, 'healthCheckTimeoutMs', options.healthCheckTimeoutMs, timeoutMs),
     coalesceReads: options.coalesceReads ?? true,
+    coalesceWrites: options.coalesceWrites ?? true,
     scanCount: positiveInteger(WHAT, 'scanCount', options.scanCount, 500),
     batchSize: positiveInteger(WHAT, 'deleteBatchSize', options.deleteBatchSize, 500),
     markMs: positiveInteger(WHAT, 'deletionMarkMs', options.deletionMarkMs, 60_000),

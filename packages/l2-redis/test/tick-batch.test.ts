@@ -8,8 +8,8 @@ import {
 } from '@tiercache/core';
 import { requireServer, startSilentServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_COALESCED_KEYS } from '../src/coalesced-reads.js';
 import { RedisBackend, type RedisBackendOptions } from '../src/index.js';
+import { MAX_BATCH } from '../src/tick-batch.js';
 import { adminClient, recordCommands } from './redis-server.js';
 
 const url = await requireServer('redis');
@@ -22,14 +22,21 @@ describe('RedisBackend coalesced reads, against a server that never answers', ()
     const silent = await startSilentServer();
     const t = new RedisBackend({ url: `redis://127.0.0.1:${silent.port}`, timeoutMs: 200, name: 'shared' });
     try {
-      const results = await Promise.allSettled([t.get('a'), t.getWithTtl('b'), t.get('c')]);
+      const results = await Promise.allSettled([
+        t.get('a'),
+        t.getWithTtl('b'),
+        t.get('c'),
+        t.setWithTtl('d', 1, 1000),
+        t.setWithTtl('e', 1, 1000),
+      ]);
       const reasons = results.map((r) => (r as PromiseRejectedResult).reason as Error);
-      expect(results.map((r) => r.status)).toStrictEqual(['rejected', 'rejected', 'rejected']);
+      expect(results.map((r) => r.status)).toStrictEqual(Array(5).fill('rejected'));
       for (const reason of reasons) expect(reason).toBeInstanceOf(TimeoutError);
       expect(reasons[0]!.message).toMatch(/tier "shared" get did not answer within 200 ms/);
       expect(reasons[1]!.message).toMatch(/tier "shared" getWithTtl did not answer within 200 ms/);
+      expect(reasons[3]!.message).toMatch(/tier "shared" set did not answer within 200 ms/);
       // Distinct error objects: a caller that decorates its error does not touch another's.
-      expect(new Set(reasons).size).toBe(3);
+      expect(new Set(reasons).size).toBe(5);
     } finally {
       await t.close();
       await silent.close();
@@ -84,20 +91,78 @@ describe.skipIf(!url)('RedisBackend coalesced reads, against a real Redis', () =
     ]);
   });
 
-  it(`more than ${MAX_COALESCED_KEYS} reads in one tick are split into MGETs of at most ${MAX_COALESCED_KEYS} keys`, async () => {
+  it(`more than ${MAX_BATCH} reads in one tick are split into MGETs of at most ${MAX_BATCH} keys`, async () => {
     const name = `tc-co-${randomUUID().slice(0, 8)}`;
     const t = tier({ redis: { connectionName: name } });
-    const count = MAX_COALESCED_KEYS * 2 + 10;
+    const count = MAX_BATCH * 2 + 10;
     await t.setMany(Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: i, ttlMs: 60_000 })));
     const recording = await recordCommands(redisUrl, name);
     const values = await Promise.all(Array.from({ length: count }, (_, i) => t.get(`k${i}`)));
     const commands = await recording.stop();
     expect(values).toStrictEqual(Array.from({ length: count }, (_, i) => i));
     expect(commands.map((c) => [c[0], c.length - 1])).toStrictEqual([
-      ['mget', MAX_COALESCED_KEYS],
-      ['mget', MAX_COALESCED_KEYS],
+      ['mget', MAX_BATCH],
+      ['mget', MAX_BATCH],
       ['mget', 10],
     ]);
+  });
+
+  it('writes issued in one tick go out as one script call, each stored with its own TTL', async () => {
+    const name = `tc-co-${randomUUID().slice(0, 8)}`;
+    const t = tier({ redis: { connectionName: name } });
+    await t.healthCheck();
+    const recording = await recordCommands(redisUrl, name);
+    await Promise.all([
+      t.setWithTtl('a', 1, 60_000),
+      t.setWithTtl('b', null, undefined),
+      t.setWithTtl('c', 'x', 5_000),
+    ]);
+    const commands = await recording.stop();
+    expect(commands.map((c) => c[0]).filter((c) => c !== 'eval')).toStrictEqual(['evalsha']);
+    expect(commands.at(-1)).toContain(`${t.prefix}a`);
+    expect(await Promise.all([t.get('a'), t.get('b'), t.get('c')])).toStrictEqual([1, null, 'x']);
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((k) => admin.pttl(`${t.prefix}${k}`)));
+    expect(a).toBeGreaterThan(5_000);
+    expect(a).toBeLessThanOrEqual(60_000);
+    expect(b).toBe(-1);
+    expect(c).toBeGreaterThan(0);
+    expect(c).toBeLessThanOrEqual(5_000);
+  });
+
+  it('commands reach Redis in the order they were issued: a delete after a batched set wins, a read after it sees it', async () => {
+    const t = tier();
+    await t.setWithTtl('k', 'before', 60_000);
+    // A read of another key first, so the read batch was scheduled before the write batch.
+    const [, , , afterDelete] = await Promise.all([
+      t.get('other'),
+      t.setWithTtl('k', 'written', 60_000),
+      t.remove('k'),
+      t.get('k'),
+    ]);
+    expect(afterDelete).toBeUndefined();
+    expect(await t.get('k')).toBeUndefined();
+    const [, seen] = await Promise.all([t.setWithTtl('k', 'again', 60_000), t.get('k'), t.get('unrelated')]);
+    expect(seen).toBe('again');
+    const [, guarded] = await Promise.all([t.setWithTtl('g', 'v', 60_000), t.getWithToken('g')]);
+    expect(guarded.entry?.value).toBe('v');
+  });
+
+  it('a server that refuses scripts: that batch fails with a TierError, later writes are plain SETs', async () => {
+    const user = `tc-noscript-${randomUUID().slice(0, 8)}`;
+    await admin.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '+@all', '-@scripting');
+    try {
+      const t = tier({ redis: { username: user, password: 'pw' } });
+      await t.healthCheck();
+      const first = await Promise.allSettled([t.setWithTtl('a', 1, 60_000), t.setWithTtl('b', 2, 60_000)]);
+      for (const result of first) {
+        expect(result.status).toBe('rejected');
+        expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'TIERCACHE_TIER_FAILED' });
+      }
+      await Promise.all([t.setWithTtl('a', 1, 60_000), t.setWithTtl('b', 2, 60_000)]);
+      expect(await Promise.all([t.get('a'), t.get('b')])).toStrictEqual([1, 2]);
+    } finally {
+      await admin.call('ACL', 'DELUSER', user);
+    }
   });
 
   it('coalesceReads: false sends one GET per read', async () => {
