@@ -12,7 +12,7 @@ import { requireServer, startSilentServer } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendOptions, redisTier } from '../src/index.js';
-import { adminClient, eventually, recordCommands } from './redis-server.js';
+import { adminClient, eventually, recordCommands, unlinkPrefix } from './redis-server.js';
 
 const url = await requireServer('redis');
 
@@ -119,12 +119,7 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
 
   afterAll(async () => {
     await Promise.all(opened.map((t) => t.close()));
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await admin.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkPrefix(admin, base);
     admin.disconnect();
   });
 

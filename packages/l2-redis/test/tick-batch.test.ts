@@ -10,7 +10,7 @@ import { requireServer, startSilentServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendOptions } from '../src/index.js';
 import { MAX_BATCH } from '../src/tick-batch.js';
-import { adminClient, recordCommands } from './redis-server.js';
+import { adminClient, recordCommands, unlinkPrefix } from './redis-server.js';
 
 const url = await requireServer('redis');
 
@@ -57,14 +57,25 @@ describe.skipIf(!url)('RedisBackend coalesced reads, against a real Redis', () =
 
   afterAll(async () => {
     await Promise.all(opened.map((t) => t.close()));
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await admin.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkPrefix(admin, base);
     admin.disconnect();
   });
+
+  /**
+   * A cache with a cold in-memory L1 over a Redis namespace in which another instance (`writer`)
+   * stored `k` = "old".
+   */
+  async function coldCache() {
+    const prefix = `${base}${randomUUID()}:`;
+    const writer = tier<string>({ prefix });
+    await writer.setWithTtl('k', 'old', 60_000);
+    const l1 = new MemoryBackend<string>();
+    const cache = new TieredCache<string>({
+      tiers: [l1, new RedisBackend<string>({ url: redisUrl, prefix })],
+    });
+    opened.push(cache);
+    return { writer, l1, cache };
+  }
 
   it('reads issued in one tick go out as one MGET, each with its own answer (value, null, miss, deleted)', async () => {
     const name = `tc-co-${randomUUID().slice(0, 8)}`;
@@ -201,14 +212,7 @@ describe.skipIf(!url)('RedisBackend coalesced reads, against a real Redis', () =
   });
 
   it('a delete issued after a batched read was sent still wins: no tier keeps the value read before it', async () => {
-    const prefix = `${base}${randomUUID()}:`;
-    const writer = tier({ prefix });
-    await writer.setWithTtl('k', 'old', 60_000);
-    const l1 = new MemoryBackend<string>();
-    const cache = new TieredCache<string>({
-      tiers: [l1, new RedisBackend<string>({ url: redisUrl, prefix })],
-    });
-    opened.push(cache);
+    const { writer, l1, cache } = await coldCache();
     const read = cache.get('k'); // cold L1: goes to Redis in this tick's MGET
     await afterTick(); // the MGET has been written to the socket
     await cache.delete('k');
@@ -220,20 +224,14 @@ describe.skipIf(!url)('RedisBackend coalesced reads, against a real Redis', () =
   });
 
   it('a write issued in the same tick as a batched read wins over it in every tier', async () => {
-    const prefix = `${base}${randomUUID()}:`;
-    const writer = tier({ prefix });
-    await writer.setWithTtl('k', 'old', 60_000);
-    const l1 = new MemoryBackend<string>();
-    const cache = new TieredCache<string>({
-      tiers: [l1, new RedisBackend<string>({ url: redisUrl, prefix })],
-    });
-    opened.push(cache);
+    const { writer, l1, cache } = await coldCache();
     const read = cache.get('k');
     const write = cache.set('k', 'new');
     const first = await read;
     await write;
     // Issued before the write, the read may see either value; after both, only the write's.
     expect(['old', 'new']).toContain(first);
+    expect(l1.peek('k')).toBe('new');
     expect(await cache.get('k')).toBe('new');
     expect(await writer.get('k')).toBe('new');
   });
