@@ -241,13 +241,19 @@ export class RedisStream implements StreamingBackend {
    * runs on a blocking connection of its own.
    */
   /**
-   * A batch of adds: one plain XADD when alone, else one XADD_MANY call whose reply holds each
-   * add's id, or its own error (a failing add never fails the others).
+   * A batch of adds: one XADD_MANY call whose reply holds each add's id, or its own error (a
+   * failing add never fails the others).
    */
   #sendAdds(adds: (string | number)[][]): Promise<readonly unknown[]> {
-    if (adds.length === 1) {
-      const [key, ...rest] = adds[0]! as [string, ...(string | number)[]];
-      return this.client.xadd(key, ...rest).then((id) => [id]);
+    // Alone, or on a Cluster client (a script cannot span hash slots): one XADD each, each
+    // failure kept as that add's own answer.
+    if (adds.length === 1 || (this.client as { isCluster?: boolean }).isCluster === true) {
+      return Promise.all(
+        adds.map((add) => {
+          const [key, ...rest] = add as [string, ...(string | number)[]];
+          return this.client.xadd(key, ...rest).catch((error: unknown) => error);
+        }),
+      );
     }
     const keys = new Array<string>(adds.length);
     const args: (string | number)[] = [];
