@@ -53,6 +53,34 @@ export function opsSync(op: (i: number) => unknown, durationMs: number, maxOps =
   return (ops / elapsed) * 1000;
 }
 
+/** Most latency samples kept per contender (a full run takes about 600 000 per time-bounded row). */
+const MAX_SAMPLES = 2_000_000;
+
+/**
+ * Per-call latencies of one contender over its timed rounds, for the p50/p99 columns. The
+ * clock is read around every call of every contender alike (two `performance.now()` per call).
+ */
+export class LatencySamples {
+  #samples: number[] = [];
+
+  /** Record one call's latency in ms (dropped beyond the bound). */
+  add(ms: number): void {
+    if (this.#samples.length < MAX_SAMPLES) this.#samples.push(ms);
+  }
+
+  /** Forget the samples so far (the untimed warm-up's). */
+  clear(): void {
+    this.#samples = [];
+  }
+
+  /** The `q`-quantile (0..1) in ms, nearest rank; `undefined` without samples. */
+  quantile(q: number): number | undefined {
+    if (this.#samples.length === 0) return undefined;
+    const sorted = Float64Array.from(this.#samples).sort();
+    return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  }
+}
+
 /** What a concurrent run did. */
 export interface ConcurrentRun {
   /** Operations completed. */
@@ -65,13 +93,15 @@ export interface ConcurrentRun {
 
 /**
  * Run `op(0..total-1)` with `concurrency` calls in flight, stopping early (between calls) once
- * `durationMs` has passed when given. Every call is awaited before the run resolves.
+ * `durationMs` has passed when given. Every call is awaited before the run resolves; with
+ * `latencies`, each call's latency is recorded there.
  */
 export async function runConcurrent(
   total: number,
   concurrency: number,
   op: (i: number) => Promise<unknown>,
   durationMs = Number.POSITIVE_INFINITY,
+  latencies?: LatencySamples,
 ): Promise<ConcurrentRun> {
   let next = 0;
   let done = 0;
@@ -81,7 +111,12 @@ export async function runConcurrent(
     for (;;) {
       const i = next++;
       if (i >= total) return;
-      sink.value = await op(i);
+      if (latencies === undefined) sink.value = await op(i);
+      else {
+        const t0 = now();
+        sink.value = await op(i);
+        latencies.add(now() - t0);
+      }
       done++;
       // Checking the clock every 64 calls keeps the timer out of the measured cost.
       if ((done & 63) === 0 && now() > deadline) {

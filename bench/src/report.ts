@@ -35,8 +35,21 @@ function rowLine(result: ScenarioResult, row: Row): string {
     row.rounds.length > 1
       ? `${formatFigure(Math.min(...row.rounds))}–${formatFigure(Math.max(...row.rounds))}`
       : '';
-  const cells = [row.name, formatFigure(row.median), spread, vsRaw, vsPeer, row.note ?? ''];
+  const cells = [row.name, formatFigure(row.median), spread, vsRaw, vsPeer];
+  if (hasLatency(result)) cells.push(formatLatency(row));
+  cells.push(row.note ?? '');
   return `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
+}
+
+function hasLatency(result: ScenarioResult): boolean {
+  return result.rows.some((row) => row.p99Ms !== undefined);
+}
+
+/** `"0.81 / 2.3"`: p50 and p99 in ms, or `-` for a row that does not record latency. */
+export function formatLatency(row: Row): string {
+  if (row.p50Ms === undefined || row.p99Ms === undefined) return '-';
+  const ms = (v: number): string => (v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  return `${ms(row.p50Ms)} / ${ms(row.p99Ms)}`;
 }
 
 /** One scenario as a Markdown section. */
@@ -47,9 +60,10 @@ export function scenarioMarkdown(result: ScenarioResult): string {
     return lines.join('\n');
   }
   const unit = result.lowerIsBetter ? `${result.unit} (lower is better)` : result.unit;
+  const latency = hasLatency(result);
   lines.push(
-    `| contender | median ${unit} | range over rounds | vs raw | vs best peer | notes |`,
-    '|---|---:|---:|---:|---:|---|',
+    `| contender | median ${unit} | range over rounds | vs raw | vs best peer |${latency ? ' p50 / p99 ms per call |' : ''} notes |`,
+    `|---|---:|---:|---:|---:|${latency ? '---:|' : ''}---|`,
   );
   for (const row of result.rows) lines.push(rowLine(result, row));
   lines.push('');

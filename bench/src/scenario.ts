@@ -1,6 +1,6 @@
 /** The shape of a scenario's result, shared by the scenarios, the report and the chart. */
 
-import { median } from './measure.js';
+import { type LatencySamples, median } from './measure.js';
 
 /** Who a row measures. */
 export type RowKind = 'tiercache' | 'raw' | 'peer';
@@ -22,6 +22,9 @@ export interface Row {
   reference?: boolean;
   /** Rows of one comparison inside a scenario with several (scenario 6: memcached, streams, kafka). */
   group?: string;
+  /** Per-call latency over every timed round (rows whose contender records it), ms. */
+  p50Ms?: number;
+  p99Ms?: number;
 }
 
 /** A target and whether it was met. */
@@ -64,6 +67,8 @@ export interface Contender {
   warmup?(): Promise<void>;
   /** Appended to the row's notes after the rounds. */
   note?(): string | undefined;
+  /** Where `run` records per-call latencies (cleared after the warm-up); gives the row p50/p99. */
+  latencies?: LatencySamples;
 }
 
 /**
@@ -82,6 +87,7 @@ export async function measureRounds(contenders: readonly Contender[], rounds: nu
     } catch (error) {
       errors[c] = `failed: ${error instanceof Error ? error.message : String(error)}`;
     }
+    contender.latencies?.clear();
   }
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < contenders.length; k++) {
@@ -107,6 +113,12 @@ export async function measureRounds(contenders: readonly Contender[], rounds: nu
     if (contender.baseline) row.baseline = true;
     if (contender.reference) row.reference = true;
     if (contender.group) row.group = contender.group;
+    const p50 = contender.latencies?.quantile(0.5);
+    const p99 = contender.latencies?.quantile(0.99);
+    if (p50 !== undefined && p99 !== undefined) {
+      row.p50Ms = p50;
+      row.p99Ms = p99;
+    }
     return row;
   });
 }

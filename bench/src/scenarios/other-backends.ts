@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client as Memjs } from 'memjs';
 import type { BenchOptions } from '../bench-options.js';
-import { now, runConcurrent } from '../measure.js';
+import { LatencySamples, now, runConcurrent } from '../measure.js';
 import { BENCH_TTL_MS, L1_MAX_ENTRIES } from '../peers.js';
 import {
   baselineRow,
@@ -40,7 +40,14 @@ const KAFKA_RECORDS = 5_000;
 const KAFKA_PAGE = 1_000;
 /** About what one record takes in a fetch response (value ~150 bytes plus record framing). */
 const RECORD_BYTES = 200;
-const TARGET = 0.9;
+/** Share of the raw client each comparison must reach (issue 16's targets). */
+const TARGETS: Record<string, number> = {
+  'memcached L2 hit': 0.9,
+  'redis streams add': 0.9,
+  'redis streams read': 0.95,
+  'kafka produce': 0.9,
+  'kafka read': 0.6,
+};
 
 /** The fields of one stream entry: the same ~120-byte JSON payload as the cache values. */
 function entryFields(i: number): StreamFields {
@@ -67,7 +74,8 @@ export async function runOtherBackends(options: BenchOptions, servers: Servers):
     kafka: 'KAFKA_BROKERS',
   };
   for (const [group, measure, address] of groups) {
-    const target = `${group}: >= ${TARGET}x raw client`;
+    const share = TARGETS[group]!;
+    const target = `${group}: >= ${share}x raw client`;
     if (!address) {
       const server = group.split(' ')[0]!;
       const why = `skipped: ${envName[server]} is not set (${server} not started)`;
@@ -103,7 +111,7 @@ export async function runOtherBackends(options: BenchOptions, servers: Servers):
     const vsRaw = rowRatio(tiercacheRow(rows, group), baselineRow(rows, group));
     verdicts.push({
       target,
-      met: vsRaw === undefined ? undefined : vsRaw >= TARGET,
+      met: vsRaw === undefined ? undefined : vsRaw >= share,
       detail: `${formatRatio(vsRaw)} raw`,
     });
   }
@@ -132,18 +140,27 @@ async function memcachedRows(options: BenchOptions, servers: string): Promise<Ro
     filler.set(rawPrefix + keys[i]!, JSON.stringify(values[i]!), { expires: BENCH_TTL_MS / 1000 }),
   );
   filler.close();
+  const ours = new LatencySamples();
+  const raws = new LatencySamples();
   const contenders: Contender[] = [
     {
       name: 'memcached: tiercache (lru + memcached), cold L1',
       kind: 'tiercache',
+      latencies: ours,
       run: async () => {
         const reader = tiered();
         try {
           await reader.healthCheck();
           let found = 0;
-          const run = await runConcurrent(MEMCACHED_KEYS, IN_FLIGHT, async (i) => {
-            if ((await reader.get(keys[i]!)) !== undefined) found++;
-          });
+          const run = await runConcurrent(
+            MEMCACHED_KEYS,
+            IN_FLIGHT,
+            async (i) => {
+              if ((await reader.get(keys[i]!)) !== undefined) found++;
+            },
+            undefined,
+            ours,
+          );
           if (found !== MEMCACHED_KEYS)
             throw new Error(`only ${found}/${MEMCACHED_KEYS} memcached reads hit`);
           return run.opsPerSec;
@@ -156,15 +173,22 @@ async function memcachedRows(options: BenchOptions, servers: string): Promise<Ro
       name: 'memcached: raw memjs get + JSON.parse',
       kind: 'raw',
       baseline: true,
+      latencies: raws,
       run: async () => {
         const client = Memjs.create(servers, { expires: 0, logger: quiet });
         try {
           await client.get(rawPrefix + keys[0]!);
           let found = 0;
-          const run = await runConcurrent(MEMCACHED_KEYS, IN_FLIGHT, async (i) => {
-            const { value } = await client.get(rawPrefix + keys[i]!);
-            if (value !== null && JSON.parse(value.toString('utf8')) !== undefined) found++;
-          });
+          const run = await runConcurrent(
+            MEMCACHED_KEYS,
+            IN_FLIGHT,
+            async (i) => {
+              const { value } = await client.get(rawPrefix + keys[i]!);
+              if (value !== null && JSON.parse(value.toString('utf8')) !== undefined) found++;
+            },
+            undefined,
+            raws,
+          );
           if (found !== MEMCACHED_KEYS)
             throw new Error(`only ${found}/${MEMCACHED_KEYS} raw memjs reads hit`);
           return run.opsPerSec;
@@ -365,25 +389,15 @@ async function kafkaReadRows(options: BenchOptions, brokers: string): Promise<Ro
   const topicPrefix = `bench-${RUN_ID}-`;
   const stream = new KafkaStream({ brokers, topicPrefix, logLevel: 'nothing' });
   const kafka = kafkaClient(brokers);
-  const rawTopic = `bench-${RUN_ID}-raw-read`;
   const admin = kafka.admin();
-  const producer = kafka.producer({
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  // The raw consumer reads the very records the adapter reads (the stream's topic, written by
+  // streamAdd one record per produce request, as a cache bus writes them): record batches cost
+  // kafkajs about as much to decode as their records, so a topic written in batches of 500
+  // would not be the same work.
+  const topic = stream.topicOf('read');
   try {
-    await Promise.all([admin.connect(), producer.connect()]);
-    await admin.createTopics({
-      topics: [{ topic: rawTopic, numPartitions: 1, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
+    await admin.connect();
     await runConcurrent(KAFKA_RECORDS, IN_FLIGHT, (i) => stream.streamAdd('read', entryFields(i)));
-    for (let i = 0; i < KAFKA_RECORDS; i += 500) {
-      const messages = Array.from({ length: Math.min(500, KAFKA_RECORDS - i) }, (_, j) => ({
-        value: JSON.stringify(entryFields(i + j)),
-      }));
-      await producer.send({ topic: rawTopic, acks: -1, messages });
-    }
     let group = 0;
     const contenders: Contender[] = [
       {
@@ -410,7 +424,7 @@ async function kafkaReadRows(options: BenchOptions, brokers: string): Promise<Ro
             started = now();
           });
           await consumer.connect();
-          await consumer.subscribe({ topic: rawTopic, fromBeginning: true });
+          await consumer.subscribe({ topic, fromBeginning: true });
           let read = 0;
           let finished = 0;
           const done = new Promise<void>((resolve) => {
@@ -443,7 +457,7 @@ async function kafkaReadRows(options: BenchOptions, brokers: string): Promise<Ro
     ];
     return await measureRounds(contenders, options.rounds);
   } finally {
-    await admin.deleteTopics({ topics: [rawTopic, stream.topicOf('read')] }).catch(() => undefined);
-    await Promise.allSettled([stream.close(), producer.disconnect(), admin.disconnect()]);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await Promise.allSettled([stream.close(), admin.disconnect()]);
   }
 }

@@ -103,3 +103,14 @@ if cur then token = token .. redis.sha1hex(cur) end
 if token ~= ARGV[1] then return 0 end
 if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[2]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
 return 1`);
+
+/**
+ * Store ARGV[2i-1] under KEYS[i] for every i, with PX ARGV[2i] when that is not empty: the
+ * writes of one tick in one call (`RedisBackend`'s coalesced writes). Not atomic on an error
+ * (the writes before it stay), like the separate SETs it replaces.
+ */
+export const SET_MANY = new LuaScript(`for i = 1, #KEYS do
+  local ttl = ARGV[2 * i]
+  if ttl == '' then redis.call('SET', KEYS[i], ARGV[2 * i - 1]) else redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ttl) end
+end
+return #KEYS`);

@@ -16,7 +16,7 @@ import {
 import type { Cluster, Redis } from 'ioredis';
 import { closeClient, isIoredisTimeout, resolveClient } from './connection.js';
 import { deletionMark, newEpoch, tokenOf } from './guarded-writes.js';
-import { GET_WITH_TTL, SET_IF_UNCHANGED } from './lua-script.js';
+import { GET_WITH_TTL, SET_IF_UNCHANGED, SET_MANY } from './lua-script.js';
 import {
   type RedisBackendOptions,
   type RedisErrorContext,
@@ -26,6 +26,14 @@ import {
 import { RedisLock } from './redis-lock.js';
 import { PLAIN, RedisValueCodec } from './redis-value-codec.js';
 import { scanAndUnlink, toRedisMatch } from './scan-pattern.js';
+import { TickBatch } from './tick-batch.js';
+
+/** A write waiting in this tick's batch. */
+interface QueuedSet {
+  key: string;
+  data: string | Buffer;
+  ttl: number | undefined;
+}
 
 /**
  * An {@link L2CacheBackend} on Redis through ioredis (standalone, Sentinel or Cluster).
@@ -60,6 +68,12 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   readonly #epochKey: string;
   /** Timeout labels of the hot calls, built once instead of on every call. */
   readonly #labels: { get: string; getWithTtl: string; set: string };
+  /** Same-tick `get`/`getWithTtl` reads as one MGET; `undefined` on a Cluster or with `coalesceReads: false`. */
+  readonly #reads: TickBatch<string, string | Buffer | null> | undefined;
+  /** Same-tick `setWithTtl` writes as one script call; `undefined` on a Cluster or with `coalesceWrites: false`. */
+  readonly #writes: TickBatch<QueuedSet, unknown> | undefined;
+  /** Set when the server refused the write script (scripting disabled or not permitted): plain SETs from then on. */
+  #scriptRefused = false;
   #closed = false;
 
   /** Every call settles within this many ms (the `timeoutMs` option), so `TieredCache` adds no timer of its own. */
@@ -94,6 +108,22 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     });
     this.client = client;
     this.#owned = owned;
+    // Not on a Cluster: a multi-key command cannot span hash slots (see the README).
+    const single = client.isCluster ? undefined : (client as Redis);
+    this.#writes =
+      single && o.coalesceWrites
+        ? new TickBatch((items: QueuedSet[]) => this.#sendWrites(single, items), this.#timeoutMs)
+        : undefined;
+    const writes = this.#writes;
+    this.#reads =
+      single && o.coalesceReads
+        ? new TickBatch(
+            (keys: string[]) => this.#sendReads(single, keys),
+            this.#timeoutMs,
+            // Writes queued in this tick go first, so a read sees every write issued before it.
+            writes && (() => writes.flush()),
+          )
+        : undefined;
     this.#lock = new RedisLock(client, o.lockPrefix, (operation, work) => this.#bounded(operation, work));
   }
 
@@ -107,7 +137,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     const k = this.#key(key);
     let raw: string | Buffer | null;
     try {
-      raw = await withTimeout(this.#rawGet(k), this.#timeoutMs, this.#labels.get);
+      raw = await this.#read(k, this.#labels.get);
     } catch (error) {
       throw this.#failure('get', error);
     }
@@ -120,7 +150,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     if (!this.#envelope) return this.#getWithServerTtl(key);
     let raw: string | Buffer | null;
     try {
-      raw = await withTimeout(this.#rawGet(k), this.#timeoutMs, this.#labels.getWithTtl);
+      raw = await this.#read(k, this.#labels.getWithTtl);
     } catch (error) {
       throw this.#failure('getWithTtl', error);
     }
@@ -133,6 +163,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     this.#open();
     if (keys.length === 0) return [];
     const full = keys.map((k) => this.#key(k));
+    this.#inOrder();
     let raws: (string | Buffer | null)[];
     if (this.client.isCluster) {
       // MGET across slots fails with CROSSSLOT; single GETs are grouped per node by auto-pipelining.
@@ -154,6 +185,11 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     const ttl = this.#ttl(ttlMs);
     const data = this.#codec.encode(value, ttl);
     try {
+      if (this.#writes !== undefined && !this.#scriptRefused) {
+        await this.#writes.add({ key: k, data, ttl }, this.#labels.set);
+        return;
+      }
+      this.#inOrder();
       await withTimeout(
         ttl === undefined ? this.client.set(k, data) : this.client.set(k, data, 'PX', ttl),
         this.#timeoutMs,
@@ -172,6 +208,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
       const ttl = this.#ttl(e.ttlMs);
       return { key: this.#key(e.key), data: this.#codec.encode(e.value, ttl), ttl };
     });
+    this.#inOrder();
     if (this.client.isCluster) {
       await this.#bounded(
         'setMany',
@@ -198,7 +235,9 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   /** Remove `key`, leaving a deletion mark for `deletionMarkMs` (it reads as a miss). */
   async remove(key: string): Promise<void> {
     this.#open();
-    await this.#bounded('remove', this.client.set(this.#key(key), deletionMark(), 'PX', this.#markMs));
+    const full = this.#key(key);
+    this.#inOrder();
+    await this.#bounded('remove', this.client.set(full, deletionMark(), 'PX', this.#markMs));
   }
 
   /**
@@ -208,6 +247,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   async getWithToken(key: string): Promise<GuardedRead<V>> {
     this.#open();
     const full = this.#key(key);
+    this.#inOrder();
     let raw: string | Buffer | null;
     let epoch: string | Buffer | null = null;
     if (this.client.isCluster) {
@@ -235,6 +275,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     const ttl = this.#ttl(ttlMs);
     const data = this.#codec.encode(value, ttl);
     const keys = this.client.isCluster ? [this.#key(key)] : [this.#key(key), this.#epochKey];
+    this.#inOrder();
     const reply = await this.#bounded(
       'setIfUnchanged',
       SET_IF_UNCHANGED.runMany(this.client, keys, [token, data, ttl === undefined ? '' : ttl]),
@@ -255,6 +296,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
       );
     }
     const match = toRedisMatch(this.#prefix, pattern);
+    this.#inOrder();
     const nodes: Redis[] = this.client.isCluster
       ? (this.client as Cluster).nodes('master')
       : [this.client as Redis];
@@ -318,6 +360,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   /** `getWithTtl` through the Lua script: value and PTTL in one atomic step. */
   async #getWithServerTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
+    this.#inOrder();
     const reply = await this.#bounded(
       'getWithTtl',
       GET_WITH_TTL.run(this.client, this.#key(key), undefined, this.#binary),
@@ -331,6 +374,58 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     const value = this.#codec.decode(reply[1] as string | Buffer | null);
     if (value === undefined) return undefined;
     return { value, ttlMs: pttl === -1 ? undefined : pttl };
+  }
+
+  /** One key's stored value, bounded by `timeoutMs`: in this tick's MGET, or its own GET. */
+  #read(fullKey: string, label: string): Promise<string | Buffer | null> {
+    if (this.#reads !== undefined) return this.#reads.add(fullKey, label);
+    this.#inOrder();
+    return withTimeout(this.#rawGet(fullKey), this.#timeoutMs, label);
+  }
+
+  /**
+   * Send the writes queued in this tick now, before a command that is not batched with them:
+   * commands reach Redis in the order they were issued, so a delete after a set still wins.
+   */
+  #inOrder(): void {
+    this.#writes?.flush();
+  }
+
+  /** A read batch: a lone key is a plain GET (the same work, and what a MONITOR reader expects). */
+  #sendReads(client: Redis, keys: string[]): Promise<readonly (string | Buffer | null)[]> {
+    if (keys.length === 1) {
+      const one = this.#binary ? client.getBuffer(keys[0]!) : client.get(keys[0]!);
+      return one.then((raw) => [raw]);
+    }
+    return this.#binary ? client.mgetBuffer(keys) : client.mget(keys);
+  }
+
+  /** A write batch: one SET_MANY script call (a lone write is a plain SET). */
+  #sendWrites(client: Redis, items: QueuedSet[]): Promise<readonly unknown[]> {
+    const done = new Array<unknown>(items.length);
+    if (items.length === 1) {
+      const { key, data, ttl } = items[0]!;
+      return (ttl === undefined ? client.set(key, data) : client.set(key, data, 'PX', ttl)).then(() => done);
+    }
+    const keys = new Array<string>(items.length);
+    const args = new Array<string | number | Buffer>(items.length * 2);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      keys[i] = item.key;
+      args[2 * i] = item.data;
+      args[2 * i + 1] = item.ttl ?? '';
+    }
+    return SET_MANY.runMany(client, keys, args).then(
+      () => done,
+      (error: unknown) => {
+        // A server that refuses scripts (disabled, or an ACL without EVAL) refuses them for good:
+        // this batch fails (core keeps the writes as missed writes), later writes are plain SETs.
+        if (error instanceof Error && /^(NOPERM|ERR unknown command)/.test(error.message)) {
+          this.#scriptRefused = true;
+        }
+        throw error;
+      },
+    );
   }
 
   #rawGet(fullKey: string): Promise<string | Buffer | null> {

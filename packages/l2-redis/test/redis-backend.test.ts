@@ -11,7 +11,7 @@ import { eventually, freePort, requireServer, startSilentServer } from '@tiercac
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendOptions, redisTier } from '../src/index.js';
-import { adminClient, recordCommands } from './redis-server.js';
+import { adminClient, recordCommands, unlinkPrefix } from './redis-server.js';
 
 const url = await requireServer('redis');
 
@@ -108,12 +108,7 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
 
   afterAll(async () => {
     await Promise.all(opened.map((t) => t.close()));
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await admin.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkPrefix(admin, base);
     admin.disconnect();
   });
 
@@ -242,7 +237,8 @@ describe.skipIf(!url)('RedisBackend against a real Redis', () => {
 
   it('auto-pipelining sends concurrent calls in far fewer socket writes than calls', async () => {
     async function writesFor(enableAutoPipelining: boolean): Promise<number> {
-      const t = tier({ enableAutoPipelining });
+      // Without coalescing, so that each read is its own command (coalescing has its own tests).
+      const t = tier({ enableAutoPipelining, coalesceReads: false });
       await t.setWithTtl('k', 1, 60_000);
       const client = t.client as Redis;
       const socket = client.stream;

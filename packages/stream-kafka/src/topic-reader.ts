@@ -6,11 +6,13 @@ import type { KafkaCluster } from './kafkajs-cluster.js';
 import type { ResolvedKafkaStreamOptions } from './options.js';
 import {
   type FetchedEntry,
+  type FetchedPartition,
   type FetchSettings,
   fetchPartitions,
   offsetsOf,
   type PartitionStart,
 } from './partition-fetch.js';
+import { ReadAhead } from './read-ahead.js';
 import type { ReaderPool } from './reader-pool.js';
 import { decodeFields } from './record-codec.js';
 
@@ -34,6 +36,8 @@ export class TopicReader {
   readonly #connection: KafkaConnection;
   readonly #readers: ReaderPool;
   readonly #blocked = new Set<AbortController>();
+  /** Records fetched beyond a page, for the read that resumes after it (single-partition topics). */
+  readonly #ahead = new ReadAhead();
   #recordsFetched = 0;
   #fetchRequests = 0;
 
@@ -53,9 +57,10 @@ export class TopicReader {
     return this.#fetchRequests;
   }
 
-  /** End every blocking read in progress; each resolves `[]`. */
+  /** End every blocking read in progress; each resolves `[]`. Also drops the records kept ahead. */
   abortBlocked(): void {
     for (const controller of this.#blocked) controller.abort();
+    this.#ahead.clear();
   }
 
   /** The newest `count` entries, newest first: one ListOffsets, then a Fetch of the last `count` records per partition. */
@@ -108,6 +113,10 @@ export class TopicReader {
     signal: AbortSignal | undefined,
   ): Promise<StreamEntry[]> {
     if (signal?.aborted) return [];
+    if (info.partitions.length === 1) {
+      const kept = this.#ahead.take(info.topic, lastId, count, (e) => this.#idOf(e, info));
+      if (kept !== undefined) return kept.map((e) => this.entry(e, info));
+    }
     const deadline = Date.now() + blockMs;
     const pending: PendingRead = { topic: info, starts: await this.#starts(info, lastId) };
     const found = await this.#connection.call('streamRead', (c) => this.#readNow(c.cluster, pending, count));
@@ -117,7 +126,24 @@ export class TopicReader {
 
   /** The stream entry of a fetched record. */
   entry(e: FetchedEntry, info: TopicInfo): StreamEntry {
-    return { id: formatEntryId(e.position, info.partitions.length), fields: decodeFields(e.value) };
+    return { id: this.#idOf(e, info), fields: decodeFields(e.value) };
+  }
+
+  #idOf(e: FetchedEntry, info: TopicInfo): string {
+    return formatEntryId(e.position, info.partitions.length);
+  }
+
+  /**
+   * The page a fetch answers: the first `count` entries in stream order, as entries; on a
+   * single-partition topic the rest are kept for the read that resumes after this page.
+   */
+  #page(parts: FetchedPartition[], count: number, info: TopicInfo): StreamEntry[] {
+    const taken = takeInOrder(parts, count);
+    const page = taken.map((e) => this.entry(e, info));
+    if (parts.length === 1 && info.partitions.length === 1 && page.length > 0) {
+      this.#ahead.keep(info.topic, page[page.length - 1]!.id, parts[0]!.entries, taken.length);
+    }
+    return page;
   }
 
   /** Where a read starts in each partition for `lastId`. */
@@ -162,8 +188,8 @@ export class TopicReader {
   async #readNow(cluster: KafkaCluster, pending: PendingRead, count: number): Promise<StreamEntry[]> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const parts = await fetchPartitions(cluster, pending.topic.topic, pending.starts, this.#settings(0, 0));
-      const taken = takeInOrder(parts, count);
-      if (taken.length > 0) return taken.map((e) => this.entry(e, pending.topic));
+      const page = this.#page(parts, count, pending.topic);
+      if (page.length > 0) return page;
       pending.starts = advance(pending.starts, parts);
       if (reachedEnd(parts)) return [];
     }
@@ -220,8 +246,8 @@ export class TopicReader {
         pending.starts,
         this.#settings(waitMs, 1),
       );
-      const taken = takeInOrder(parts, count);
-      if (taken.length > 0) return taken.map((e) => this.entry(e, pending.topic));
+      const page = this.#page(parts, count, pending.topic);
+      if (page.length > 0) return page;
       pending.starts = advance(pending.starts, parts);
       if (reachedEnd(parts)) return [];
       return await this.#readNow(reader, pending, count);

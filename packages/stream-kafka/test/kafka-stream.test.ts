@@ -218,6 +218,46 @@ describe.skipIf(!brokers)('KafkaStream against a real broker', () => {
     }, 60_000);
   });
 
+  describe('paging through a single-partition topic', () => {
+    it('a read resuming after a page is answered from the records its fetch brought back, in order, without another fetch', async () => {
+      const s = name('pages');
+      for (let i = 0; i < 40; i++) await stream.streamAdd(s, [['i', String(i)]]);
+      const before = stream.stats.fetchRequests;
+      const seen: string[] = [];
+      let last = '0';
+      for (let p = 0; p < 4; p++) {
+        const page = await stream.streamRead(s, last, 10);
+        expect(page).toHaveLength(10);
+        seen.push(...page.map((e) => e.fields[0]![1]));
+        last = page[page.length - 1]!.id;
+      }
+      expect(seen).toStrictEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+      expect(stream.stats.fetchRequests - before).toBe(1);
+      // Past the kept records: a fetch, which sees what was added since.
+      await stream.streamAdd(s, [['i', '40']]);
+      const tail = await stream.streamRead(s, last, 10);
+      expect(tail.map((e) => e.fields)).toStrictEqual([[['i', '40']]]);
+      expect(stream.stats.fetchRequests - before).toBe(2);
+    }, 30_000);
+
+    it('a read from another position, or one the kept records cannot fill, fetches again', async () => {
+      const s = name('positions');
+      for (let i = 0; i < 25; i++) await stream.streamAdd(s, [['i', String(i)]]);
+      const first = await stream.streamRead(s, '0', 10);
+      const before = stream.stats.fetchRequests;
+      // Another reader starting from the beginning: not the kept position.
+      const again = await stream.streamRead(s, '0', 10);
+      expect(again.map((e) => e.id)).toStrictEqual(first.map((e) => e.id));
+      expect(stream.stats.fetchRequests - before).toBe(1);
+      // 15 kept after the first page, 20 asked: fetched, and all 15 come back.
+      const rest = await stream.streamRead(s, first[9]!.id, 20);
+      expect(rest.map((e) => e.fields[0]![1])).toStrictEqual(
+        Array.from({ length: 15 }, (_, i) => String(i + 10)),
+      );
+      expect(stream.stats.fetchRequests - before).toBe(2);
+    }, 30_000);
+  });
+
   describe('names and ids', () => {
     it('a stream name Kafka cannot use is an InvalidStreamNameError that says what is allowed', async () => {
       for (const bad of ['has:colon', 'has space', 'ünï', 'x'.repeat(250), '']) {

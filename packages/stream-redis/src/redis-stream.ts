@@ -11,7 +11,6 @@ import {
   type StreamReadOptions,
   TimeoutError,
   toTierError,
-  withTimeout,
 } from '@tiercache/core';
 import { checkBlockMs, checkCount, checkFields, checkMaxLen, checkReadId } from '@tiercache/core/adapter';
 import {
@@ -22,6 +21,7 @@ import {
   type RedisClient,
   resolveClient,
 } from '@tiercache/l2-redis/connection';
+import { TickBatch } from '@tiercache/l2-redis/tick-batch';
 import type { Cluster } from 'ioredis';
 import type { BlockingConnection } from './blocking-pool.js';
 import { type BlockingTarget, BlockingTargets } from './blocking-targets.js';
@@ -33,6 +33,7 @@ import {
   resolveRedisStreamOptions,
 } from './redis-stream-options.js';
 import { toEntries, toReadEntries } from './stream-reply.js';
+import { XADD_MANY } from './xadd-many.js';
 
 interface ActiveRead {
   conn: BlockingConnection;
@@ -67,6 +68,8 @@ export class RedisStream implements StreamingBackend {
   readonly #addLabel: string;
   readonly #approximate: boolean;
   readonly #targets: BlockingTargets;
+  /** Same-tick `streamAdd`s as one XADD_MANY script call (the XADD arguments of each). */
+  readonly #adds: TickBatch<(string | number)[], unknown>;
   #closed = false;
 
   constructor(options: RedisStreamOptions) {
@@ -85,6 +88,7 @@ export class RedisStream implements StreamingBackend {
     });
     this.client = client;
     this.#owned = owned;
+    this.#adds = new TickBatch((adds: (string | number)[][]) => this.#sendAdds(adds), this.#timeoutMs);
     const clustered = isRedisCluster(client);
     this.#targets = new BlockingTargets(
       client,
@@ -118,10 +122,11 @@ export class RedisStream implements StreamingBackend {
     if (maxLen === undefined) args = [key, '*'];
     else args = this.#approximate ? [key, 'MAXLEN', '~', maxLen, '*'] : [key, 'MAXLEN', maxLen, '*'];
     for (const [field, value] of fields) args.push(field, value);
-    // The command method, not call('XADD', ...), on one argument list built once; bounded with
-    // withTimeout directly (what boundedCall does, minus a promise and a label per call).
+    // Adds of one tick go out together (see XADD_MANY); each keeps its own id, error and timeout.
     try {
-      return String(await withTimeout(this.client.xadd(...args), this.#timeoutMs, this.#addLabel));
+      const id = await this.#adds.add(args, this.#addLabel);
+      if (id instanceof Error) throw id;
+      return String(id);
     } catch (error) {
       throw toTierError(this.name, 'streamAdd', this.#timeoutMs, error, isIoredisTimeout);
     }
@@ -129,6 +134,7 @@ export class RedisStream implements StreamingBackend {
 
   async streamReadLatest(stream: string, count: number): Promise<StreamEntry[]> {
     this.#open();
+    this.#adds.flush();
     const key = this.#key(stream);
     checkCount(this.name, 'streamReadLatest', count);
     return toEntries(
@@ -175,6 +181,7 @@ export class RedisStream implements StreamingBackend {
    */
   async createGroup(stream: string, group: string, startId = '$'): Promise<boolean> {
     this.#open();
+    this.#adds.flush();
     const key = this.#key(stream);
     checkReadId(startId);
     checkName(this.name, 'group', group);
@@ -224,6 +231,7 @@ export class RedisStream implements StreamingBackend {
   /** Acknowledge entries of `group` (XACK); resolves how many were pending and are now done. */
   async ack(stream: string, group: string, ...ids: string[]): Promise<number> {
     this.#open();
+    this.#adds.flush();
     const key = this.#key(stream);
     checkName(this.name, 'group', group);
     if (ids.length === 0) return 0;
@@ -234,6 +242,7 @@ export class RedisStream implements StreamingBackend {
   /** The group's pending entries in summary (XPENDING). */
   async pending(stream: string, group: string): Promise<PendingSummary> {
     this.#open();
+    this.#adds.flush();
     const key = this.#key(stream);
     checkName(this.name, 'group', group);
     const reply = (await this.#bounded('pending', this.client.call('XPENDING', key, group))) as [
@@ -251,6 +260,32 @@ export class RedisStream implements StreamingBackend {
   }
 
   /**
+   * A batch of adds: one XADD_MANY call whose reply holds each add's id, or its own error (a
+   * failing add never fails the others).
+   */
+  #sendAdds(adds: (string | number)[][]): Promise<readonly unknown[]> {
+    // Alone, or on a Cluster client (a script cannot span hash slots): one XADD each, each
+    // failure kept as that add's own answer.
+    if (adds.length === 1 || isRedisCluster(this.client)) {
+      return Promise.all(
+        adds.map((add) => {
+          const [key, ...rest] = add as [string, ...(string | number)[]];
+          return this.client.xadd(key, ...rest).catch((error: unknown) => error);
+        }),
+      );
+    }
+    const keys = new Array<string>(adds.length);
+    const args: (string | number)[] = [];
+    for (let i = 0; i < adds.length; i++) {
+      const add = adds[i]!;
+      keys[i] = add[0] as string;
+      args.push(add.length - 1);
+      for (let j = 1; j < add.length; j++) args.push(add[j]!);
+    }
+    return XADD_MANY.runMany(this.client, keys, args) as Promise<readonly unknown[]>;
+  }
+
+  /**
    * XREAD or XREADGROUP: `head` is the command up to COUNT, `tail` from STREAMS on. Without
    * `blockMs` it runs on the command connection; with it, BLOCK goes in between and the read
    * runs on a blocking connection of its own.
@@ -263,6 +298,8 @@ export class RedisStream implements StreamingBackend {
   ): Promise<StreamEntry[]> {
     // BLOCK 0 would mean "forever" to Redis; the kit rounds a sub-millisecond wait up to 1.
     const blockMs = checkBlockMs(this.name, options.blockMs);
+    // Adds issued before this read reach Redis before it.
+    this.#adds.flush();
     if (blockMs === 0)
       return toReadEntries(await this.#bounded(operation, this.client.call(...head, ...tail)));
     const args = [...head, 'BLOCK', blockMs, ...tail];

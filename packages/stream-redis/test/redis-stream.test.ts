@@ -66,6 +66,7 @@ describe('RedisStream against a server that accepts connections but never answer
       await expect(s.healthCheck()).resolves.toBe(false);
       const results = await Promise.allSettled([
         s.streamAdd('s', [['a', 'b']]),
+        s.streamAdd('t', [['a', 'b']]),
         s.streamReadLatest('s', 1),
         s.streamRead('s', '0', 1),
         s.streamRead('s', '$', 1, { blockMs: 100 }),
@@ -193,6 +194,62 @@ describe.skipIf(!url)('RedisStream against a real Redis', () => {
     const id = await s.streamAdd(other, [['x', 'y']]);
     await expect(next).resolves.toStrictEqual([{ id, fields: [['x', 'y']] }]);
     expect(s.blockingConnections).toBe(1);
+  });
+
+  describe('adds issued in the same tick', () => {
+    it('go out as one script call; each gets its own id, in the order they were issued', async () => {
+      const s = stream();
+      const key = `batch-${randomUUID()}`;
+      const ids = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => s.streamAdd(key, [['i', String(i)]])),
+      );
+      const entries = await s.streamRead(key, '0', 100);
+      expect(entries.map((e) => e.id)).toStrictEqual(ids);
+      expect(entries.map((e) => e.fields)).toStrictEqual(
+        Array.from({ length: 20 }, (_, i) => [['i', String(i)]]),
+      );
+      // With and without MAXLEN in one batch.
+      const [, trimmed] = await Promise.all([
+        s.streamAdd(key, [['x', '1']]),
+        s.streamAdd(key, [['x', '2']], { maxLen: 5 }),
+      ]);
+      expect(trimmed).toMatch(/^\d+-\d+$/);
+      expect(await admin.xlen(`${base}${key}`)).toBeLessThanOrEqual(22);
+    });
+
+    it('a failing add fails only itself (a key of the wrong type), the others are added', async () => {
+      const s = stream();
+      const good = `good-${randomUUID()}`;
+      const bad = `bad-${randomUUID()}`;
+      await admin.set(`${base}${bad}`, 'not a stream');
+      const [a, b, c] = await Promise.allSettled([
+        s.streamAdd(good, [['n', '1']]),
+        s.streamAdd(bad, [['n', '2']]),
+        s.streamAdd(good, [['n', '3']]),
+      ]);
+      expect(a.status).toBe('fulfilled');
+      expect(c.status).toBe('fulfilled');
+      expect(b.status).toBe('rejected');
+      expect((b as PromiseRejectedResult).reason).toMatchObject({ code: 'TIERCACHE_TIER_FAILED' });
+      expect(String((b as PromiseRejectedResult).reason.message)).toMatch(/WRONGTYPE/);
+      expect((await s.streamRead(good, '0', 10)).map((e) => e.fields)).toStrictEqual([
+        [['n', '1']],
+        [['n', '3']],
+      ]);
+    });
+
+    it('a read issued after them in the same tick sees them', async () => {
+      const s = stream();
+      const key = `order-${randomUUID()}`;
+      const [, , latest, read] = await Promise.all([
+        s.streamAdd(key, [['n', '1']]),
+        s.streamAdd(key, [['n', '2']]),
+        s.streamReadLatest(key, 10),
+        s.streamRead(key, '0', 10),
+      ]);
+      expect(latest.map((e) => e.fields)).toStrictEqual([[['n', '2']], [['n', '1']]]);
+      expect(read.map((e) => e.fields)).toStrictEqual([[['n', '1']], [['n', '2']]]);
+    });
   });
 
   it('close() resolves a pending blocking read with [] and releases every connection', async () => {
