@@ -38,7 +38,7 @@ function envFile(kind: ServerKind): string {
 }
 
 function writeEnv(server: NativeServer): void {
-  writeFileSync(envFile(server.kind), `export ${SERVER_ENV[server.kind]}=${server.url}\n`);
+  writeFileSync(envFile(server.server), `export ${SERVER_ENV[server.server]}=${server.url}\n`);
 }
 
 function took(started: number): string {

@@ -50,7 +50,7 @@ export { ProcessNode } from './cluster/process-node.js';
 export { RedisClusterGroup, type RedisClusterNodeInfo } from './cluster/redis-cluster.js';
 export type { ContainerServer } from './container/container-server.js';
 export { type EventuallyOptions, eventually } from './eventually.js';
-export { type NativeRecipe, NativeServer, onPath, resumeFrozen } from './native/native-server.js';
+export { type NativeRecipe, NativeServer, onPath, resumeFrozen, withArgs } from './native/native-server.js';
 export {
   alive,
   freePort,
