@@ -46,7 +46,6 @@ export {
 } from './cluster/groups.js';
 export { KafkaClusterGroup } from './cluster/kafka-cluster.js';
 export { MemcachedPoolGroup } from './cluster/memcached-pool.js';
-export { ProcessNode } from './cluster/process-node.js';
 export { RedisClusterGroup, type RedisClusterNodeInfo } from './cluster/redis-cluster.js';
 export type { ContainerServer } from './container/container-server.js';
 export { type EventuallyOptions, eventually } from './eventually.js';

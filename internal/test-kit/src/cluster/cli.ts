@@ -52,7 +52,7 @@ async function main(): Promise<void> {
           down ||= !running;
           const role = roles.find((r) => r.node === node)?.role;
           console.log(
-            `  ${i + 1}: ${node.url} ${running ? `running (pid ${node.pid})` : 'stopped'}${role ? ` ${role}` : ''}`,
+            `  ${i + 1}: ${node.url} ${running ? `running (pid ${node.pid()})` : 'stopped'}${role ? ` ${role}` : ''}`,
           );
         }
       }
