@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { eventually } from '../eventually.js';
 import { kafkaRecipe, keptClusterId } from '../native/kafka.js';
-import { NativeServer } from '../native/native-server.js';
-import type { ServerGroup } from '../server-handle.js';
+import type { NativeServer } from '../native/native-server.js';
+import { withKafkaAdmin } from '../readiness.js';
 import { repoRoot, servicesDir } from '../state.js';
+import { NativeGroup, openNodes } from './native-group.js';
 
 const run = promisify(execFile);
 
@@ -28,16 +28,8 @@ export interface KafkaClusterOptions {
  * may die without losing an entry produced with `acks=all`), a dead broker noticed in seconds.
  * The nodes share the cluster id kept in `cluster.id`.
  */
-export class KafkaClusterGroup implements ServerGroup {
+export class KafkaClusterGroup extends NativeGroup {
   readonly kind = 'kafka-cluster';
-  readonly nodes: readonly NativeServer[];
-  /** `127.0.0.1:PORT` of each broker (kafkajs' `brokers`). */
-  readonly urls: readonly string[];
-
-  private constructor(nodes: NativeServer[]) {
-    this.nodes = nodes;
-    this.urls = nodes.map((n) => n.url);
-  }
 
   /** The cluster kept in `stateDir` (ports and cluster id drawn on first use and kept), not started. */
   static async open(options: KafkaClusterOptions = {}): Promise<KafkaClusterGroup> {
@@ -48,9 +40,8 @@ export class KafkaClusterGroup implements ServerGroup {
     keptClusterId(clusterIdFile);
     const replicas = String(Math.min(3, size));
     const minIsr = String(Math.max(1, Math.min(3, size) - 1));
-    const nodes: NativeServer[] = [];
-    for (let i = 0; i < size; i++) {
-      const recipe = kafkaRecipe({
+    const nodes: NativeServer[] = await openNodes(stateDir, size, (i) =>
+      kafkaRecipe({
         kind: 'kafka-cluster-node',
         heap: options.heap ?? '384m',
         clusterIdFile,
@@ -77,9 +68,8 @@ export class KafkaClusterGroup implements ServerGroup {
           'num.io.threads': '2',
           'background.threads': '2',
         }),
-      });
-      nodes.push(await NativeServer.open(recipe, join(stateDir, `node-${i + 1}`)));
-    }
+      }),
+    );
     return new KafkaClusterGroup(nodes);
   }
 
@@ -87,38 +77,22 @@ export class KafkaClusterGroup implements ServerGroup {
    * Fetches the jars (once), starts the nodes that are not running (each formats its log
    * directory on first start), and resolves once a client sees every broker.
    */
-  async start(): Promise<void> {
+  override async start(): Promise<void> {
     await run('bash', [join(repoRoot(), 'scripts', 'services', 'install.sh'), 'kafka'], { timeout: 600_000 });
-    await Promise.all(this.nodes.map((n) => n.start()));
+    await super.start();
     await eventually(async () => (await brokersSeen(this.urls.join(','))) === this.nodes.length, {
       timeoutMs: 120_000,
       intervalMs: 100,
       message: `the Kafka cluster to show ${this.nodes.length} brokers`,
     });
   }
-
-  async stop(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.stop()));
-  }
 }
 
 /** How many brokers a client reaching `brokers` (comma-separated) sees; 0 when none answers. */
 async function brokersSeen(brokers: string): Promise<number> {
-  const kafka = new Kafka({
-    clientId: 'tiercache-test-kit',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1000,
-    requestTimeout: 3000,
-    retry: { retries: 0 },
-  });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    return (await admin.describeCluster()).brokers.length;
-  } catch {
-    return 0;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  return withKafkaAdmin(
+    brokers,
+    3_000,
+    async (admin) => (await admin.describeCluster()).brokers.length,
+  ).catch(() => 0);
 }

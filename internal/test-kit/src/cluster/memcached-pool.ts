@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { MEMCACHED_RECIPE } from '../native/memcached.js';
-import { NativeServer, withArgs } from '../native/native-server.js';
-import type { ServerGroup } from '../server-handle.js';
+import { withArgs } from '../native/native-server.js';
 import { servicesDir } from '../state.js';
+import { NativeGroup, openNodes } from './native-group.js';
 
 /** Options of {@link MemcachedPoolGroup.open}. */
 export interface MemcachedPoolOptions {
@@ -14,20 +14,12 @@ export interface MemcachedPoolOptions {
 
 /**
  * A pool of independent Memcached servers on 127.0.0.1 (the client shards keys over them;
- * the servers know nothing of each other). Each node is a {@link NativeServer} in `node-<n>/`:
- * the single server's recipe with 32 MB and one thread, its port kept (a pool's member list
- * does not move).
+ * the servers know nothing of each other; `urls` is memjs' `servers` list, in a stable order).
+ * Each node is the single server's recipe with 32 MB and one thread, its port kept (a pool's
+ * member list does not move).
  */
-export class MemcachedPoolGroup implements ServerGroup {
+export class MemcachedPoolGroup extends NativeGroup {
   readonly kind = 'memcached-pool';
-  readonly nodes: readonly NativeServer[];
-  /** `127.0.0.1:PORT` of each server, in a stable order (memjs' `servers` list). */
-  readonly urls: readonly string[];
-
-  private constructor(nodes: NativeServer[]) {
-    this.nodes = nodes;
-    this.urls = nodes.map((n) => n.url);
-  }
 
   /** The pool kept in `stateDir` (ports drawn on first use and kept), not started. */
   static async open(options: MemcachedPoolOptions = {}): Promise<MemcachedPoolGroup> {
@@ -36,19 +28,6 @@ export class MemcachedPoolGroup implements ServerGroup {
       kind: 'memcached-pool-node',
       portMayMove: false,
     });
-    const nodes: NativeServer[] = [];
-    for (let i = 0; i < (options.size ?? 3); i++) {
-      nodes.push(await NativeServer.open(recipe, join(stateDir, `node-${i + 1}`)));
-    }
-    return new MemcachedPoolGroup(nodes);
-  }
-
-  /** Starts every server that is not running; resolves once each answers `stats`. */
-  async start(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.start()));
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.stop()));
+    return new MemcachedPoolGroup(await openNodes(stateDir, options.size ?? 3, () => recipe));
   }
 }

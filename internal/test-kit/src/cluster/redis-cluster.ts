@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { eventually } from '../eventually.js';
-import { NativeServer, withArgs } from '../native/native-server.js';
+import { type NativeServer, withArgs } from '../native/native-server.js';
 import { REDIS_RECIPE } from '../native/redis.js';
-import type { ServerGroup } from '../server-handle.js';
 import { servicesDir } from '../state.js';
+import { NativeGroup, openNodes } from './native-group.js';
 
 const run = promisify(execFile);
 
@@ -37,19 +37,16 @@ export interface RedisClusterNodeInfo {
  * cluster's nodes.conf files name them), so a node restarted after a kill rejoins (as a replica
  * of whoever took over its slots). Nothing is persisted besides nodes.conf.
  */
-export class RedisClusterGroup implements ServerGroup {
+export class RedisClusterGroup extends NativeGroup {
   readonly kind = 'redis-cluster';
-  readonly nodes: readonly NativeServer[];
-  readonly urls: readonly string[];
   /** The env file {@link RedisClusterGroup.start} writes (`REDIS_CLUSTER_NODES`). */
   readonly envFile: string;
   readonly #masters: number;
 
   private constructor(stateDir: string, nodes: NativeServer[], masters: number) {
+    super(nodes);
     this.#masters = masters;
     this.envFile = `${stateDir}.env`;
-    this.nodes = nodes;
-    this.urls = nodes.map((n) => n.url);
   }
 
   /** The group kept in `stateDir` (ports drawn on first use and kept), not started. */
@@ -72,11 +69,7 @@ export class RedisClusterGroup implements ServerGroup {
       ],
       { kind: 'redis-cluster-node', extraPorts: ['bus'], portMayMove: false },
     );
-    const nodes: NativeServer[] = [];
-    for (let i = 0; i < masters * 2; i++) {
-      nodes.push(await NativeServer.open(recipe, join(stateDir, `node-${i + 1}`)));
-    }
-    return new RedisClusterGroup(stateDir, nodes, masters);
+    return new RedisClusterGroup(stateDir, await openNodes(stateDir, masters * 2, () => recipe), masters);
   }
 
   /** Startup nodes for ioredis' `Cluster`: `{ host, port }` of every node. */
@@ -88,8 +81,8 @@ export class RedisClusterGroup implements ServerGroup {
    * Starts the nodes that are not running, creates the cluster when no slot is assigned yet,
    * and resolves once every slot is served and every master has a linked replica.
    */
-  async start(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.start()));
+  override async start(): Promise<void> {
+    await super.start();
     const info = await clusterInfo(this.nodes[0]!.port);
     if (info.cluster_slots_assigned === '0') {
       // A fresh (or half-created) cluster: forget what each node knew, then create it.
@@ -159,10 +152,6 @@ export class RedisClusterGroup implements ServerGroup {
   /** The masters serving slots now. */
   async masters(): Promise<NativeServer[]> {
     return (await this.roles()).filter((r) => r.role === 'master' && r.slots > 0).map((r) => r.node);
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.stop()));
   }
 }
 
