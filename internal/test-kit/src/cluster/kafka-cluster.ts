@@ -40,8 +40,8 @@ export class KafkaClusterGroup extends NativeGroup {
     keptClusterId(clusterIdFile);
     const replicas = String(Math.min(3, size));
     const minIsr = String(Math.max(1, Math.min(3, size) - 1));
-    const nodes: NativeServer[] = await openNodes(stateDir, size, (i) =>
-      kafkaRecipe({
+    const nodes: NativeServer[] = await openNodes(stateDir, size, (i) => ({
+      ...kafkaRecipe({
         kind: 'kafka-cluster-node',
         heap: options.heap ?? '384m',
         clusterIdFile,
@@ -69,7 +69,9 @@ export class KafkaClusterGroup extends NativeGroup {
           'background.threads': '2',
         }),
       }),
-    );
+      // Nodes stopped together wait on each other's controlled shutdown: SIGKILL after 15 s.
+      stopGraceMs: 15_000,
+    }));
     return new KafkaClusterGroup(nodes);
   }
 
