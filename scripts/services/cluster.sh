@@ -8,9 +8,14 @@
 #   scripts/services/cluster.sh status [kind ...]
 #   scripts/services/cluster.sh freeze|resume|kill|restart <kind> <node number, from 1>
 #
-# State (ports, configs, data, pids, logs) lives in .services/<kind>/; `start` writes
+# State (ports, configs, data, pids, logs) lives in .services/<kind>/node-<n>/; `start` writes
 # .services/<kind>.env (REDIS_CLUSTER_NODES, KAFKA_CLUSTER_BROKERS, MEMCACHED_POOL_SERVERS).
-# The code is internal/test-kit/src/cluster/ (the handles the scale tests use), run with tsx.
+# It is the services CLI (cli.sh, internal/test-kit/src/cli.ts) given group names; the groups
+# are internal/test-kit/src/cluster/ (the handles the scale tests use).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-exec "$root/internal/test-kit/node_modules/.bin/tsx" "$root/internal/test-kit/src/cluster/cli.ts" "$@"
+command="${1:-}"
+shift || true
+case "$command" in
+  start | stop | status) [ $# -gt 0 ] || set -- redis-cluster kafka-cluster memcached-pool ;;
+esac
+exec bash "$(dirname "${BASH_SOURCE[0]}")/cli.sh" "$command" "$@"

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NATIVE_RECIPES, type NativeRecipe, NativeServer } from '@tiercache/test-kit';
+import { NATIVE_RECIPES, NativeServer, withArgs } from '@tiercache/test-kit';
 
 /** A throwaway redis-server with `requirepass`, on 127.0.0.1 and a free port. */
 export interface PasswordRedis {
@@ -16,14 +16,9 @@ export interface PasswordRedis {
  */
 export async function startPasswordRedis(password = 'the-right-password-123'): Promise<PasswordRedis> {
   const redis = NATIVE_RECIPES.redis;
-  const recipe: NativeRecipe = {
-    ...redis,
+  const recipe = withArgs(redis, () => ['--requirepass', password], {
     descriptor: { ...redis.descriptor, url: (host, port) => `redis://:${password}@${host}:${port}` },
-    command: (context) => {
-      const { command, args } = redis.command(context);
-      return { command, args: [...args, '--requirepass', password] };
-    },
-  };
+  });
   const stateDir = mkdtempSync(join(tmpdir(), 'tiercache-password-redis-'));
   const server = await NativeServer.open(recipe, stateDir);
   await server.start();

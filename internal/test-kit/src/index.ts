@@ -46,11 +46,10 @@ export {
 } from './cluster/groups.js';
 export { KafkaClusterGroup } from './cluster/kafka-cluster.js';
 export { MemcachedPoolGroup } from './cluster/memcached-pool.js';
-export { ProcessNode } from './cluster/process-node.js';
 export { RedisClusterGroup, type RedisClusterNodeInfo } from './cluster/redis-cluster.js';
 export type { ContainerServer } from './container/container-server.js';
 export { type EventuallyOptions, eventually } from './eventually.js';
-export { type NativeRecipe, NativeServer, onPath, resumeFrozen } from './native/native-server.js';
+export { type NativeRecipe, NativeServer, onPath, resumeFrozen, withArgs } from './native/native-server.js';
 export {
   alive,
   freePort,

@@ -64,26 +64,38 @@ const ASK: Record<ServerKind, (url: string, timeoutMs: number) => Promise<void>>
   },
 
   async kafka(url, timeoutMs) {
-    const { Kafka, logLevel } = await import('kafkajs');
-    const kafka = new Kafka({
-      clientId: 'tiercache-test-kit-ready',
-      brokers: url.split(','),
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: Math.min(timeoutMs, 1_000),
-      requestTimeout: timeoutMs,
-      retry: { retries: 0 },
-    });
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
-      await admin.listTopics();
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    await withKafkaAdmin(url, timeoutMs, (admin) => admin.listTopics());
   },
 };
 
 const quiet = { log: () => undefined };
+
+/**
+ * Runs `use` with a quiet kafkajs admin client connected to `brokers` (comma-separated), every
+ * request bounded by `timeoutMs` and never retried, and disconnects it.
+ */
+export async function withKafkaAdmin<T>(
+  brokers: string,
+  timeoutMs: number,
+  use: (admin: import('kafkajs').Admin) => Promise<T>,
+): Promise<T> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({
+    clientId: 'tiercache-test-kit',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: Math.min(timeoutMs, 1_000),
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    return await use(admin);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
 
 function bounded<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

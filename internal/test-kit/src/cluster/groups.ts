@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { servicesDir } from '../state.js';
 import { KafkaClusterGroup } from './kafka-cluster.js';
 import { MemcachedPoolGroup } from './memcached-pool.js';
 import { RedisClusterGroup } from './redis-cluster.js';
-import { servicesDir } from './services-dir.js';
 
 /** The groups the kit runs, and the variable each one's env file exports (comma-separated addresses). */
 export const GROUP_ENV = {

@@ -1,20 +1,17 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ServerGroup } from '../server-handle.js';
-import { freePorts, NodeProcess, readState, waitUntil, writeState } from './node-process.js';
-import { ProcessNode } from './process-node.js';
-import { servicesDir } from './services-dir.js';
+import { eventually } from '../eventually.js';
+import { type NativeServer, withArgs } from '../native/native-server.js';
+import { REDIS_RECIPE } from '../native/redis.js';
+import { servicesDir } from '../state.js';
+import { NativeGroup, openNodes } from './native-group.js';
 
 const run = promisify(execFile);
 
-interface RedisClusterState {
-  nodes: { port: number; busPort: number }[];
-}
-
 /** Options of {@link RedisClusterGroup.open}. */
 export interface RedisClusterOptions {
-  /** Where ports, nodes.conf files, pids and logs live. Default `.services/redis-cluster`. */
+  /** Where each node's ports, nodes.conf, pid and log live. Default `.services/redis-cluster`. */
   stateDir?: string;
   /** Masters; each gets one replica. Default 3. */
   masters?: number;
@@ -27,7 +24,7 @@ export interface RedisClusterOptions {
 
 /** A node's role as the cluster sees it now. */
 export interface RedisClusterNodeInfo {
-  node: ProcessNode;
+  node: NativeServer;
   role: 'master' | 'replica';
   /** Hash slots served, for a master. */
   slots: number;
@@ -35,98 +32,73 @@ export interface RedisClusterNodeInfo {
 
 /**
  * A Redis Cluster on 127.0.0.1: `masters` masters and as many replicas (`redis-cli --cluster
- * create --cluster-replicas 1`), each node a native `redis-server` with its own port, cluster
- * bus port and nodes.conf, so a node restarted after a kill rejoins (as a replica of whoever
- * took over its slots). Nothing is persisted besides nodes.conf.
+ * create --cluster-replicas 1`). Each node is a {@link NativeServer} in `node-<n>/`: the single
+ * server's recipe plus the cluster flags, its client and bus ports kept there (never moved: the
+ * cluster's nodes.conf files name them), so a node restarted after a kill rejoins (as a replica
+ * of whoever took over its slots). Nothing is persisted besides nodes.conf.
  */
-export class RedisClusterGroup implements ServerGroup {
+export class RedisClusterGroup extends NativeGroup {
   readonly kind = 'redis-cluster';
-  readonly nodes: readonly ProcessNode[];
-  readonly urls: readonly string[];
   /** The env file {@link RedisClusterGroup.start} writes (`REDIS_CLUSTER_NODES`). */
   readonly envFile: string;
   readonly #masters: number;
 
-  private constructor(stateDir: string, state: RedisClusterState, masters: number, nodeTimeoutMs: number) {
+  private constructor(stateDir: string, nodes: NativeServer[], masters: number) {
+    super(nodes);
     this.#masters = masters;
     this.envFile = `${stateDir}.env`;
-    this.nodes = state.nodes.map(({ port, busPort }, i) => {
-      const dir = join(stateDir, `node-${i + 1}`);
-      const process = new NodeProcess({
-        command: 'redis-server',
-        match: 'redis-server',
-        pidFile: join(dir, 'pid'),
-        logFile: join(dir, 'redis.log'),
-        // biome-ignore format: one flag and its value a line
-        args: () => [
-          '--bind', '127.0.0.1',
-          '--port', String(port),
-          '--cluster-enabled', 'yes',
-          '--cluster-port', String(busPort),
-          '--cluster-config-file', join(dir, 'nodes.conf'),
-          '--cluster-node-timeout', String(nodeTimeoutMs),
-          '--dir', dir,
-          '--save', '',
-          '--appendonly', 'no',
-          // A replica syncs at once instead of waiting 5 s for more replicas to join.
-          '--repl-diskless-sync', 'yes',
-          '--repl-diskless-sync-delay', '0',
-          '--maxmemory', '64mb',
-        ],
-      });
-      return new ProcessNode({
-        kind: 'redis-cluster-node',
-        url: `redis://127.0.0.1:${port}`,
-        process,
-        answers: async () => (await cli(port, 'PING')) === 'PONG',
-        startTimeoutMs: 15_000,
-      });
-    });
-    this.urls = this.nodes.map((n) => n.url);
   }
 
   /** The group kept in `stateDir` (ports drawn on first use and kept), not started. */
   static async open(options: RedisClusterOptions = {}): Promise<RedisClusterGroup> {
     const stateDir = options.stateDir ?? join(servicesDir(), 'redis-cluster');
     const masters = options.masters ?? 3;
-    const file = join(stateDir, 'state.json');
-    let state = readState<RedisClusterState>(file);
-    if (!state || state.nodes.length !== masters * 2) {
-      const ports = await freePorts(masters * 4);
-      state = {
-        nodes: Array.from({ length: masters * 2 }, (_, i) => ({
-          port: ports[i * 2] as number,
-          busPort: ports[i * 2 + 1] as number,
-        })),
-      };
-      writeState(file, state);
-    }
-    return new RedisClusterGroup(stateDir, state, masters, options.nodeTimeoutMs ?? 2000);
+    const nodeTimeoutMs = options.nodeTimeoutMs ?? 2000;
+    const recipe = withArgs(
+      REDIS_RECIPE,
+      // biome-ignore format: one flag and its value a line
+      ({ stateDir: dir, ports }) => [
+        '--cluster-enabled', 'yes',
+        '--cluster-port', String(ports.bus),
+        '--cluster-config-file', join(dir, 'nodes.conf'),
+        '--cluster-node-timeout', String(nodeTimeoutMs),
+        // A replica syncs at once instead of waiting 5 s for more replicas to join.
+        '--repl-diskless-sync', 'yes',
+        '--repl-diskless-sync-delay', '0',
+        '--maxmemory', '64mb',
+      ],
+      { kind: 'redis-cluster-node', extraPorts: ['bus'], portMayMove: false },
+    );
+    return new RedisClusterGroup(stateDir, await openNodes(stateDir, masters * 2, () => recipe), masters);
   }
 
   /** Startup nodes for ioredis' `Cluster`: `{ host, port }` of every node. */
   get startupNodes(): { host: string; port: number }[] {
-    return this.nodes.map((n) => ({ host: '127.0.0.1', port: portOf(n) }));
+    return this.nodes.map((n) => ({ host: '127.0.0.1', port: n.port }));
   }
 
   /**
    * Starts the nodes that are not running, creates the cluster when no slot is assigned yet,
    * and resolves once every slot is served and every master has a linked replica.
    */
-  async start(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.start()));
-    const info = await clusterInfo(portOf(this.nodes[0]!));
+  override async start(): Promise<void> {
+    await super.start();
+    const info = await clusterInfo(this.nodes[0]!.port);
     if (info.cluster_slots_assigned === '0') {
       // A fresh (or half-created) cluster: forget what each node knew, then create it.
-      await Promise.all(this.nodes.map((n) => cli(portOf(n), 'CLUSTER', 'RESET', 'HARD')));
-      const addresses = this.nodes.map((n) => `127.0.0.1:${portOf(n)}`);
+      await Promise.all(this.nodes.map((n) => cli(n.port, 'CLUSTER', 'RESET', 'HARD')));
+      const addresses = this.nodes.map((n) => `127.0.0.1:${n.port}`);
       await run(
         'redis-cli',
         ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'],
         { timeout: 60_000 },
       );
     }
-    await waitUntil(() => this.healthy(), 60_000, 'the Redis Cluster did not become healthy');
+    await eventually(() => this.healthy(), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      message: 'the Redis Cluster to become healthy',
+    });
   }
 
   /** Every running node sees all slots served, and every master has a replica in sync. */
@@ -136,11 +108,11 @@ export class RedisClusterGroup implements ServerGroup {
     if (masters.length !== this.#masters) return false;
     for (const node of this.nodes) {
       if (!(await node.running())) continue;
-      const info = await clusterInfo(portOf(node));
+      const info = await clusterInfo(node.port);
       if (info.cluster_state !== 'ok' || info.cluster_slots_ok !== '16384') return false;
     }
     for (const replica of roles.filter((r) => r.role === 'replica')) {
-      const replication = await cli(portOf(replica.node), 'INFO', 'replication');
+      const replication = await cli(replica.node.port, 'INFO', 'replication');
       if (!replication.includes('master_link_status:up')) return false;
     }
     return true;
@@ -151,7 +123,7 @@ export class RedisClusterGroup implements ServerGroup {
     let lines: string[] | undefined;
     for (const node of this.nodes) {
       try {
-        lines = (await cli(portOf(node), 'CLUSTER', 'NODES')).split('\n').filter(Boolean);
+        lines = (await cli(node.port, 'CLUSTER', 'NODES')).split('\n').filter(Boolean);
         break;
       } catch {
         // try the next node
@@ -163,7 +135,7 @@ export class RedisClusterGroup implements ServerGroup {
       const [, address, flags, , , , , link, ...slots] = line.split(' ');
       if (!address || !flags || flags.includes('fail') || link !== 'connected') continue;
       const port = Number(address.split('@')[0]?.split(':')[1]);
-      const node = this.nodes.find((n) => portOf(n) === port);
+      const node = this.nodes.find((n) => n.port === port);
       if (!node) continue;
       result.push({
         node,
@@ -178,18 +150,9 @@ export class RedisClusterGroup implements ServerGroup {
   }
 
   /** The masters serving slots now. */
-  async masters(): Promise<ProcessNode[]> {
+  async masters(): Promise<NativeServer[]> {
     return (await this.roles()).filter((r) => r.role === 'master' && r.slots > 0).map((r) => r.node);
   }
-
-  async stop(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.stop()));
-  }
-}
-
-/** The port of a node's `redis://127.0.0.1:PORT` url. */
-function portOf(node: { url: string } | undefined): number {
-  return Number(node?.url.split(':').pop());
 }
 
 /** One redis-cli command against 127.0.0.1:`port`; resolves its trimmed output. */

@@ -30,7 +30,10 @@ export interface NativeContext {
 
 /** How one kind of server runs as a local process: what the three server kinds differ in. */
 export interface NativeRecipe {
+  /** The server it runs: its client URL and how readiness asks it. */
   descriptor: ServerDescriptor;
+  /** The handle's kind when it is not the descriptor's (a cluster node: `redis-cluster-node`). */
+  kind?: string;
   /** A word of the process's command line, so a recycled pid is not taken for the server. */
   commandMatch: string;
   pidFileName: string;
@@ -49,6 +52,26 @@ export interface NativeRecipe {
   /** Runs before each start: configuration files, a first-time format, log rotation. */
   prepare?(context: NativeContext): Promise<void>;
   command(context: NativeContext): { command: string; args: string[] };
+}
+
+/**
+ * `recipe` with `extra(context)` appended to its command's arguments (later flags win for
+ * redis-server and memcached), and `overrides` on top: a cluster node or a server with a
+ * password is its kind's recipe plus a few flags.
+ */
+export function withArgs(
+  recipe: NativeRecipe,
+  extra: (context: NativeContext) => string[],
+  overrides: Partial<NativeRecipe> = {},
+): NativeRecipe {
+  return {
+    ...recipe,
+    ...overrides,
+    command: (context) => {
+      const { command, args } = recipe.command(context);
+      return { command, args: [...args, ...extra(context)] };
+    },
+  };
 }
 
 /** Pids this process froze and has not resumed: {@link resumeFrozen} is the safety net. */
@@ -92,7 +115,9 @@ export function onPath(program: string): boolean {
  * controls the same server — the CLI starts it, a fault test freezes it.
  */
 export class NativeServer implements ServerHandle {
-  readonly kind: ServerKind;
+  readonly kind: string;
+  /** The server it runs (`redis` for a Redis Cluster node too): how readiness asks it. */
+  readonly server: ServerKind;
   readonly url: string;
   readonly #recipe: NativeRecipe;
   readonly #context: NativeContext;
@@ -101,7 +126,8 @@ export class NativeServer implements ServerHandle {
   private constructor(recipe: NativeRecipe, context: NativeContext) {
     this.#recipe = recipe;
     this.#context = context;
-    this.kind = recipe.descriptor.kind;
+    this.server = recipe.descriptor.kind;
+    this.kind = recipe.kind ?? this.server;
     this.url = recipe.descriptor.url('127.0.0.1', context.port);
     this.#pidFile = new PidFile(join(context.stateDir, recipe.pidFileName), recipe.commandMatch);
   }
@@ -140,6 +166,11 @@ export class NativeServer implements ServerHandle {
     return this.#context.port;
   }
 
+  /** The further ports by name (Kafka's `controller`, a Redis Cluster node's `bus`). */
+  get ports(): Readonly<Record<string, number>> {
+    return this.#context.ports;
+  }
+
   get stateDir(): string {
     return this.#context.stateDir;
   }
@@ -159,7 +190,7 @@ export class NativeServer implements ServerHandle {
 
   /** Whether a real client gets an answer now (a frozen server gives none). */
   async answers(): Promise<boolean> {
-    return (await whyNotReady(this.kind, this.url)) === undefined;
+    return (await whyNotReady(this.server, this.url)) === undefined;
   }
 
   async start(): Promise<void> {
@@ -242,7 +273,7 @@ export class NativeServer implements ServerHandle {
     });
     this.#pidFile.write(pid);
     try {
-      await waitUntilReady(this.kind, this.url, {
+      await waitUntilReady(this.server, this.url, {
         timeoutMs: recipe.startTimeoutMs,
         intervalMs: recipe.readyIntervalMs,
         gone: () => (alive(pid) ? undefined : 'the server exited during start-up'),
