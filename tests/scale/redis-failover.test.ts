@@ -105,7 +105,7 @@ describe.skipIf(!group)('a Redis Cluster master is killed under load on two inst
       const probeKey = [...Array(1000).keys()].map((i) => `probe:${i}`).find(onVictim)!;
       while (redisAcceptedAt === 0 && Date.now() - killedAt < 30_000) {
         try {
-          await probe.setWithTtl(probeKey, 'p', { timeoutMs: 60_000 });
+          await probe.setWithTtl(probeKey, 'p', 60_000);
           redisAcceptedAt = Date.now();
         } catch {
           await sleep(50);
