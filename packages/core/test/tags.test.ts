@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type CacheBackend, MemoryBackend, MemoryBusHub, TieredCache } from '../src/index.js';
+import {
+  type CacheBackend,
+  DeserializationError,
+  MemoryBackend,
+  MemoryBusHub,
+  TieredCache,
+} from '../src/index.js';
 import { gatedRemote, until } from './support/gated-remote.js';
 import { caches } from './support/two-tiers.js';
 
@@ -203,5 +209,21 @@ describe('tags on the bus', () => {
     await new Promise((r) => setTimeout(r, 2));
     await cache.set('new', 'v', { tags: ['t'] });
     expect(await cache.get('new')).toBe('v');
+  });
+});
+
+describe('a stored entry that claims to be tagged is checked like any stored bytes', () => {
+  it.each([
+    ['tags that are not a list', { '\u0000tc': 1, v: 'x', t: 'shelf', at: 1 }],
+    ['a tag that is not a string', { '\u0000tc': 1, v: 'x', t: [7], at: 1 }],
+    ['a write time that is not a number', { '\u0000tc': 1, v: 'x', t: ['shelf'], at: 'now' }],
+  ])('%s: the read rejects with DeserializationError, not a TypeError', async (_name, forged) => {
+    const { a, shared } = twoInstances(false);
+    await shared.mem.setWithTtl('forged', forged as unknown as string, 60_000);
+    await expect(a.cache.get('forged')).rejects.toBeInstanceOf(DeserializationError);
+    await expect(a.cache.getMany(['forged'])).rejects.toBeInstanceOf(DeserializationError);
+    // The cache still works for other keys.
+    await a.cache.set('ok', 'fine', { tags: ['shelf'] });
+    expect(await a.cache.get('ok')).toBe('fine');
   });
 });

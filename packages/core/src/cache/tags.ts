@@ -1,5 +1,5 @@
 import type { L2CacheBackend } from '../contracts.js';
-import { InvalidOptionError } from '../errors.js';
+import { DeserializationError, InvalidOptionError } from '../errors.js';
 import type { CacheContext } from './context.js';
 import type { Tier } from './tier.js';
 
@@ -39,9 +39,23 @@ export interface TaggedEntry<V> {
   at: number;
 }
 
-/** `true` for a stored value that is a {@link TaggedEntry}. */
+/**
+ * `true` for a stored value that is a {@link TaggedEntry}. Stored bytes are untrusted: a value
+ * that carries the mark but not the shape (tags not a list of strings, a write time not a
+ * finite number) is unreadable, and the read rejects with `DeserializationError` rather than
+ * serving it or failing with a `TypeError` later.
+ */
 export function isTagged(value: unknown): value is TaggedEntry<unknown> {
-  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[MARK] === 1;
+  if (typeof value !== 'object' || value === null || (value as Record<string, unknown>)[MARK] !== 1) {
+    return false;
+  }
+  const { t, at } = value as Partial<TaggedEntry<unknown>>;
+  if (!Array.isArray(t) || !t.every((tag) => typeof tag === 'string') || !Number.isFinite(at)) {
+    throw new DeserializationError(
+      'stored value is marked as a tagged entry but is not one (tags must be a list of strings, the write time a number)',
+    );
+  }
+  return true;
 }
 
 /** The stored form of a value with `tags` (the value itself when there are none). */
