@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type CacheBackend, MemoryBackend, MemoryBusHub, TieredCache } from '../src/index.js';
-import { gatedRemote, until } from './support/gated-remote.js';
-import { caches } from './support/two-tiers.js';
-
-function instances(withBus: boolean) {
-  const shared = gatedRemote<string>('shared');
-  const hub = withBus ? new MemoryBusHub() : undefined;
-  const make = (name: string) => {
-    const l1 = new MemoryBackend<string>({ name: `${name}-l1` });
-    const cache = new TieredCache<string>({
-      tiers: [l1, shared.backend as CacheBackend<string>],
-      ttl: '1m',
-      lock: false,
-      ...(hub ? { bus: { transport: hub.transport() } } : {}),
-    });
-    caches.push(cache);
-    return { cache, l1 };
-  };
-  return { a: make('a'), b: make('b'), shared };
-}
+import { until } from './support/gated-remote.js';
+import { twoInstances } from './support/two-tiers.js';
 
 describe('namespaces', () => {
   it('keys are isolated from the cache and from other namespaces', async () => {
-    const { a } = instances(false);
+    const { a } = twoInstances(false);
     const users = a.cache.namespace('users');
     const posts = a.cache.namespace('posts');
     await users.set('1', 'alice');
@@ -39,7 +21,7 @@ describe('namespaces', () => {
   });
 
   it('clear() empties only that namespace (and those inside it), without listing keys', async () => {
-    const { a, shared } = instances(false);
+    const { a, shared } = twoInstances(false);
     const users = a.cache.namespace('users');
     const admins = users.namespace('admins');
     const posts = a.cache.namespace('posts');
@@ -63,7 +45,7 @@ describe('namespaces', () => {
 
   it('clear() in one instance reaches another: through the bus for its L1, through the shared tier without one', async () => {
     for (const withBus of [true, false]) {
-      const { a, b } = instances(withBus);
+      const { a, b } = twoInstances(withBus);
       await Promise.all([a.cache.ready(), b.cache.ready()]);
       await a.cache.namespace('users').set('1', 'alice');
       if (withBus) {
@@ -77,7 +59,7 @@ describe('namespaces', () => {
   });
 
   it('tags are per namespace', async () => {
-    const { a } = instances(false);
+    const { a } = twoInstances(false);
     const users = a.cache.namespace('users');
     await users.set('1', 'alice', { tags: ['team:1'] });
     await a.cache.set('x', 'root', { tags: ['team:1'] });
@@ -89,7 +71,7 @@ describe('namespaces', () => {
   });
 
   it('no key of the cache or of a namespace can reach another namespace', async () => {
-    const { a } = instances(false);
+    const { a } = twoInstances(false);
     const users = a.cache.namespace('users');
     await users.set('1', 'alice');
     await users.namespace('admins').set('1', 'admin');
@@ -106,7 +88,7 @@ describe('namespaces', () => {
   });
 
   it('invalidatePattern in a namespace matches its own keys only', async () => {
-    const { a } = instances(false);
+    const { a } = twoInstances(false);
     const users = a.cache.namespace('us*rs');
     await users.set('user:1', 'alice');
     await a.cache.namespace('users').set('user:1', 'other');

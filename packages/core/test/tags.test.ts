@@ -1,32 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type CacheBackend,
-  DeserializationError,
-  MemoryBackend,
-  MemoryBusHub,
-  TieredCache,
-} from '../src/index.js';
-import { gatedRemote, until } from './support/gated-remote.js';
-import { caches } from './support/two-tiers.js';
-
-/** Two instances (own L1 each) over one shared remote tier, optionally joined by a bus. */
-function twoInstances(withBus: boolean, options: ConstructorParameters<typeof TieredCache<string>>[0] = {}) {
-  const shared = gatedRemote<string>('shared');
-  const hub = withBus ? new MemoryBusHub() : undefined;
-  const make = (name: string) => {
-    const l1 = new MemoryBackend<string>({ name: `${name}-l1` });
-    const cache = new TieredCache<string>({
-      tiers: [l1, shared.backend as CacheBackend<string>],
-      ttl: '1m',
-      lock: false,
-      ...(hub ? { bus: { transport: hub.transport() } } : {}),
-      ...options,
-    });
-    caches.push(cache);
-    return { cache, l1 };
-  };
-  return { a: make('a'), b: make('b'), shared };
-}
+import { DeserializationError, MemoryBackend, MemoryBusHub, TieredCache } from '../src/index.js';
+import { until } from './support/gated-remote.js';
+import { caches, twoInstances } from './support/two-tiers.js';
 
 describe('tags', () => {
   it('invalidateTags makes every entry with one of the tags a miss in every tier; others stay', async () => {

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { MemoryBackend, TieredCache } from '../../src/index.js';
+import { type CacheBackend, MemoryBackend, MemoryBusHub, TieredCache } from '../../src/index.js';
 import { gatedRemote } from './gated-remote.js';
 
 /** Caches a test opened; closed after each test of the file that imports this. */
@@ -15,4 +15,26 @@ export function twoTiers(options: ConstructorParameters<typeof TieredCache<strin
   const cache = new TieredCache<string>({ tiers: [l1, l2.backend], ttl: '1m', lock: false, ...options });
   caches.push(cache);
   return { cache, l1, l2 };
+}
+
+/** Two instances (own L1 each) over one shared remote tier, optionally joined by a bus. */
+export function twoInstances(
+  withBus: boolean,
+  options: ConstructorParameters<typeof TieredCache<string>>[0] = {},
+) {
+  const shared = gatedRemote<string>('shared');
+  const hub = withBus ? new MemoryBusHub() : undefined;
+  const make = (name: string) => {
+    const l1 = new MemoryBackend<string>({ name: `${name}-l1` });
+    const cache = new TieredCache<string>({
+      tiers: [l1, shared.backend as CacheBackend<string>],
+      ttl: '1m',
+      lock: false,
+      ...(hub ? { bus: { transport: hub.transport() } } : {}),
+      ...options,
+    });
+    caches.push(cache);
+    return { cache, l1 };
+  };
+  return { a: make('a'), b: make('b'), shared };
 }
