@@ -51,6 +51,23 @@ describe.each(backends)('tags, namespaces and FOREVER on %s', (_, server, backen
   }
 
   it.skipIf(!server)(
+    'a later invalidatePattern that matches the tag names brings back nothing a tag or a namespace clear removed',
+    async () => {
+      const { a, b } = pair();
+      await a.set('product:1', 'old price', { tags: ['catalog'] });
+      const users = a.namespace('users');
+      await users.set('alice', 'deleted account');
+      await a.invalidateTags(['catalog']);
+      await users.clear();
+      // The patterns match the tag-time keys' text ("catalog", "users"), not the entries.
+      await a.invalidatePattern('*catalog*').catch(() => undefined);
+      await a.invalidatePattern('*users*').catch(() => undefined);
+      expect(await b.get('product:1')).toBeUndefined();
+      expect(await b.namespace('users').get('alice')).toBeUndefined();
+    },
+  );
+
+  it.skipIf(!server)(
     'invalidateTags in one instance makes the other miss, through the shared tier',
     async () => {
       const { a, b } = pair();

@@ -45,7 +45,7 @@ export type {
   ValueWithTtl,
 } from './contracts.js';
 export * from './errors.js';
-export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
+export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, RESERVED_KEY_PREFIX, validateKey } from './key.js';
 export { boundedCall, toTierError, withTimeout } from './primitives/deadline.js';
 export { jsonSerializer, type Serializer } from './serializer.js';
 export { compareStreamIds, parseStreamId } from './stream-id.js';

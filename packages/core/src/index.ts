@@ -34,7 +34,7 @@ export type {
 export * from './errors.js';
 export type { CacheEvents } from './events.js';
 export type { BusOperation, BusOptions } from './invalidation-bus.js';
-export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, validateKey } from './key.js';
+export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, RESERVED_KEY_PREFIX, validateKey } from './key.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
 export { MemoryBusHub } from './memory-bus.js';
 export { MemoryStream, type MemoryStreamOptions } from './memory-stream.js';

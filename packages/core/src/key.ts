@@ -35,8 +35,17 @@ export function validateKey(key: unknown, maxLength = DEFAULT_MAX_KEY_LENGTH): a
 }
 
 /**
+ * Keys that start with this (NUL) are the cache's own records in a shared tier, such as a
+ * tag's invalidation time. No user key can start with it (keys cannot hold control
+ * characters), and a backend's `removePattern` must leave them alone: deleting a tag's time
+ * would bring back the entries it invalidated. `clear()` may remove them with everything else.
+ */
+export const RESERVED_KEY_PREFIX = '\u0000';
+
+/**
  * Compile a glob (`*` = any run of characters, `?` = one character, `\\` escapes) into a
- * RegExp anchored at both ends. Used by in-process tiers and the bus to apply patterns.
+ * RegExp anchored at both ends. Used by in-process tiers and the bus to apply patterns. It
+ * never matches a reserved key (one that starts with {@link RESERVED_KEY_PREFIX}).
  *
  * Patterns can come from other instances over the bus, so matching must not backtrack: a
  * naive `[\s\S]*` per star takes seconds for `*a*a*b` against a 1 000-character key. Every
@@ -45,6 +54,9 @@ export function validateKey(key: unknown, maxLength = DEFAULT_MAX_KEY_LENGTH): a
  * idiom for an atomic group, so a test costs O(key length x pattern length).
  */
 export function globToRegExp(pattern: string): RegExp {
+  // `(?!\u0000)`: a key that starts with NUL is one of the cache's own records (a tag's
+  // invalidation time, see RESERVED_KEY_PREFIX), never a user key, and no pattern matches it.
+  const start = '^(?!\\u0000)';
   const segments: string[] = [''];
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
@@ -54,8 +66,8 @@ export function globToRegExp(pattern: string): RegExp {
     else if (ch === '?') segments[segments.length - 1] += '[\\s\\S]';
     else segments[segments.length - 1] += escapeRegExp(ch);
   }
-  if (segments.length === 1) return new RegExp(`^${segments[0]}$`);
-  let out = `^${segments[0]}`;
+  if (segments.length === 1) return new RegExp(`${start}${segments[0]}$`);
+  let out = `${start}${segments[0]}`;
   let group = 0;
   for (let i = 1; i < segments.length - 1; i++) {
     if (segments[i] === '') continue;

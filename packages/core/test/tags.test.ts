@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DeserializationError, MemoryBackend, MemoryBusHub, TieredCache } from '../src/index.js';
+import {
+  DeserializationError,
+  InvalidValueError,
+  MemoryBackend,
+  MemoryBusHub,
+  TieredCache,
+} from '../src/index.js';
 import { until } from './support/gated-remote.js';
 import { caches, twoInstances } from './support/two-tiers.js';
 
@@ -107,6 +113,24 @@ describe('tags', () => {
     expect(await b.cache.get('k')).toBeUndefined();
   });
 
+  it('an instance whose first tagged entry comes from fail-safe serves the value, never the stored entry, and obeys a later invalidation', async () => {
+    const { a, b, shared } = twoInstances(false, { grace: '1h' });
+    // A writes a tagged entry that expires (but stays within grace) in the shared tier.
+    await a.cache.set('k', 'old', { tags: ['t'], ttl: 20 });
+    await new Promise((r) => setTimeout(r, 40));
+    // B has never seen a tagged entry: its first one is the stale value fail-safe serves.
+    const down = () => Promise.reject(new Error('db down'));
+    expect(await b.cache.getOrSetResult('k', down)).toEqual({ value: 'old', stale: true });
+    // Later reads get the value (fail-safe may serve it again) and never the stored entry.
+    expect(await b.cache.getOrSet('k', down)).toBe('old');
+    expect(await b.cache.get('k')).toSatisfy((v) => v === undefined || v === 'old');
+    // The entry is still tagged in the shared tier, and an invalidation reaches B's copy.
+    expect(await shared.mem.get('k')).toMatchObject({ v: 'old', t: ['t'] });
+    await b.cache.invalidateTags(['t']);
+    expect(await b.cache.get('k')).toBeUndefined();
+    await expect(b.cache.getOrSet('k', down)).rejects.toThrow('db down');
+  });
+
   it('a tag-invalidated entry is not served as stale by fail-safe', async () => {
     const { a } = twoInstances(false, { grace: '1h' });
     await a.cache.set('k', 'old', { tags: ['t'] });
@@ -200,5 +224,20 @@ describe('a stored entry that claims to be tagged is checked like any stored byt
     // The cache still works for other keys.
     await a.cache.set('ok', 'fine', { tags: ['shelf'] });
     expect(await a.cache.get('ok')).toBe('fine');
+  });
+});
+
+describe('a value shaped like the stored form of a tagged entry', () => {
+  const lookalike = { '\u0000tc': 1, v: 'NOT-MY-VALUE', t: [], at: 0 };
+  it('is refused with InvalidValueError by set, setMany and a getOrSet factory (it would read back as another value)', async () => {
+    const { a } = twoInstances(false);
+    const cache = a.cache as unknown as TieredCache<unknown>;
+    await expect(cache.set('k', lookalike)).rejects.toBeInstanceOf(InvalidValueError);
+    await expect(cache.setMany([{ key: 'k', value: lookalike }])).rejects.toBeInstanceOf(InvalidValueError);
+    await expect(cache.getOrSet('k', () => lookalike)).rejects.toBeInstanceOf(InvalidValueError);
+    expect(await cache.get('k')).toBeUndefined();
+    // An ordinary object with other control-free fields is stored as is.
+    await cache.set('k', { v: 'mine', t: [], at: 0 });
+    expect(await cache.get('k')).toEqual({ v: 'mine', t: [], at: 0 });
   });
 });

@@ -295,6 +295,12 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
         `${this.name}.removePattern: pattern must be a non-empty glob such as "user:*"`,
       );
     }
+    // The core's own records (tag invalidation times) are never a pattern's to delete.
+    return this.#removeMatching(pattern, this.#prefix.length);
+  }
+
+  /** SCAN + UNLINK of `pattern` under the prefix; reserved keys kept when `keepReservedAfter` is set. */
+  async #removeMatching(pattern: string, keepReservedAfter: number | undefined): Promise<number> {
     const match = toRedisMatch(this.#prefix, pattern);
     this.#inOrder();
     const nodes: Redis[] = this.client.isCluster
@@ -310,6 +316,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
       batchSize: this.#batchSize,
       cluster: this.client.isCluster,
       bounded,
+      keepReservedAfter,
     };
     let removed = 0;
     for (const node of nodes) removed += await scanAndUnlink(node, match, scan);
@@ -318,9 +325,13 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     return removed;
   }
 
-  /** Remove every key under `prefix` (lock keys in it included), leaving the rest of the database alone. */
+  /**
+   * Remove every key under `prefix` (lock keys and the core's tag times included), leaving the
+   * rest of the database alone.
+   */
   async clear(): Promise<void> {
-    await this.removePattern('*');
+    this.#open();
+    await this.#removeMatching('*', undefined);
   }
 
   async healthCheck(): Promise<boolean> {

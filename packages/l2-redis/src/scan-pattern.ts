@@ -1,3 +1,4 @@
+import { RESERVED_KEY_PREFIX } from '@tiercache/core';
 import type { Redis } from 'ioredis';
 /**
  * Escape every glob metacharacter Redis's MATCH understands (`* ? [ ] \`), so a prefix such
@@ -37,6 +38,11 @@ export interface ScanSettings {
   cluster: boolean;
   /** Bounds each command (timeout, error mapping); a failed pipelined UNLINK rejects through it too. */
   bounded: <T>(work: Promise<T>) => Promise<T>;
+  /**
+   * When set, the length of the namespace prefix: keys whose first character after it is the
+   * core's reserved prefix (NUL: a tag's invalidation time) are kept. Unset for `clear()`.
+   */
+  keepReservedAfter?: number;
 }
 
 /**
@@ -53,7 +59,9 @@ export async function scanAndUnlink(node: Redis, match: string, settings: ScanSe
       node.scan(cursor, 'MATCH', match, 'COUNT', settings.scanCount),
     );
     cursor = next;
-    batch.push(...keys);
+    const at = settings.keepReservedAfter;
+    if (at === undefined) batch.push(...keys);
+    else for (const key of keys) if (!key.startsWith(RESERVED_KEY_PREFIX, at)) batch.push(key);
     while (batch.length >= settings.batchSize) {
       removed += await unlink(node, batch.slice(0, settings.batchSize), settings);
       batch = batch.slice(settings.batchSize);

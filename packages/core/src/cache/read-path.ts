@@ -116,6 +116,9 @@ export class ReadPath<V> {
       let value = hit.value;
       // A tag-invalidated entry is gone: neither a hit nor a fail-safe candidate.
       if (isTagged(value)) {
+        // Whatever becomes of this entry (a hit promoted, or a stale one fail-safe writes back
+        // into L1), the L1 fast path must from now on recognise tagged entries.
+        if (!ctx.tagsSeen) ctx.sawTags();
         if (!(await ctx.tags.valid(value, tier, since))) continue;
         value = value.v as V;
       }

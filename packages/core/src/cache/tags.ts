@@ -1,5 +1,6 @@
 import type { L2CacheBackend } from '../contracts.js';
 import { DeserializationError, InvalidOptionError } from '../errors.js';
+import { RESERVED_KEY_PREFIX } from '../key.js';
 import type { CacheContext } from './context.js';
 import type { Tier } from './tier.js';
 
@@ -18,10 +19,16 @@ export const MAX_KNOWN_TAGS = 10_000;
  * no cache key can have (cache keys cannot hold control characters), so a backend needs no
  * support of its own (memcached's default `keyPolicy: 'hash'` stores it under a hash).
  */
-export const TAG_KEY_PREFIX = '\u0000tc-tag:';
+export const TAG_KEY_PREFIX = `${RESERVED_KEY_PREFIX}tc-tag:`;
 
-/** The field that marks a stored value as a tagged entry. */
-const MARK = '\u0000tc';
+/** The field that marks a stored value as a tagged entry (no cached value may have it). */
+export const TAGGED_MARK = '\u0000tc';
+
+/** `true` for a value carrying {@link TAGGED_MARK}: stored, it would read back as another value. */
+export function hasTaggedMark(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, TAGGED_MARK);
+}
+const MARK = TAGGED_MARK;
 
 /**
  * A tagged entry as the tiers store it: the value, its tags and the wall-clock time it was

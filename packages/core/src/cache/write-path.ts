@@ -6,7 +6,7 @@ import type { SetManyEntry, SetOptions } from './options.js';
 import type { ReadResult } from './read-path.js';
 import { pendingSet, type Replayer } from './replay.js';
 import { Scope } from './scope.js';
-import { tagged, wallNow } from './tags.js';
+import { hasTaggedMark, TAGGED_MARK, tagged, wallNow } from './tags.js';
 import { isCallerError, type Tier } from './tier.js';
 import type { ReadTicket } from './write-clock.js';
 
@@ -417,5 +417,11 @@ export function validateValue(value: unknown): void {
   const type = typeof value;
   if (type === 'function' || type === 'symbol') {
     throw new InvalidValueError(`cannot cache a ${type}; cache data, not code`);
+  }
+  // Stored, it would read back as the inner `v` of a tagged entry, not as itself.
+  if (hasTaggedMark(value)) {
+    throw new InvalidValueError(
+      `cannot cache an object with the field ${JSON.stringify(TAGGED_MARK)}: it marks tiercache's own tagged entries`,
+    );
   }
 }

@@ -4,7 +4,7 @@ import { parseEntryTtl } from '../../ttl.js';
 import type { CacheContext } from '../context.js';
 import type { Factory, FactoryContext } from '../options.js';
 import { SCOPE_SEPARATOR } from '../scope.js';
-import { checkTags, wallNow } from '../tags.js';
+import { checkTags, hasTaggedMark, TAGGED_MARK, wallNow } from '../tags.js';
 import type { ReadTicket } from '../write-clock.js';
 import type { WritePath } from '../write-path.js';
 
@@ -186,5 +186,10 @@ function checkResult(key: string, value: unknown): void {
   }
   if (typeof value === 'function' || typeof value === 'symbol') {
     throw new InvalidValueError(`factory for key "${key}" returned a ${typeof value}; cache data, not code`);
+  }
+  if (hasTaggedMark(value)) {
+    throw new InvalidValueError(
+      `factory for key "${key}" returned an object with the field ${JSON.stringify(TAGGED_MARK)}, which marks tiercache's own tagged entries`,
+    );
   }
 }
