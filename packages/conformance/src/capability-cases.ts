@@ -1,4 +1,4 @@
-import type { CacheBackend } from '@tiercache/core';
+import { type CacheBackend, RESERVED_KEY_PREFIX } from '@tiercache/core';
 import { describe, expect, it } from 'vitest';
 import { assertHasMethods, capabilityCases } from './capability.js';
 import { caseTtl, LONG_TTL_MS } from './case-ttl.js';
@@ -132,6 +132,21 @@ export function defineCapabilityCases(ctx: SuiteContext<CacheBackend>, o: Resolv
           await expect(b.removePattern(`${p}:a\\*b`)).resolves.toBe(1);
           await expect(b.get(`${p}:a*b`)).resolves.toBeUndefined();
           await expect(b.get(`${p}:aXb`)).resolves.toBe('x');
+        });
+
+        it("keeps the cache's reserved keys (a NUL first: tag times) whatever the pattern", async () => {
+          const b = ctx.backend;
+          assertHasMethods(b, 'removePattern', 'removePattern');
+          const p = ctx.key('pattern-reserved');
+          const reserved = `${RESERVED_KEY_PREFIX}${p}:tag`;
+          await b.setWithTtl(reserved, 'tag time', LONG_TTL_MS);
+          await b.setWithTtl(`${p}:tag`, 'entry', LONG_TTL_MS);
+          await expect(b.removePattern(`*${p}*`)).resolves.toBe(1);
+          await expect(
+            b.get(reserved),
+            'removePattern deleted a reserved key: a tag invalidation time, whose loss brings back invalidated entries',
+          ).resolves.toBe('tag time');
+          await b.remove(reserved);
         });
 
         it('resolves 0 when nothing matches', async () => {
