@@ -130,8 +130,6 @@ export class KafkaConnection {
       const producer = this.#kafka.producer({
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
-        // The broker deduplicates by sequence number only in order, hence one request in flight.
-        ...(this.#o.idempotent ? { idempotent: true, maxInFlightRequests: 1 } : {}),
       });
       const admin = this.#kafka.admin();
       const cluster = createCluster(this.#kafka);

@@ -28,15 +28,6 @@ export interface KafkaStreamOptions {
    * in-sync replica (`acks: -1`, always), so an acknowledged entry survives the loss of a broker.
    */
   replicationFactor?: number;
-  /**
-   * Make the producer idempotent (kafkajs `idempotent: true`, one request in flight): the broker
-   * drops a record that a retry sends again, so a produce whose answer was lost is not written
-   * twice. Default `false`: adds are at-least-once, and with `true` kafkajs marks the feature
-   * experimental, serialises sends (lower throughput under many concurrent adds), and keeps
-   * retrying a send in the background after `timeoutMs` rejected it. Duplicated invalidations
-   * are harmless to a cache bus; lost ones are not, which `acks: -1` already prevents.
-   */
-  idempotent?: boolean;
   /** `retention.ms` of the topics this instance creates. Default: the broker's (7 days unless configured). */
   retentionMs?: number;
   /** Create a topic on first use. Default `true`; with `false` a missing topic is a {@link TopicNotFoundError}. */
@@ -73,7 +64,6 @@ export interface ResolvedKafkaStreamOptions {
   topicPrefix: string;
   partitions: number;
   replicationFactor: number;
-  idempotent: boolean;
   retentionMs: number | undefined;
   autoCreateTopics: boolean;
   name: string;
@@ -102,7 +92,6 @@ const KAFKA_STREAM_OPTIONS = [
   'topicPrefix',
   'partitions',
   'replicationFactor',
-  'idempotent',
   'retentionMs',
   'autoCreateTopics',
   'requestTimeoutMs',
@@ -149,7 +138,7 @@ export function resolveOptions(options: KafkaStreamOptions): ResolvedKafkaStream
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidOptionError('`name` must be a non-empty string');
   }
-  for (const key of ['autoCreateTopics', 'idempotent'] as const) {
+  for (const key of ['autoCreateTopics'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') {
       throw new InvalidOptionError(`\`${key}\` must be true or false`);
     }
@@ -159,7 +148,6 @@ export function resolveOptions(options: KafkaStreamOptions): ResolvedKafkaStream
     topicPrefix,
     partitions: integer(options.partitions, 1, 'partitions', 1, 100_000),
     replicationFactor: integer(options.replicationFactor, 1, 'replicationFactor', 1, 32_767),
-    idempotent: options.idempotent ?? false,
     retentionMs:
       options.retentionMs === undefined
         ? undefined

@@ -331,7 +331,6 @@ describe('KafkaStream options (no broker needed)', () => {
       { topicPrefix: 'a:b' },
       { topicPrefix: 'x'.repeat(249) },
       { logLevel: 'loud' as 'warn' },
-      { idempotent: 'yes' as unknown as boolean },
     ]) {
       expect(() => new KafkaStream({ brokers, ...bad }), JSON.stringify(bad)).toThrow(InvalidOptionError);
     }
