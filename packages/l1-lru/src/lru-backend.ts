@@ -38,7 +38,7 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   readonly name: string;
   readonly local = true;
   /** The longest TTL this tier keeps (`maxTtlMs` option), or `undefined` for no limit. */
-  readonly maxTtlMs: number | undefined;
+  readonly maxTtlMs?: number;
   /** How values are protected from mutation (`clone` option). */
   readonly clone: LruCloneMode;
   /** How long lru-cache may reuse one clock reading, in ms (`ttlResolutionMs` option). */
@@ -53,7 +53,7 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
     const o = resolveLruOptions(options);
     this.name = o.name;
     this.#guard = new ClosedGuard(`LruBackend "${o.name}"`);
-    this.maxTtlMs = o.maxTtlMs;
+    if (o.maxTtlMs !== undefined) this.maxTtlMs = o.maxTtlMs;
     this.clone = o.clone;
     this.#defaultTtlMs = o.defaultTtlMs;
     this.ttlResolutionMs = o.ttlResolutionMs;
