@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createKeyv } from '@keyv/redis';
-import { type CacheBackend, FOREVER, type L2CacheBackend, MemoryBackend, TieredCache } from '@tiercache/core';
+import {
+  type CacheBackend,
+  FOREVER,
+  InvalidKeyError,
+  type L2CacheBackend,
+  MemoryBackend,
+  TieredCache,
+} from '@tiercache/core';
 import { keyvTier } from '@tiercache/keyv';
 import { LruBackend } from '@tiercache/l1-lru';
 import { MemcachedBackend } from '@tiercache/l2-memcached';
@@ -129,4 +136,33 @@ describe.skipIf(!memcachedServers)('FOREVER next to memcached 30-day rule', () =
       await cache.close();
     }
   });
+});
+
+describe('tags on memcached with keyPolicy "reject"', () => {
+  it.skipIf(!memcachedServers)(
+    'a tagged set rejects with InvalidKeyError and leaves the key absent in every tier (its tags could never be read)',
+    async () => {
+      const cache = new TieredCache<string>({
+        tiers: [
+          new LruBackend<string>({ maxEntries: 100 }),
+          new MemcachedBackend<string>({
+            servers: memcachedServers!,
+            prefix: `tc-reject-${randomUUID().slice(0, 8)}`,
+            keyPolicy: 'reject',
+          }),
+        ],
+        ttl: '1m',
+      });
+      try {
+        await expect(cache.set('k', 'v', { tags: ['t'] })).rejects.toBeInstanceOf(InvalidKeyError);
+        expect(await cache.get('k')).toBeUndefined();
+        await expect(cache.getOrSet('g', () => 'v', { tags: ['t'] })).rejects.toBeInstanceOf(InvalidKeyError);
+        // Untagged entries are unaffected.
+        await cache.set('plain', 'p');
+        expect(await cache.get('plain')).toBe('p');
+      } finally {
+        await cache.close();
+      }
+    },
+  );
 });

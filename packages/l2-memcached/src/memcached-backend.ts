@@ -3,6 +3,8 @@ import {
   type CacheEntry,
   ClosedError,
   DeserializationError,
+  hasTaggedMark,
+  InvalidKeyError,
   InvalidValueError,
   type L2CacheBackend,
   parseTtl,
@@ -218,6 +220,13 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
 
   #prepare(key: string, value: V, ttlMs: number | undefined, prefix: string): PreparedWrite {
     const mkey = memcachedKey(key, prefix, this.#keyPolicy);
+    // A tagged entry is only readable with its tags' invalidation times, whose keys hold a
+    // control character: under 'reject' they can never be read, so refuse the entry up front.
+    if (this.#keyPolicy === 'reject' && hasTaggedMark(value)) {
+      throw new InvalidKeyError(
+        'a tagged entry needs its tags\' invalidation times, whose keys hold a control character that keyPolicy "reject" refuses; use keyPolicy "hash" to use tags with memcached',
+      );
+    }
     const ttl = parseTtl(ttlMs);
     if (value === undefined) {
       throw new InvalidValueError(
