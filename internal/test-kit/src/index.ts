@@ -69,6 +69,7 @@ export {
   redisAdmin,
   redisConnection,
   requireRedis,
+  unlinkPrefix,
 } from './redis-target.js';
 export type { ServerGroup, ServerHandle } from './server-handle.js';
 export { DESCRIPTORS, SERVER_ENV, SERVER_KINDS, type ServerDescriptor, type ServerKind } from './servers.js';

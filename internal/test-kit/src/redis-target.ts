@@ -51,3 +51,13 @@ export async function keysEverywhere(client: Redis | Cluster, pattern: string): 
   const perNode = await Promise.all((client as Cluster).nodes('master').map((n) => n.keys(pattern)));
   return perNode.flat();
 }
+
+/** Remove every key under `prefix` (SCAN + UNLINK), what a suite's `afterAll` leaves behind. */
+export async function unlinkPrefix(admin: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await admin.unlink(...keys);
+  } while (cursor !== '0');
+}

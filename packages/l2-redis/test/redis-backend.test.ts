@@ -7,11 +7,11 @@ import {
   TieredCache,
   TimeoutError,
 } from '@tiercache/core';
-import { eventually, freePort, requireServer, startSilentServer } from '@tiercache/test-kit';
+import { eventually, freePort, requireServer, startSilentServer, unlinkPrefix } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendOptions, redisTier } from '../src/index.js';
-import { adminClient, recordCommands, unlinkPrefix } from './redis-server.js';
+import { adminClient, recordCommands } from './redis-server.js';
 
 const url = await requireServer('redis');
 

@@ -6,16 +6,6 @@ export function adminClient(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: 1 });
 }
 
-/** Remove every key under `prefix` (SCAN + UNLINK), what each suite's `afterAll` leaves behind. */
-export async function unlinkPrefix(admin: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await admin.unlink(...keys);
-  } while (cursor !== '0');
-}
-
 /** Addresses (`ip:port`) of the server-side clients named `connectionName`. */
 export async function clientAddresses(admin: Redis, connectionName: string): Promise<Set<string>> {
   const list = String(await admin.client('LIST'));

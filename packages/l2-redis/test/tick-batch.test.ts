@@ -6,11 +6,11 @@ import {
   TimeoutError,
   v8Serializer,
 } from '@tiercache/core';
-import { requireServer, startSilentServer } from '@tiercache/test-kit';
+import { requireServer, startSilentServer, unlinkPrefix } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendOptions } from '../src/index.js';
 import { MAX_BATCH } from '../src/tick-batch.js';
-import { adminClient, recordCommands, unlinkPrefix } from './redis-server.js';
+import { adminClient, recordCommands } from './redis-server.js';
 
 const url = await requireServer('redis');
 

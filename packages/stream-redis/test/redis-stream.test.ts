@@ -6,7 +6,7 @@ import {
   InvalidValueError,
   TimeoutError,
 } from '@tiercache/core';
-import { eventually, requireServer, startSilentServer } from '@tiercache/test-kit';
+import { eventually, requireServer, startSilentServer, unlinkPrefix } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisStream, type RedisStreamOptions, redisStream } from '../src/index.js';
@@ -95,12 +95,7 @@ describe.skipIf(!url)('RedisStream against a real Redis', () => {
 
   afterAll(async () => {
     await Promise.all(opened.map((s) => s.close()));
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await admin.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkPrefix(admin, base);
     admin.disconnect();
   });
 
