@@ -47,7 +47,43 @@ const METADATA_ERRORS = new Set([
   'UNKNOWN_LEADER_EPOCH',
   'REPLICA_NOT_AVAILABLE',
 ]);
-const ATTEMPTS = 3;
+/** Tries of a request that failed on stale leadership, and the pause before each retry. */
+const RETRY_PAUSES_MS = [0, 25, 100, 250];
+
+/**
+ * Run `request`, refreshing metadata and trying again (with a short pause) after an error that
+ * fresh metadata may fix: a partition whose leader moved, or a topic just created whose leader
+ * the broker does not serve yet (seen on a loaded machine right after `createTopics` with
+ * `waitForLeaders`). `onOutOfRange` handles OFFSET_OUT_OF_RANGE when given. Other errors, and
+ * the last try's, pass through; the caller's bound (`operationTimeoutMs`) caps the whole.
+ */
+async function withFreshMetadata<T>(
+  cluster: KafkaCluster,
+  request: () => Promise<T>,
+  onOutOfRange?: () => Promise<void>,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      const last = attempt >= RETRY_PAUSES_MS.length;
+      if (last) throw error;
+      if (type === 'OFFSET_OUT_OF_RANGE' && onOutOfRange) {
+        await onOutOfRange();
+      } else if (
+        (typeof type === 'string' && METADATA_ERRORS.has(type)) ||
+        (error as { name?: unknown }).name === 'KafkaJSBrokerNotFound'
+      ) {
+        const pause = RETRY_PAUSES_MS[attempt]!;
+        if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+        await cluster.refreshMetadata();
+      } else {
+        throw error;
+      }
+    }
+  }
+}
 
 /**
  * One Fetch per partition leader at exactly the offsets in `starts`. A start before the
@@ -63,24 +99,13 @@ export async function fetchPartitions(
   settings: FetchSettings,
 ): Promise<FetchedPartition[]> {
   let current = starts.map((s) => ({ ...s }));
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fetchOnce(cluster, topic, current, settings);
-    } catch (error) {
-      const type = (error as { type?: unknown }).type;
-      if (attempt >= ATTEMPTS) throw error;
-      if (type === 'OFFSET_OUT_OF_RANGE') {
-        current = await clampToRetained(cluster, topic, current);
-      } else if (
-        (typeof type === 'string' && METADATA_ERRORS.has(type)) ||
-        (error as { name?: unknown }).name === 'KafkaJSBrokerNotFound'
-      ) {
-        await cluster.refreshMetadata();
-      } else {
-        throw error;
-      }
-    }
-  }
+  return withFreshMetadata(
+    cluster,
+    () => fetchOnce(cluster, topic, current, settings),
+    async () => {
+      current = await clampToRetained(cluster, topic, current);
+    },
+  );
 }
 
 async function fetchOnce(
@@ -180,7 +205,9 @@ export async function offsetsOf(
   query: { fromBeginning: boolean } | { fromTimestamp: number },
 ): Promise<Map<number, number>> {
   await cluster.addTargetTopic(topic);
-  const result = await cluster.fetchTopicsOffset([{ topic, partitions: [...partitions], ...query }]);
+  const result = await withFreshMetadata(cluster, () =>
+    cluster.fetchTopicsOffset([{ topic, partitions: [...partitions], ...query }]),
+  );
   const out = new Map<number, number>();
   for (const t of result) {
     if (t.topic !== topic) continue;
