@@ -11,7 +11,11 @@ import type { KafkaCluster } from '../src/kafkajs-cluster.js';
 import { fetchPartitions, offsetsOf } from '../src/partition-fetch.js';
 
 function protocolError(type: string): Error {
-  return Object.assign(new Error(`kafka says ${type}`), { name: 'KafkaJSProtocolError', type, retriable: true });
+  return Object.assign(new Error(`kafka says ${type}`), {
+    name: 'KafkaJSProtocolError',
+    type,
+    retriable: true,
+  });
 }
 
 /** A cluster whose ListOffsets and Fetch fail `failures` times with `error`, then answer. */
