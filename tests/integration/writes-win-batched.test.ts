@@ -80,6 +80,18 @@ describe.skipIf(!url)('writes win over batched reads in flight (real Redis)', ()
     else await c.namespace('ns').clear();
   }
 
+  /** Start `cache.getOrSet('k')` with a factory that waits; resolves, once it runs, the function that ends it. */
+  async function heldFactory(cache: TieredCache<string>): Promise<(value: string) => void> {
+    let finish!: (v: string) => void;
+    await new Promise<void>((started) => {
+      void cache.getOrSet('k', () => {
+        started();
+        return new Promise<string>((r) => (finish = r));
+      });
+    });
+    return finish;
+  }
+
   /** Reads started now, with a count of those that have ended. */
   function inFlight<T>(all: Promise<T>[]): { all: Promise<T>[]; settled(): number } {
     let settled = 0;
@@ -173,14 +185,7 @@ describe.skipIf(!url)('writes win over batched reads in flight (real Redis)', ()
       const { cache: b } = cache(prefix, url!, { ttl: 1000, eagerRefresh: 0.1 });
       await b.set('k', 'old');
       await new Promise((r) => setTimeout(r, 150)); // past 10 % of the TTL: the next hit refreshes
-      let finish!: (v: string) => void;
-      const started = new Promise<void>((resolve) => {
-        void b.getOrSet('k', () => {
-          resolve();
-          return new Promise<string>((r) => (finish = r));
-        });
-      });
-      await started;
+      const finish = await heldFactory(b);
       if (write === 'delete') await a.delete('k');
       else await a.set('k', 'new');
       finish('refreshed from the old row');
@@ -190,6 +195,52 @@ describe.skipIf(!url)('writes win over batched reads in flight (real Redis)', ()
       const reader = cache(prefix).cache;
       expect(await reader.get('k')).toBe(write === 'set' ? 'new' : undefined);
       expect(b.stats().supersededWrites).toBe(1);
+    },
+  );
+
+  it.each([
+    ['delete', false],
+    ['set', false],
+    ['delete', true],
+    ['set', true],
+  ] as const)(
+    "two instances: B's getOrSet factory read its source before A's %s (bus: %s); B's result is stored nowhere",
+    async (write, withBus) => {
+      const prefix = `tc-wwb4:${randomUUID()}:`;
+      const bus = withBus
+        ? () => ({ bus: { transport: new RedisPubSubTransport({ url: url! }), channel: `${prefix}bus` } })
+        : () => ({});
+      const a = cache(prefix, url!, bus()).cache;
+      const { cache: b, l1 } = cache(prefix, url!, bus());
+      await Promise.all([a.ready(), b.ready()]);
+      const finish = await heldFactory(b);
+      const applied = b.stats().bus.applied;
+      if (write === 'delete') await a.delete('k');
+      else await a.set('k', 'new');
+      if (withBus) await eventually(() => b.stats().bus.applied > applied, { timeoutMs: 5000 });
+      finish('computed from the old row');
+      await eventually(() => b.stats().inFlight === 0, { timeoutMs: 5000 });
+      await new Promise((r) => setTimeout(r, 20));
+      const reader = cache(prefix).cache;
+      expect(await reader.get('k')).toBe(write === 'set' ? 'new' : undefined);
+      expect(l1.peek('k')).not.toBe('computed from the old row');
+      expect(b.stats().supersededWrites).toBe(1);
+    },
+  );
+
+  it.each(['delete', 'set'] as const)(
+    "two instances, no bus: B's expire after A's %s does not write B's L1 copy back into Redis",
+    async (write) => {
+      const prefix = `tc-wwb5:${randomUUID()}:`;
+      const a = cache(prefix).cache;
+      const { cache: b, l1 } = cache(prefix);
+      await b.set('k', 'old');
+      if (write === 'delete') await a.delete('k');
+      else await a.set('k', 'new');
+      expect(l1.peek('k')).toBe('old'); // B has not heard of A's write
+      expect(await b.expire('k', '1m')).toBe(write === 'set');
+      const reader = cache(prefix).cache;
+      expect(await reader.get('k')).toBe(write === 'set' ? 'new' : undefined);
     },
   );
 });
