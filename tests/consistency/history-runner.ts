@@ -34,11 +34,17 @@ export interface WorkerConfig {
    * key's tag instead of `invalidate`, and of the half's tag instead of `invalidatePattern`.
    */
   tags?: boolean;
+  /** Pause of each lane after each operation, in ms (none by default). */
+  paceMs?: number;
 }
 
-/** Start one worker process; it runs when it reads "go" and reports one JSON line. */
+/**
+ * Start one worker process: `ready` resolves once its cache is connected and subscribed; it
+ * runs when it reads "go" and reports one JSON line.
+ */
 export function runWorker(config: WorkerConfig): {
   proc: ChildProcessWithoutNullStreams;
+  ready: Promise<void>;
   result: Promise<WorkerResult>;
 } {
   const proc = spawn(process.execPath, [worker, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -46,12 +52,18 @@ export function runWorker(config: WorkerConfig): {
   proc.stderr.on('data', (d) => {
     stderr += String(d);
   });
+  let ready!: () => void;
+  const started = new Promise<void>((resolve) => (ready = resolve));
   const result = new Promise<WorkerResult>((resolve, reject) => {
     const lines = createInterface({ input: proc.stdout });
-    lines.once('line', (line) => resolve(JSON.parse(line) as WorkerResult));
+    lines.on('line', (line) => {
+      if (line === 'ready') ready();
+      else resolve(JSON.parse(line) as WorkerResult);
+    });
     proc.once('exit', (code) => reject(new Error(`worker ${config.instance} exited (${code}): ${stderr}`)));
   });
-  return { proc, result };
+  // A worker that dies before it is ready fails `result`; `ready` then settles with it.
+  return { proc, ready: Promise.race([started, result.then(() => undefined)]), result };
 }
 
 /** The seed of a run: `HISTORY_SEED` to reproduce one, else a fresh random one (printed). */

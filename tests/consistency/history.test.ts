@@ -93,8 +93,8 @@ describe.skipIf(!url)(
           }),
         );
         for (const w of workers) procs.push(w.proc);
-        // Give every worker time to subscribe before anyone writes.
-        await new Promise((r) => setTimeout(r, 500));
+        // Every worker is subscribed before anyone writes.
+        await Promise.all(workers.map((w) => w.ready));
         if (run.fault === 'delay-cache-replies') cacheProxy.delayReplies(3);
         for (const w of workers) w.proc.stdin.write('go\n');
         if (run.fault === 'cut-bus') {

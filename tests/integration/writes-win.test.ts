@@ -97,6 +97,9 @@ describe.skipIf(!url)('writes win over reads in flight, against real Redis', () 
         const after = await b.get(key);
         if (after !== (op === 'delete' ? undefined : 'new')) stale++;
       }
+      console.log(
+        `writes win, A ${op}s, B's replies ${delayMs} ms late: 200 keys, ${readBeforeWrite} reads answered the old value while A's write went on, ${stale} stale in B after`,
+      );
       expect(readBeforeWrite).toBeGreaterThan(150);
       expect(stale).toBe(0);
     },

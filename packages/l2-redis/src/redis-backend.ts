@@ -67,7 +67,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   /** The namespace's epoch key (guarded writes); a key no user key can be (they have no control characters). */
   readonly #epochKey: string;
   /** Timeout labels of the hot calls, built once instead of on every call. */
-  readonly #labels: { get: string; getWithTtl: string; set: string };
+  readonly #labels: { get: string; getWithTtl: string; set: string; setMany: string };
   /** Same-tick `get`/`getWithTtl` reads as one MGET; `undefined` on a Cluster or with `coalesceReads: false`. */
   readonly #reads: TickBatch<string, string | Buffer | null> | undefined;
   /** Same-tick `setWithTtl` writes as one script call; `undefined` on a Cluster or with `coalesceWrites: false`. */
@@ -100,6 +100,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
       get: `tier "${this.name}" get`,
       getWithTtl: `tier "${this.name}" getWithTtl`,
       set: `tier "${this.name}" set`,
+      setMany: `tier "${this.name}" setMany`,
     };
     const { client, owned } = resolveClient(options, {
       commandTimeoutMs: this.#timeoutMs,
@@ -208,28 +209,27 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
       const ttl = this.#ttl(e.ttlMs);
       return { key: this.#key(e.key), data: this.#codec.encode(e.value, ttl), ttl };
     });
-    this.#inOrder();
-    if (this.client.isCluster) {
-      await this.#bounded(
-        'setMany',
-        Promise.all(
-          prepared.map((p) =>
-            p.ttl === undefined
-              ? this.client.set(p.key, p.data)
-              : this.client.set(p.key, p.data, 'PX', p.ttl),
-          ),
-        ),
-      );
+    // Behind every write issued before it, never ahead: an explicit pipeline is written to the
+    // socket at once, ahead of auto-pipelined commands still queued for the tick, so a `set`
+    // issued just before could land after this and leave Redis with the older value.
+    const writes = this.#writes;
+    if (writes !== undefined && !this.#scriptRefused) {
+      try {
+        await Promise.all(prepared.map((p) => writes.add(p, this.#labels.setMany)));
+      } catch (error) {
+        throw this.#failure('setMany', error);
+      }
       return;
     }
-    const pipeline = this.client.pipeline();
-    for (const p of prepared) {
-      if (p.ttl === undefined) pipeline.set(p.key, p.data);
-      else pipeline.set(p.key, p.data, 'PX', p.ttl);
-    }
-    const results = await this.#bounded('setMany', pipeline.exec());
-    const failed = results?.find(([error]) => error);
-    if (failed) throw toTierError(this.name, 'setMany', this.#timeoutMs, failed[0], isIoredisTimeout);
+    this.#inOrder();
+    await this.#bounded(
+      'setMany',
+      Promise.all(
+        prepared.map((p) =>
+          p.ttl === undefined ? this.client.set(p.key, p.data) : this.client.set(p.key, p.data, 'PX', p.ttl),
+        ),
+      ),
+    );
   }
 
   /** Remove `key`, leaving a deletion mark for `deletionMarkMs` (it reads as a miss). */

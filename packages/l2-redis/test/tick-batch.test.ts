@@ -158,6 +158,33 @@ describe.skipIf(!url)('RedisBackend coalesced reads, against a real Redis', () =
     expect(guarded.entry?.value).toBe('v');
   });
 
+  it.each([
+    ['coalesced writes', {}],
+    ['coalesceWrites: false', { coalesceWrites: false }],
+  ] as const)(
+    '%s: a setMany issued after a set of the same key lands after it, in the tier and in a cache',
+    async (_n, options) => {
+      const t = tier<string>(options);
+      await t.healthCheck();
+      await Promise.all([
+        t.setWithTtl('k', 'first', 60_000),
+        t.setMany([{ key: 'k', value: 'second', ttlMs: 60_000 }]),
+      ]);
+      expect(await t.get('k')).toBe('second');
+      // In a cache: L1 and Redis must end with the same (the later) value, or this instance reads
+      // the later one from L1 and the earlier one once L1 drops it (monotonic reads broken).
+      const l1 = new MemoryBackend<string>();
+      const cache = new TieredCache<string>({
+        tiers: [l1, new RedisBackend<string>({ url: redisUrl, prefix: t.prefix, ...options })],
+      });
+      opened.push(cache);
+      await cache.get('warm-up');
+      await Promise.all([cache.set('c', 'v1'), cache.setMany([{ key: 'c', value: 'v2' }])]);
+      expect(l1.peek('c')).toBe('v2');
+      expect(await t.get('c')).toBe('v2');
+    },
+  );
+
   it('a server that refuses scripts: that batch fails with a TierError, later writes are plain SETs', async () => {
     const user = `tc-noscript-${randomUUID().slice(0, 8)}`;
     await admin.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '+@all', '-@scripting');

@@ -150,12 +150,7 @@ export class CacheNamespace<V = unknown> {
   /** Give `key` a new TTL from now in every tier (see `TieredCache.expire`). */
   expire(key: string, ttl: EntryTtl): Promise<boolean> {
     const reads = this.#parts.reads;
-    return this.#parts.writes.expire(
-      key,
-      ttl,
-      (k, ticket) => reads.readBelow(k, ticket, 0, false),
-      this.#scope,
-    );
+    return this.#parts.writes.expire(key, ttl, (k, ticket) => reads.readForRewrite(k, ticket), this.#scope);
   }
 
   /**

@@ -133,6 +133,20 @@ export class ReadPath<V> {
     return stale;
   }
 
+  /**
+   * The read of a rewrite (`expire`): from the fastest tier, or, when a shared tier has guarded
+   * writes, from the first such tier with its token in `ticket.tokens`, so the rewrite stores
+   * there only what that tier still holds (an L1 copy may be older than another instance's
+   * write). Counts nothing.
+   */
+  readForRewrite(key: string, ticket: ReadTicket): Promise<ReadResult<V> | undefined> {
+    const ctx = this.#ctx;
+    const guarded = ctx.guarded ? ctx.tiers.findIndex((t) => !t.local && t.caps.guardedWrites) : -1;
+    if (guarded < 0) return this.readBelow(key, ticket, 0, false);
+    ticket.tokens = [];
+    return this.readBelow(key, ticket, guarded, false);
+  }
+
   /** Values for `keys` in order (`undefined` for misses), one batched read per tier. */
   async getMany(callerKeys: readonly string[], scope = Scope.root): Promise<(V | undefined)[]> {
     const ctx = this.#ctx;

@@ -307,12 +307,12 @@ export class TieredCache<V = unknown> {
 
   /**
    * Give `key` a new TTL from now in every tier, keeping its value (read from the fastest tier
-   * holding it, then written back). Resolves `false` when no tier has it, or when a write of
-   * the key came in between (that write wins).
+   * holding it — from a shared tier with guarded writes when there is one — then written back).
+   * Resolves `false` when no tier has it, or when a write of the key came in between (that write wins).
    */
   expire(key: string, ttl: EntryTtl): Promise<boolean> {
     // Not a request: nothing is counted as a hit or a miss.
-    return this.#writes.expire(key, ttl, (k, ticket) => this.#reads.readBelow(k, ticket, 0, false));
+    return this.#writes.expire(key, ttl, (k, ticket) => this.#reads.readForRewrite(k, ticket));
   }
 
   /** Health of each tier, measured now, with the time each took to answer. */

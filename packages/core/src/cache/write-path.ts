@@ -8,6 +8,7 @@ import { pendingSet, type Replayer } from './replay.js';
 import { Scope } from './scope.js';
 import { hasTaggedMark, TAGGED_MARK, tagged, wallNow } from './tags.js';
 import { isCallerError, type Tier } from './tier.js';
+import { writeBack } from './write-back.js';
 import type { ReadTicket } from './write-clock.js';
 
 /**
@@ -264,7 +265,7 @@ export class WritePath<V> {
     }
     const written = ctx.clock.write(key);
     try {
-      await this.writeAll(key, found.stored, ttlMs);
+      if (!(await writeBack(ctx, this, key, found.stored, ttlMs, ticket, written))) return false;
     } finally {
       written();
     }

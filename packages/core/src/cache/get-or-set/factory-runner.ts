@@ -5,6 +5,7 @@ import type { CacheContext } from '../context.js';
 import type { Factory, FactoryContext } from '../options.js';
 import { SCOPE_SEPARATOR } from '../scope.js';
 import { checkTags, hasTaggedMark, TAGGED_MARK, wallNow } from '../tags.js';
+import { writeBack } from '../write-back.js';
 import type { ReadTicket } from '../write-clock.js';
 import type { WritePath } from '../write-path.js';
 
@@ -156,18 +157,9 @@ export class FactoryRunner<V> {
       const logicalTtl = ctx.jittered(ttlMs);
       const stored = this.#writes.stored(value, decided.tags ?? run.tags, at);
       // Shared tiers with guarded writes first: another instance's write since our read wins.
-      const tokens = run.localOnly ? undefined : ticket.tokens;
-      const done = tokens?.length ? await this.#writes.writeGuarded(key, stored, logicalTtl, tokens) : [];
-      if (done === undefined) {
-        ctx.stats.supersededWrites++;
+      if (!(await writeBack(ctx, this.#writes, key, stored, logicalTtl, ticket, written, run.localOnly))) {
         return value;
       }
-      // A write of the key that came while the guarded write was on its way wins in the other tiers.
-      if (done.length > 0 && written.overtaken()) {
-        ctx.stats.supersededWrites++;
-        return value;
-      }
-      await this.#writes.writeAll(key, stored, logicalTtl, run.localOnly ? this.#writes.remoteTiers : done);
     } catch (error) {
       throw new StoreError(error);
     } finally {

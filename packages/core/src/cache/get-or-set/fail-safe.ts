@@ -5,6 +5,7 @@ import type { Factory, GetOrSetOptions, GetOrSetResult } from '../options.js';
 import { Scope, SEPARATOR_CODE } from '../scope.js';
 import { isTagged } from '../tags.js';
 import { isCallerError } from '../tier.js';
+import { readTokens } from '../write-back.js';
 import type { ReadTicket } from '../write-clock.js';
 import type { DistributedLock } from './distributed-lock.js';
 import { DecidedFailure, type FactoryRunner, StoreError } from './factory-runner.js';
@@ -141,18 +142,25 @@ export class FailSafe<V> {
         ctx.stats.refreshes++;
         if (ctx.events.has('refresh:start')) ctx.events.emit('refresh:start', { key });
         const ticket = ctx.clock.begin(key);
-        const run = this.#runner
-          .compute(key, factory, {
+        const stale = value;
+        const refresh = (): Promise<V> =>
+          this.#runner.compute(key, factory, {
             ttlMs,
             timeoutMs: ctx.timeoutFor(options),
             signal: ctx.closing.signal,
             broadcast: options?.broadcast,
             ticket,
-            stale: value,
+            stale,
             localOnly: options?.localOnly,
             tags: options?.tags === undefined ? undefined : Scope.root.entryTags(options.tags, 'getOrSet'),
-          })
-          .finally(() => ctx.clock.end(ticket));
+          });
+        // The hit came from L1: what the shared tiers hold now is read (with its token) before the
+        // factory runs, so another instance's write meanwhile wins over the refreshed value there.
+        const run = (
+          ctx.guarded && !options?.localOnly
+            ? readTokens(ctx, key, ticket).then((read) => (read ? refresh() : stale))
+            : refresh()
+        ).finally(() => ctx.clock.end(ticket));
         this.refreshInBackground(key, run);
       }
     }
