@@ -25,6 +25,7 @@ import {
 } from './redis-backend-options.js';
 import { RedisLock } from './redis-lock.js';
 import { PLAIN, RedisValueCodec } from './redis-value-codec.js';
+import { batchRefused, isIoredisRefusal } from './refusal.js';
 import { scanAndUnlink, toRedisMatch } from './scan-pattern.js';
 import { TickBatch } from './tick-batch.js';
 
@@ -229,7 +230,8 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     }
     const results = await this.#bounded('setMany', pipeline.exec());
     const failed = results?.find(([error]) => error);
-    if (failed) throw toTierError(this.name, 'setMany', this.#timeoutMs, failed[0], isIoredisTimeout);
+    if (failed)
+      throw toTierError(this.name, 'setMany', this.#timeoutMs, failed[0], isIoredisTimeout, isIoredisRefusal);
   }
 
   /** Remove `key`, leaving a deletion mark for `deletionMarkMs` (it reads as a miss). */
@@ -434,7 +436,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
         if (error instanceof Error && /^(NOPERM|ERR unknown command)/.test(error.message)) {
           this.#scriptRefused = true;
         }
-        throw error;
+        throw batchRefused(error, items.length);
       },
     );
   }
@@ -444,7 +446,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   #bounded<T>(operation: string, promise: Promise<T>): Promise<T> {
-    return boundedCall(this.name, operation, this.#timeoutMs, promise, isIoredisTimeout);
+    return boundedCall(this.name, operation, this.#timeoutMs, promise, isIoredisTimeout, isIoredisRefusal);
   }
 
   /**
@@ -453,7 +455,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
    * without its extra promise and per-call label string on every call.
    */
   #failure(operation: string, error: unknown): Error {
-    return toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout);
+    return toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout, isIoredisRefusal);
   }
 
   #ttl(ttlMs: number | undefined): number | undefined {
