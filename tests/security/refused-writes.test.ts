@@ -16,9 +16,10 @@ import { type OwnServer, startOwnServer } from './own-server.js';
 const AFTER = 20;
 const after = (i: number) => `after:${i}`;
 
-/** A cache of [LRU, remote] that records the missed writes its remote tier refused. */
-function cacheOver<V>(remote: MemcachedBackend<V> | RedisBackend<V>) {
+/** A cache of [LRU, remote] that records the missed writes its remote tier refused; closed with `opened`. */
+function cacheOver<V>(remote: MemcachedBackend<V> | RedisBackend<V>, opened: { close(): Promise<void> }[]) {
   const cache = new TieredCache<V>({ tiers: [new LruBackend<V>({ maxEntries: 1000 }), remote], ttl: '1m' });
+  opened.push(cache);
   const refused: CacheEvents['write:refused'][] = [];
   cache.on('write:refused', (event) => refused.push(event));
   return { cache, refused, tier: () => cache.stats().tiers[1]! };
@@ -58,8 +59,7 @@ describe('a memcached that refuses a value over its item size limit (-I 64k)', (
 
   it('at the call: RefusedError, no tier failure, nothing kept; the next writes land at once', async () => {
     const { viaProxy, direct } = backends();
-    const { cache, tier } = cacheOver(viaProxy);
-    opened.push(cache);
+    const { cache, tier } = cacheOver(viaProxy, opened);
     await cache.set('big', 'small before');
     for (let i = 0; i < 6; i++) await expect(cache.set('big', big)).rejects.toBeInstanceOf(RefusedError);
     expect(tier()).toMatchObject({ breaker: 'closed', pendingWrites: 0, errors: 0 });
@@ -72,8 +72,7 @@ describe('a memcached that refuses a value over its item size limit (-I 64k)', (
 
   it('at replay after an outage: the refused write is dropped with write:refused, the writes behind it land', async () => {
     const { viaProxy, direct } = backends();
-    const { cache, refused, tier } = cacheOver(viaProxy);
-    opened.push(cache);
+    const { cache, refused, tier } = cacheOver(viaProxy, opened);
     await direct.setWithTtl('big', 'the value before the outage', 60_000);
     proxy.cut();
     await cache.set('big', big); // tolerated: kept as a missed write
@@ -119,8 +118,7 @@ describe('a Redis that refuses a command over proto-max-bulk-len (1 MB)', () => 
 
   it('a key holding another type (WRONGTYPE) is a RefusedError: a miss, never a breaker failure', async () => {
     const { redis, prefix } = backend();
-    const { cache, tier } = cacheOver(redis);
-    opened.push(cache);
+    const { cache, tier } = cacheOver(redis, opened);
     const errors: unknown[] = [];
     cache.on('tier:error', ({ error }) => errors.push(error));
     await admin.rpush(`${prefix}list`, 'a', 'b');
@@ -132,8 +130,7 @@ describe('a Redis that refuses a command over proto-max-bulk-len (1 MB)', () => 
 
   it('at replay after an outage: nothing waits behind the refused value (missed sets are applied as deletes)', async () => {
     const { redis, prefix } = backend();
-    const { cache, tier } = cacheOver(redis);
-    opened.push(cache);
+    const { cache, tier } = cacheOver(redis, opened);
     await admin.set(`${prefix}big`, 'the value before the outage');
     proxy.cut();
     await cache.set('big', big);
@@ -141,8 +138,7 @@ describe('a Redis that refuses a command over proto-max-bulk-len (1 MB)', () => 
     expect(tier().pendingWrites).toBe(AFTER + 1);
     proxy.restore();
     await eventually(() => tier().pendingWrites === 0, { timeoutMs: 20_000 });
-    const other = cacheOver(new RedisBackend<string>({ url: proxy.url, prefix })).cache;
-    opened.push(other);
+    const other = cacheOver(new RedisBackend<string>({ url: proxy.url, prefix }), opened).cache;
     expect(await other.get('big')).toBeUndefined(); // not the value from before the outage
     for (let i = 0; i < AFTER; i++) await cache.set(`later:${i}`, `v${i}`);
     expect(tier().pendingWrites).toBe(0);
@@ -151,8 +147,7 @@ describe('a Redis that refuses a command over proto-max-bulk-len (1 MB)', () => 
 
   it('a refusal that depends on the server (OOM) is retried until it passes, never dropped', async () => {
     const { redis, prefix } = backend();
-    const { cache, tier } = cacheOver(redis);
-    opened.push(cache);
+    const { cache, tier } = cacheOver(redis, opened);
     const replayErrors: string[] = [];
     cache.on('tier:error', ({ operation, error }) => {
       if (operation === 'replay') replayErrors.push(String((error as Error).message));
