@@ -25,6 +25,8 @@ describe('close() while Redis is down', () => {
     await new Promise((r) => setTimeout(r, 200));
     const started = performance.now();
     await cache.close();
-    expect(performance.now() - started).toBeLessThan(5000);
+    const closeMs = performance.now() - started;
+    console.log(`close() with Redis down: ${closeMs.toFixed(0)} ms`);
+    expect(closeMs).toBeLessThan(5000);
   }, 60_000);
 });

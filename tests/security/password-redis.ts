@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { NATIVE_RECIPES, NativeServer, withArgs } from '@tiercache/test-kit';
+import { NATIVE_RECIPES, withArgs } from '@tiercache/test-kit';
+import { startOwnServer } from './own-server.js';
 
 /** A throwaway redis-server with `requirepass`, on 127.0.0.1 and a free port. */
 export interface PasswordRedis {
@@ -19,15 +17,5 @@ export async function startPasswordRedis(password = 'the-right-password-123'): P
   const recipe = withArgs(redis, () => ['--requirepass', password], {
     descriptor: { ...redis.descriptor, url: (host, port) => `redis://:${password}@${host}:${port}` },
   });
-  const stateDir = mkdtempSync(join(tmpdir(), 'tiercache-password-redis-'));
-  const server = await NativeServer.open(recipe, stateDir);
-  await server.start();
-  return {
-    port: server.port,
-    password,
-    stop: async () => {
-      await server.stop();
-      rmSync(stateDir, { recursive: true, force: true });
-    },
-  };
+  return { ...(await startOwnServer(recipe, 'password-redis')), password };
 }

@@ -10,8 +10,10 @@ import {
   MemoryStream,
   type StreamFields,
   type StreamingBackend,
+  TieredCache,
 } from '@tiercache/core';
 import { keyvTier } from '@tiercache/keyv';
+import { LruBackend } from '@tiercache/l1-lru';
 import { RedisBackend } from '@tiercache/l2-redis';
 import { KafkaStream } from '@tiercache/stream-kafka';
 import { RedisStream } from '@tiercache/stream-redis';
@@ -99,6 +101,20 @@ describe.skipIf(!redisUrl)('RedisBackend called directly', () => {
     } finally {
       admin.disconnect();
       await backend.close();
+    }
+  });
+});
+
+describe('TieredCache.set with a third argument that is not an options object', () => {
+  it('null, a number or a string is an InvalidOptionError, and nothing is written', async () => {
+    const cache = new TieredCache<string>({ tiers: [new LruBackend<string>({ maxEntries: 10 })] });
+    try {
+      for (const options of [null, 1000, '5m']) {
+        await expect(cache.set('k', 'v', options as never)).rejects.toBeInstanceOf(InvalidOptionError);
+      }
+      expect(await cache.get('k')).toBeUndefined();
+    } finally {
+      await cache.close();
     }
   });
 });

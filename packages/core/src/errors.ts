@@ -11,6 +11,7 @@ export type TierCacheErrorCode =
   | 'TIERCACHE_UNSUPPORTED'
   | 'TIERCACHE_CLOSED'
   | 'TIERCACHE_TIER_FAILED'
+  | 'TIERCACHE_REFUSED'
   | 'TIERCACHE_TIMEOUT'
   | 'TIERCACHE_CIRCUIT_OPEN'
   | 'TIERCACHE_FACTORY_TIMEOUT'
@@ -118,6 +119,28 @@ export class TierError extends TierCacheError {
     super(
       'TIERCACHE_TIER_FAILED',
       `tier "${tier}" failed on ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+    this.tier = tier;
+    this.operation = operation;
+  }
+}
+
+/**
+ * The server answered and refused this request as invalid (a value over its size limit, a TTL
+ * it cannot take, a key holding another type): the same request would be refused again, so it
+ * is never retried, and it says nothing about the server's health (no breaker failure). `cause`
+ * holds the client's own error, credentials removed. Adapters map their server's permanent
+ * refusals onto it; everything else a server says (out of memory, read-only replica, loading)
+ * stays a {@link TierError}, which missed-write replay retries.
+ */
+export class RefusedError extends TierCacheError {
+  readonly tier: string;
+  readonly operation: string;
+  constructor(tier: string, operation: string, cause: unknown) {
+    super(
+      'TIERCACHE_REFUSED',
+      `tier "${tier}" refused ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
     this.tier = tier;

@@ -20,6 +20,19 @@ export interface CacheEvents {
   coalesce: { key: string };
   /** A tier call failed (the cache carried on without it). */
   'tier:error': { tier: number; tierName: string; operation: string; error: unknown };
+  /**
+   * A write a tier missed (kept while it was failing) was refused by it when applied: the
+   * server said the request is invalid (e.g. a value over its item size limit), so it is
+   * dropped, never retried, and the writes behind it go on. A refused `set` leaves its key
+   * removed from that tier. Counted in `stats().tiers[i].refusedWrites`.
+   */
+  'write:refused': {
+    tier: number;
+    tierName: string;
+    kind: 'set' | 'remove' | 'pattern' | 'clear';
+    key: string | undefined;
+    error: unknown;
+  };
   /** A tier's circuit breaker changed state. */
   'breaker:state': { tier: number; tierName: string; state: 'closed' | 'open' | 'half-open' };
   /** A stale value was served because the factory or a lower tier failed (fail-safe). */

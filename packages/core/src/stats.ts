@@ -11,6 +11,8 @@ export interface TierStats {
   pendingWrites: number;
   /** Missed writes dropped because too many were waiting (`maxPendingWrites`). */
   droppedWrites: number;
+  /** Missed writes this tier refused as invalid when they were applied: dropped, never retried (`write:refused`). */
+  refusedWrites: number;
 }
 
 /** Invalidation bus counters. */
@@ -98,7 +100,7 @@ export class CacheStats {
 
   /** A copy that later calls do not change; `live` gives each tier's breaker and pending writes. */
   snapshot(
-    live: readonly Pick<TierStats, 'breaker' | 'pendingWrites' | 'droppedWrites'>[],
+    live: readonly Pick<TierStats, 'breaker' | 'pendingWrites' | 'droppedWrites' | 'refusedWrites'>[],
   ): CacheStatsSnapshot {
     const hits = this.tierHits.reduce((a, b) => a + b, 0);
     const rate = (n: number): number => (this.requests === 0 ? 0 : n / this.requests);
@@ -115,6 +117,7 @@ export class CacheStats {
         breaker: live[i]?.breaker ?? 'closed',
         pendingWrites: live[i]?.pendingWrites ?? 0,
         droppedWrites: live[i]?.droppedWrites ?? 0,
+        refusedWrites: live[i]?.refusedWrites ?? 0,
         hitRate: rate(this.tierHits[i]!),
       })),
       promotions: this.tierPromotions.reduce((a, b) => a + b, 0),

@@ -34,6 +34,16 @@ function isMemjsTimeout(error: unknown): boolean {
   return error instanceof Error && /socket timed out/i.test(error.message);
 }
 
+/**
+ * memjs's error for a request the server refused as invalid (binary protocol status "Value too
+ * large": over the server's item size limit `-I`, which may be below `maxValueBytes`; "Invalid
+ * arguments"): the same request would be refused again, so it becomes core's `RefusedError`
+ * (never retried). "Out of memory", "Busy", "Temporary failure" stay `TierError`.
+ */
+function isMemjsRefusal(error: unknown): boolean {
+  return error instanceof Error && /^MemJS [A-Z]+: (Value too large|Invalid arguments)$/.test(error.message);
+}
+
 /** A value ready to send: the memcached key, the sealed bytes and the expiration field. */
 interface PreparedWrite {
   key: string;
@@ -145,7 +155,7 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
         this.#labels.set,
       );
     } catch (error) {
-      throw toTierError(this.name, 'set', this.#timeoutMs, error, isMemjsTimeout);
+      throw toTierError(this.name, 'set', this.#timeoutMs, error, isMemjsTimeout, isMemjsRefusal);
     }
   }
 
@@ -215,7 +225,7 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return boundedCall(this.name, operation, this.#timeoutMs, run, isMemjsTimeout);
+    return boundedCall(this.name, operation, this.#timeoutMs, run, isMemjsTimeout, isMemjsRefusal);
   }
 
   #prepare(key: string, value: V, ttlMs: number | undefined, prefix: string): PreparedWrite {

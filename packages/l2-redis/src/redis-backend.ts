@@ -25,6 +25,7 @@ import {
 } from './redis-backend-options.js';
 import { RedisLock } from './redis-lock.js';
 import { PLAIN, RedisValueCodec } from './redis-value-codec.js';
+import { batchRefused, isIoredisRefusal } from './refusal.js';
 import { scanAndUnlink, toRedisMatch } from './scan-pattern.js';
 import { TickBatch } from './tick-batch.js';
 
@@ -434,7 +435,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
         if (error instanceof Error && /^(NOPERM|ERR unknown command)/.test(error.message)) {
           this.#scriptRefused = true;
         }
-        throw error;
+        throw batchRefused(error, items.length);
       },
     );
   }
@@ -444,7 +445,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   #bounded<T>(operation: string, promise: Promise<T>): Promise<T> {
-    return boundedCall(this.name, operation, this.#timeoutMs, promise, isIoredisTimeout);
+    return boundedCall(this.name, operation, this.#timeoutMs, promise, isIoredisTimeout, isIoredisRefusal);
   }
 
   /**
@@ -453,7 +454,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
    * without its extra promise and per-call label string on every call.
    */
   #failure(operation: string, error: unknown): Error {
-    return toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout);
+    return toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout, isIoredisRefusal);
   }
 
   #ttl(ttlMs: number | undefined): number | undefined {

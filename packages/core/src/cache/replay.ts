@@ -1,4 +1,5 @@
 import type { PendingWrite } from '../primitives/pending-writes.js';
+import { redactSecrets } from '../redact.js';
 import type { CacheContext } from './context.js';
 import { isCallerError, type Tier } from './tier.js';
 
@@ -42,12 +43,14 @@ export class Replayer<V> {
           try {
             await tier.run('replay', () => applyPending(tier, op));
           } catch (error) {
-            ctx.tierError(tier, 'replay', error);
-            // A value the tier refuses (too large, unserializable) will never go through: drop it.
+            // A write the tier refuses (too large, unserializable, refused by the server as
+            // invalid) will never go through: drop it and go on with the writes behind it.
             if (isCallerError(error)) {
               done();
+              this.#refused(tier, op, error);
               continue;
             }
+            ctx.tierError(tier, 'replay', error);
             this.schedule(tier);
             return;
           }
@@ -59,6 +62,33 @@ export class Replayer<V> {
     });
     ctx.track(run);
     return run;
+  }
+
+  /**
+   * Count and report a missed write `tier` refused. A refused `set` must not leave the key's
+   * older value readable, so its key is removed: from this tier (queued, applied next, retried
+   * like any missed write) and from the in-process tiers, as a value refused at the call is.
+   */
+  #refused(tier: Tier<V>, op: PendingWrite<V>, error: unknown): void {
+    const ctx = this.#ctx;
+    tier.pending.refused++;
+    const key = op.kind === 'set' || op.kind === 'remove' ? op.key : undefined;
+    if (ctx.events.has('write:refused')) {
+      ctx.events.emit('write:refused', {
+        tier: tier.index,
+        tierName: tier.name,
+        kind: op.kind,
+        key,
+        error: redactSecrets(error),
+      });
+    }
+    if (op.kind !== 'set' || tier.caps.guardedWrites) return; // a guarded tier got a delete already
+    tier.pending.add({ kind: 'remove', key: op.key });
+    const written = ctx.clock.write(op.key);
+    const local = ctx.tiers
+      .filter((t) => t.local)
+      .map((t) => Promise.resolve().then(() => t.backend.remove(op.key)));
+    ctx.track(Promise.allSettled(local).finally(written));
   }
 
   /** Try again in a second (once per tier at a time). */

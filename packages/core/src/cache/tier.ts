@@ -61,9 +61,13 @@ const CALLER_ERROR_CODES = new Set([
   'TIERCACHE_VALUE_TOO_LARGE',
   'TIERCACHE_UNSUPPORTED',
   'TIERCACHE_BAD_OPTION',
+  'TIERCACHE_REFUSED',
 ]);
 
-/** `true` for errors caused by the input (bad key, unserializable or oversized value). */
+/**
+ * `true` for errors caused by the input (bad key, unserializable or oversized value, a request
+ * the server refused as invalid): retrying the same input fails the same way.
+ */
 export function isCallerError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;

@@ -151,6 +151,7 @@ export class TieredCache<V = unknown> {
         breaker: t.breaker?.state ?? 'closed',
         pendingWrites: t.pending.size,
         droppedWrites: t.pending.dropped,
+        refusedWrites: t.pending.refused,
       })),
     );
   }

@@ -1,4 +1,4 @@
-import { TierCacheError, TierError, TimeoutError } from '../errors.js';
+import { RefusedError, TierCacheError, TierError, TimeoutError } from '../errors.js';
 import { redactSecrets } from '../redact.js';
 
 interface Pending {
@@ -76,8 +76,10 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 /**
  * Map a backend client's failure onto core's errors: tiercache's own errors pass through,
  * a failure `isTimeout` recognises (a client's own command timeout) becomes a
- * {@link TimeoutError}, anything else a {@link TierError} naming the tier and operation, with
- * credentials removed from the client's error first (it becomes our `cause`).
+ * {@link TimeoutError}, one `isRefusal` recognises (the server refused this request as invalid
+ * and would refuse it again) a {@link RefusedError}, anything else a {@link TierError} naming
+ * the tier and operation, with credentials removed from the client's error first (it becomes
+ * our `cause`).
  */
 export function toTierError(
   tier: string,
@@ -85,9 +87,11 @@ export function toTierError(
   timeoutMs: number,
   error: unknown,
   isTimeout?: (error: unknown) => boolean,
+  isRefusal?: (error: unknown) => boolean,
 ): Error {
   if (error instanceof TierCacheError) return error;
   if (isTimeout?.(error)) return new TimeoutError(`tier "${tier}" ${operation}`, timeoutMs);
+  if (isRefusal?.(error)) return new RefusedError(tier, operation, redactSecrets(error));
   return new TierError(tier, operation, redactSecrets(error));
 }
 
@@ -104,6 +108,7 @@ export function boundedCall<T>(
   timeoutMs: number,
   call: Promise<T> | (() => Promise<T>),
   isTimeout?: (error: unknown) => boolean,
+  isRefusal?: (error: unknown) => boolean,
 ): Promise<T> {
   let work: Promise<T>;
   try {
@@ -112,6 +117,6 @@ export function boundedCall<T>(
     work = Promise.reject(error);
   }
   return withTimeout(work, timeoutMs, `tier "${tier}" ${operation}`).catch((error: unknown) => {
-    throw toTierError(tier, operation, timeoutMs, error, isTimeout);
+    throw toTierError(tier, operation, timeoutMs, error, isTimeout, isRefusal);
   });
 }

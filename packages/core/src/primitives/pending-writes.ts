@@ -28,6 +28,8 @@ export class PendingWrites<V> {
   #seq = 0;
   /** Writes dropped because more than `max` were waiting. */
   dropped = 0;
+  /** Writes dropped because the tier refused them as invalid when they were applied. */
+  refused = 0;
 
   constructor(max: number) {
     this.#max = max;
