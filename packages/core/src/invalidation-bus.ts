@@ -242,20 +242,15 @@ export class InvalidationBus {
 
   #apply(operation: BusOperation, from: string): void {
     if (this.#events.has('bus:received')) this.#events.emit('bus:received', { op: operation.op, from });
-    let result: Promise<void> | void;
-    try {
-      result = this.#target.apply(operation);
-    } catch (error) {
-      this.#fail(error);
-      return;
-    }
+    const result = this.#callTarget(() => this.#target.apply(operation));
+    if (result === undefined) return;
     const count =
       operation.op === 'delete' || operation.op === 'set'
         ? operation.keys.length
         : operation.op === 'tags'
           ? operation.tags.length
           : 1;
-    Promise.resolve(result).then(
+    result.then(
       () => {
         this.#stats.applied += count;
       },
@@ -279,14 +274,17 @@ export class InvalidationBus {
   #resync(reason: string): void {
     this.#stats.resyncs++;
     if (this.#events.has('bus:resync')) this.#events.emit('bus:resync', { reason });
-    let result: Promise<void> | void;
+    this.#callTarget(() => this.#target.resync(reason))?.catch((error: unknown) => this.#fail(error));
+  }
+
+  /** Call the target (its `apply` or `resync`); a synchronous throw is reported and gives `undefined`. */
+  #callTarget(call: () => Promise<void> | void): Promise<void> | undefined {
     try {
-      result = this.#target.resync(reason);
+      return Promise.resolve(call());
     } catch (error) {
       this.#fail(error);
-      return;
+      return undefined;
     }
-    Promise.resolve(result).catch((error: unknown) => this.#fail(error));
   }
 }
 
