@@ -206,7 +206,9 @@ function closest(word: string, known: readonly string[]): string | undefined {
   let bestDistance = Infinity;
   for (const candidate of known) {
     const c = candidate.toLowerCase();
-    const distance = c.startsWith(lower) || lower.startsWith(c) ? 1 : editDistance(lower, c);
+    const edits = editDistance(lower, c);
+    // One key starting with the other is close, but a key one edit away is closer still.
+    const distance = c.startsWith(lower) || lower.startsWith(c) ? Math.min(edits, 1.5) : edits;
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
