@@ -13,6 +13,7 @@ export {
   renamedOptions,
   shown,
   usedName,
+  wholeNumber,
 } from './adapter-kit/options.js';
 export {
   checkBlockMs,

@@ -72,12 +72,7 @@ export class OptionReader<T extends object> {
   integer<K extends keyof T & string>(key: K, min: number): number | undefined;
   /** A whole number `>= min`. */
   integer<K extends keyof T & string>(key: K, min: number, fallback?: number): number | undefined {
-    const value = this.#options[key] as unknown;
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      throw this.error(key, `a whole number >= ${min}`, value);
-    }
-    return value;
+    return wholeNumber(this.#component, key, this.#options[key], min, fallback);
   }
 
   number<K extends keyof T & string>(key: K, range: NumberRange, fallback: number): number;
@@ -177,6 +172,27 @@ export interface NumberRange {
   max?: number;
   /** Both bounds exclusive. */
   exclusive?: boolean;
+}
+
+/**
+ * `value` when it is a whole number `>= min`, `fallback` when it is `undefined`; anything else
+ * is an `InvalidOptionError` in the kit's format naming `key` (for a value read outside an
+ * {@link OptionReader}, e.g. under the name the caller used for a renamed option).
+ */
+export function wholeNumber<F extends number | undefined = undefined>(
+  component: string,
+  key: string,
+  value: unknown,
+  min: number,
+  fallback?: F,
+): number | F {
+  if (value === undefined) return fallback as F;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new InvalidOptionError(
+      `${component}: ${key} must be a whole number >= ${min}, got ${shown(value)}`,
+    );
+  }
+  return value;
 }
 
 /**
