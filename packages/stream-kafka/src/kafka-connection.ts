@@ -60,7 +60,7 @@ export class KafkaConnection {
 
   /** The topic for `stream`, created (or checked) once per instance. */
   topic(stream: string, operation: string): Promise<TopicInfo> {
-    const topic = topicFor(this.#o.topicPrefix, stream);
+    const topic = topicFor(this.#o.name, this.#o.topicPrefix, stream);
     let info = this.#topics.get(topic);
     if (!info) {
       info = this.call(operation, (c) => this.#prepareTopic(c, topic));

@@ -90,7 +90,7 @@ export class KafkaStream implements StreamingBackend {
 
   /** The topic that holds `stream` (validates the name). */
   topicOf(stream: string): string {
-    return topicFor(this.#o.topicPrefix, stream);
+    return topicFor(this.name, this.#o.topicPrefix, stream);
   }
 
   /** Produce one record (`acks: -1`) and resolve its id. With `maxLen`, trims now and then in the background. */

@@ -1,7 +1,6 @@
 import {
   boundedCall,
   InvalidOptionError,
-  InvalidStreamNameError,
   parseStreamId,
   type StreamAddOptions,
   type StreamEntry,
@@ -17,6 +16,7 @@ import {
   checkFields,
   checkMaxLen,
   checkReadId,
+  checkStreamName,
   closeOwned,
 } from '@tiercache/core/adapter';
 import {
@@ -314,11 +314,7 @@ export class RedisStream implements StreamingBackend {
   }
 
   #key(stream: string): string {
-    if (typeof stream !== 'string' || stream.length === 0) {
-      throw new InvalidStreamNameError(
-        `stream name must be a non-empty string, got ${JSON.stringify(stream)}`,
-      );
-    }
+    checkStreamName(this.name, stream);
     return this.#prefix + stream;
   }
 }
