@@ -24,7 +24,7 @@ export {
   checkStreamName,
   MAX_BLOCK_MS,
 } from './adapter-kit/stream-args.js';
-export { isSerializer, ValueCodec } from './adapter-kit/value-codec.js';
+export { checkSerializer, isSerializer, ValueCodec } from './adapter-kit/value-codec.js';
 export { hasTaggedMark, TAGGED_MARK } from './cache/tags.js';
 export {
   type BackendCapabilities,

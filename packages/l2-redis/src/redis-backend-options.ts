@@ -1,5 +1,11 @@
 import { InvalidOptionError, jsonSerializer, type Serializer } from '@tiercache/core';
-import { rejectUnknownKeys, renamedOptions, usedName, wholeNumber } from '@tiercache/core/adapter';
+import {
+  checkSerializer,
+  rejectUnknownKeys,
+  renamedOptions,
+  usedName,
+  wholeNumber,
+} from '@tiercache/core/adapter';
 import { CONNECTION_OPTION_KEYS, type RedisConnectionOptions, validateConnection } from './connection.js';
 
 /** Where an error reported to {@link RedisBackendOptions.onError} came from. */
@@ -137,10 +143,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): Resolv
       `${WHAT}: prefix must be a non-empty string (it is what keeps clear() inside your namespace), got ${JSON.stringify(prefix)}`,
     );
   }
-  const serializer = options.serializer ?? jsonSerializer;
-  if (typeof serializer?.serialize !== 'function' || typeof serializer.deserialize !== 'function') {
-    throw new InvalidOptionError(`${WHAT}: serializer must have serialize() and deserialize() methods`);
-  }
+  const serializer = checkSerializer(WHAT, options.serializer ?? jsonSerializer);
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new InvalidOptionError(`${WHAT}: onError must be a function`);
   }
