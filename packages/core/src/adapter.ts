@@ -7,6 +7,7 @@
 export { ClosedGuard, closeOwned } from './adapter-kit/closed-guard.js';
 export { IdlePool } from './adapter-kit/idle-pool.js';
 export {
+  hasMethods,
   type NumberRange,
   OptionReader,
   rejectUnknownKeys,

@@ -1,4 +1,4 @@
-import { OptionReader } from './adapter-kit/options.js';
+import { hasMethods, OptionReader } from './adapter-kit/options.js';
 import { type BusMessageLimits, type BusRejectReason, BusSigner, decodeBusMessage } from './bus-message.js';
 import { BusSender } from './bus-sender.js';
 import type { BusTransport, BusTransportStatus } from './contracts.js';
@@ -119,11 +119,7 @@ export class InvalidationBus {
     const maxBatch = read.integer('maxBatch', 1, 5000);
     const retryMs = read.number('retryMs', { min: 0, exclusive: true }, 500);
     const t = options.transport;
-    if (
-      typeof t?.publish !== 'function' ||
-      typeof t.subscribe !== 'function' ||
-      typeof t.close !== 'function'
-    ) {
+    if (!hasMethods(t, ['publish', 'subscribe', 'close'])) {
       throw read.error('transport', 'a BusTransport (publish, subscribe, close)', t);
     }
     this.#limits = {

@@ -1,5 +1,5 @@
 import { InvalidOptionError, jsonSerializer, type Serializer } from '@tiercache/core';
-import { checkSerializer, rejectUnknownKeys, renamedOptions } from '@tiercache/core/adapter';
+import { checkSerializer, hasMethods, rejectUnknownKeys, renamedOptions } from '@tiercache/core/adapter';
 import type { Client } from 'memjs';
 
 /** memcached's default item size limit (`-I 1m`). */
@@ -149,13 +149,7 @@ export function resolveMemcachedOptions(options: MemcachedBackendOptions): Resol
     );
   }
   if (hasClient) {
-    const client = options.client as unknown as Record<string, unknown>;
-    if (
-      typeof client !== 'object' ||
-      client === null ||
-      typeof client.get !== 'function' ||
-      typeof client.set !== 'function'
-    ) {
+    if (!hasMethods(options.client, ['get', 'set'])) {
       throw new InvalidOptionError('`client` must be a memjs Client (from memjs.Client.create(...))');
     }
     for (const key of CLIENT_ONLY_OPTIONS) {

@@ -249,6 +249,17 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
+/**
+ * `true` when `value` is an object with every one of `methods` as a function: how the kit tells
+ * a client, cache, backend or transport it was handed (by what it can do, not `instanceof`, so
+ * an object from another copy of a package passes).
+ */
+export function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return methods.every((method) => typeof candidate[method] === 'function');
+}
+
 /** A value as an error message shows it (never a whole object: it may hold a password). */
 export function shown(value: unknown): string {
   if (typeof value === 'string')

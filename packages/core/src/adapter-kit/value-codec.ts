@@ -1,6 +1,6 @@
 import { DeserializationError, InvalidOptionError, SerializationError } from '../errors.js';
 import type { Serializer } from '../serializer.js';
-import { shown } from './options.js';
+import { hasMethods, shown } from './options.js';
 
 /**
  * A serializer with the one error policy every adapter follows (stated in `contracts.ts`):
@@ -63,8 +63,7 @@ export function checkSerializer(component: string, value: unknown): Serializer {
 
 /** `true` for an object with `serialize` and `deserialize` methods. */
 export function isSerializer(value: unknown): value is Serializer {
-  const s = value as Partial<Serializer> | null;
-  return typeof s?.serialize === 'function' && typeof s.deserialize === 'function';
+  return hasMethods(value, ['serialize', 'deserialize']);
 }
 
 function messageOf(error: unknown): string {
