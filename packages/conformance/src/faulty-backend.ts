@@ -7,6 +7,7 @@ import {
   TierError,
   type ValueWithTtl,
 } from '@tiercache/core';
+import { OptionReader } from '@tiercache/core/adapter';
 
 /** What a {@link FaultyBackend} is doing to calls now. */
 export type FaultMode =
@@ -115,12 +116,13 @@ export class FaultyBackend<V = unknown> implements CacheBackend<V> {
   #failed = 0;
 
   constructor(inner: CacheBackend<V>, options: FaultyBackendOptions = {}) {
+    const read = new OptionReader<FaultyBackendOptions>('FaultyBackend', options, ['name', 'local', 'seed']);
     this.inner = inner;
-    this.name = options.name ?? inner.name;
-    this.local = options.local ?? false;
+    this.name = read.string('name', inner.name);
+    this.local = read.boolean('local', false);
     this.maxTtlMs = inner.maxTtlMs;
     this.timeoutMs = inner.timeoutMs;
-    this.#random = seededRandom(options.seed ?? 1);
+    this.#random = seededRandom(read.integer('seed', 0, 1));
     const methods = inner as unknown as Record<string, unknown>;
     const self = this as unknown as Record<string, unknown>;
     for (const method of OPTIONAL_METHODS) {

@@ -7,12 +7,14 @@
 export { ClosedGuard, closeOwned } from './adapter-kit/closed-guard.js';
 export { IdlePool } from './adapter-kit/idle-pool.js';
 export {
+  hasMethods,
   type NumberRange,
   OptionReader,
   rejectUnknownKeys,
   renamedOptions,
   shown,
   usedName,
+  wholeNumber,
 } from './adapter-kit/options.js';
 export {
   checkBlockMs,
@@ -23,7 +25,7 @@ export {
   checkStreamName,
   MAX_BLOCK_MS,
 } from './adapter-kit/stream-args.js';
-export { isSerializer, ValueCodec } from './adapter-kit/value-codec.js';
+export { checkSerializer, isSerializer, ValueCodec } from './adapter-kit/value-codec.js';
 export { hasTaggedMark, TAGGED_MARK } from './cache/tags.js';
 export {
   type BackendCapabilities,

@@ -1,7 +1,7 @@
+import { hasMethods, OptionReader } from './adapter-kit/options.js';
 import { type BusMessageLimits, type BusRejectReason, BusSigner, decodeBusMessage } from './bus-message.js';
 import { BusSender } from './bus-sender.js';
 import type { BusTransport, BusTransportStatus } from './contracts.js';
-import { InvalidOptionError } from './errors.js';
 import type { CacheEventEmitter } from './events.js';
 import { redactSecrets } from './redact.js';
 import { SenderTable } from './sender-table.js';
@@ -52,6 +52,19 @@ export interface BusOptions {
   maxSeqJump?: number;
 }
 
+/** Every key of {@link BusOptions} (anything else is refused with a did-you-mean). */
+const BUS_OPTION_KEYS = [
+  'transport',
+  'channel',
+  'maxQueue',
+  'retryMs',
+  'maxBatch',
+  'secret',
+  'maxMessageBytes',
+  'maxSenders',
+  'maxSeqJump',
+] as const satisfies readonly (keyof BusOptions)[];
+
 /** What the bus needs from its cache. */
 export interface BusTarget {
   /** Apply another instance's operation to the local tiers. */
@@ -99,35 +112,24 @@ export class InvalidationBus {
     stats: BusStats,
     events: CacheEventEmitter,
   ) {
+    const read = new OptionReader<BusOptions>('TieredCache bus', options, BUS_OPTION_KEYS);
     this.#transport = options.transport;
-    this.channel = options.channel ?? 'tiercache-bus';
-    const maxQueue = wholeNumber('maxQueue', options.maxQueue, 100_000, 2);
-    const maxBatch = wholeNumber('maxBatch', options.maxBatch, 5000, 1);
-    const retryMs = options.retryMs ?? 500;
-    if (typeof retryMs !== 'number' || !Number.isFinite(retryMs) || retryMs <= 0) {
-      throw new InvalidOptionError(
-        `bus.retryMs must be a number of milliseconds > 0, got ${String(options.retryMs)}`,
-      );
-    }
-    if (typeof this.channel !== 'string' || this.channel.length === 0) {
-      throw new InvalidOptionError('bus.channel must be a non-empty string');
-    }
+    this.channel = read.string('channel', 'tiercache-bus');
+    const maxQueue = read.integer('maxQueue', 2, 100_000);
+    const maxBatch = read.integer('maxBatch', 1, 5000);
+    const retryMs = read.number('retryMs', { min: 0, exclusive: true }, 500);
     const t = options.transport;
-    if (
-      typeof t?.publish !== 'function' ||
-      typeof t.subscribe !== 'function' ||
-      typeof t.close !== 'function'
-    ) {
-      throw new InvalidOptionError('bus.transport must be a BusTransport (publish, subscribe, close)');
+    if (!hasMethods(t, ['publish', 'subscribe', 'close'])) {
+      throw read.error('transport', 'a BusTransport (publish, subscribe, close)', t);
     }
     this.#limits = {
-      maxMessageBytes: wholeNumber('maxMessageBytes', options.maxMessageBytes, 1024 * 1024, 16 * 1024),
+      maxMessageBytes: read.integer('maxMessageBytes', 16 * 1024, 1024 * 1024),
       // A receiver accepts the largest batch any sender may be configured with.
       maxItems: Math.max(10_000, maxBatch),
     };
     this.#senders = new SenderTable(
-      wholeNumber('maxSenders', options.maxSenders, 1024, 1),
-      wholeNumber('maxSeqJump', options.maxSeqJump, 100_000, 1),
+      read.integer('maxSenders', 1, 1024),
+      read.integer('maxSeqJump', 1, 100_000),
     );
     this.#signer = options.secret === undefined ? undefined : new BusSigner(options.secret);
     this.instanceId = instanceId;
@@ -242,20 +244,15 @@ export class InvalidationBus {
 
   #apply(operation: BusOperation, from: string): void {
     if (this.#events.has('bus:received')) this.#events.emit('bus:received', { op: operation.op, from });
-    let result: Promise<void> | void;
-    try {
-      result = this.#target.apply(operation);
-    } catch (error) {
-      this.#fail(error);
-      return;
-    }
+    const result = this.#callTarget(() => this.#target.apply(operation));
+    if (result === undefined) return;
     const count =
       operation.op === 'delete' || operation.op === 'set'
         ? operation.keys.length
         : operation.op === 'tags'
           ? operation.tags.length
           : 1;
-    Promise.resolve(result).then(
+    result.then(
       () => {
         this.#stats.applied += count;
       },
@@ -279,21 +276,16 @@ export class InvalidationBus {
   #resync(reason: string): void {
     this.#stats.resyncs++;
     if (this.#events.has('bus:resync')) this.#events.emit('bus:resync', { reason });
-    let result: Promise<void> | void;
+    this.#callTarget(() => this.#target.resync(reason))?.catch((error: unknown) => this.#fail(error));
+  }
+
+  /** Call the target (its `apply` or `resync`); a synchronous throw is reported and gives `undefined`. */
+  #callTarget(call: () => Promise<void> | void): Promise<void> | undefined {
     try {
-      result = this.#target.resync(reason);
+      return Promise.resolve(call());
     } catch (error) {
       this.#fail(error);
-      return;
+      return undefined;
     }
-    Promise.resolve(result).catch((error: unknown) => this.#fail(error));
   }
-}
-
-function wholeNumber(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) {
-    throw new InvalidOptionError(`bus.${name} must be a whole number >= ${min}, got ${String(value)}`);
-  }
-  return value;
 }

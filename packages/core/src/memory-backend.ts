@@ -1,6 +1,6 @@
+import { ClosedGuard } from './adapter-kit/closed-guard.js';
 import { OptionReader } from './adapter-kit/options.js';
 import type { CacheEntry, GuardedRead, L2CacheBackend, ValueWithTtl } from './contracts.js';
-import { ClosedError } from './errors.js';
 import { globToRegExp } from './key.js';
 import type { Duration } from './ttl.js';
 
@@ -44,7 +44,7 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
   readonly #maxEntries: number;
   readonly #clone: boolean;
   readonly #markMs: number;
-  #closed = false;
+  readonly #closed: ClosedGuard;
   #tokenSeq = 0;
   #version = 0;
   /** Bumped by `removePattern` and `clear`, which leave no per-key marks. */
@@ -58,6 +58,7 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
       'deletionMark',
     ]);
     this.name = read.string('name', 'memory');
+    this.#closed = new ClosedGuard(`MemoryBackend "${this.name}"`);
     this.#maxEntries = read.integer('maxEntries', 1) ?? Number.POSITIVE_INFINITY;
     this.#clone = read.boolean('clone', false);
     this.#markMs = read.duration('deletionMark', 60_000);
@@ -85,54 +86,54 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   async get(key: string): Promise<V | undefined> {
-    this.#open();
+    this.#closed.check();
     return Promise.resolve(this.peek(key));
   }
 
   async getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
-    this.#open();
+    this.#closed.check();
     return Promise.resolve(this.peekWithTtl(key));
   }
 
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
-    this.#open();
+    this.#closed.check();
     return Promise.resolve(keys.map((k) => this.peek(k)));
   }
 
   async setWithTtl(key: string, value: V, ttlMs: number | undefined): Promise<void> {
-    this.#open();
+    this.#closed.check();
     this.#set(key, value, ttlMs);
     return Promise.resolve();
   }
 
   async setMany(entries: readonly CacheEntry<V>[]): Promise<void> {
-    this.#open();
+    this.#closed.check();
     for (const e of entries) this.#set(e.key, e.value, e.ttlMs);
     return Promise.resolve();
   }
 
   async remove(key: string): Promise<void> {
-    this.#open();
+    this.#closed.check();
     this.#map.delete(key);
     this.#mark(key);
     return Promise.resolve();
   }
 
   async getWithToken(key: string): Promise<GuardedRead<V>> {
-    this.#open();
+    this.#closed.check();
     const slot = this.#live(key);
     return { entry: slot ? this.peekWithTtl(key) : undefined, token: this.#token(key, slot) };
   }
 
   async setIfUnchanged(key: string, value: V, ttlMs: number | undefined, token: string): Promise<boolean> {
-    this.#open();
+    this.#closed.check();
     if (this.#token(key, this.#live(key)) !== token) return false;
     this.#set(key, value, ttlMs);
     return true;
   }
 
   async removePattern(pattern: string): Promise<number> {
-    this.#open();
+    this.#closed.check();
     const re = globToRegExp(pattern);
     this.#epoch++;
     let removed = 0;
@@ -146,18 +147,18 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   async clear(): Promise<void> {
-    this.#open();
+    this.#closed.check();
     this.#epoch++;
     this.#map.clear();
     return Promise.resolve();
   }
 
   healthCheck(): Promise<boolean> {
-    return Promise.resolve(!this.#closed);
+    return Promise.resolve(!this.#closed.closed);
   }
 
   async acquireLock(key: string, leaseMs: number): Promise<string | undefined> {
-    this.#open();
+    this.#closed.check();
     const now = Date.now();
     const held = this.#locks.get(key);
     if (held && held.expiresAt > now) return Promise.resolve(undefined);
@@ -167,7 +168,7 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   async releaseLock(key: string, token: string): Promise<boolean> {
-    this.#open();
+    this.#closed.check();
     const held = this.#locks.get(key);
     if (!held || held.token !== token) return Promise.resolve(false);
     this.#locks.delete(key);
@@ -175,11 +176,11 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   close(): Promise<void> {
-    this.#closed = true;
-    this.#map.clear();
-    this.#marks.clear();
-    this.#locks.clear();
-    return Promise.resolve();
+    return this.#closed.close(() => {
+      this.#map.clear();
+      this.#marks.clear();
+      this.#locks.clear();
+    });
   }
 
   #set(key: string, value: V, ttlMs: number | undefined): void {
@@ -228,9 +229,5 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
       return undefined;
     }
     return slot;
-  }
-
-  #open(): void {
-    if (this.#closed) throw new ClosedError(`MemoryBackend "${this.name}"`);
   }
 }

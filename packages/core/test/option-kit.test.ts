@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OptionReader, rejectUnknownKeys } from '../src/adapter-kit/options.js';
 import { resolveConfig } from '../src/cache/config.js';
-import { InvalidOptionError, MemoryBackend, TieredCache } from '../src/index.js';
+import { InvalidOptionError, MemoryBackend, MemoryBusHub, TieredCache } from '../src/index.js';
 
 interface Demo {
   name?: string;
@@ -15,6 +15,13 @@ describe('the option kit', () => {
     expect(() => rejectUnknownKeys('Demo', { maxEntires: 1 }, ['name', 'maxEntries'])).toThrow(
       'Demo: unknown option "maxEntires"; did you mean "maxEntries"?',
     );
+  });
+
+  it('names the nearest known key, not a shorter key the unknown one starts with', () => {
+    expect(() => rejectUnknownKeys('Demo', { meterProvder: 1 }, ['meter', 'meterProvider'])).toThrow(
+      'Demo: unknown option "meterProvder"; did you mean "meterProvider"?',
+    );
+    expect(() => rejectUnknownKeys('Demo', { ttll: 1 }, ['ttl', 'name'])).toThrow('did you mean "ttl"?');
   });
 
   it('lists the known options when nothing is close, and uses an alias where one is given', () => {
@@ -96,5 +103,22 @@ describe('resolveConfig (TieredCache options)', () => {
   ])('rejects %j', (options, message) => {
     expect(() => resolveConfig(options as never)).toThrow(message);
     expect(() => new TieredCache(options as never)).toThrow(InvalidOptionError);
+  });
+
+  it.each([
+    [
+      { bus: { transport: new MemoryBusHub().transport(), chanel: 'x' } },
+      'TieredCache bus: unknown option "chanel"; did you mean "channel"?',
+    ],
+    [
+      { bus: { transport: new MemoryBusHub().transport(), retryMs: 0 } },
+      'TieredCache bus: retryMs must be a finite number > 0, got 0',
+    ],
+    [
+      { tiers: [{ backend: new MemoryBackend(), breaker: { failureTreshold: 3 } }] },
+      'TieredCache: tiers[0].breaker: unknown option "failureTreshold"; did you mean "failureThreshold"?',
+    ],
+  ])('rejects the nested options %j, naming where they sit', (options, message) => {
+    expect(() => new TieredCache(options as never)).toThrow(message);
   });
 });

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { InvalidOptionError, InvalidValueError, type TieredCache } from '@tiercache/core';
-import { OptionReader } from '@tiercache/core/adapter';
+import { hasMethods, OptionReader } from '@tiercache/core/adapter';
 import type { DeserializedData, KeyvStoreAdapter, StoredData } from 'keyv';
 import {
   isKeyvEnvelope,
@@ -77,12 +77,7 @@ export class TieredKeyvStore<V = unknown> extends EventEmitter implements KeyvSt
 
   constructor(cache: TieredCache<V>, options: TieredKeyvStoreOptions = {}) {
     super();
-    if (
-      typeof cache !== 'object' ||
-      cache === null ||
-      typeof cache.get !== 'function' ||
-      typeof cache.set !== 'function'
-    ) {
+    if (!hasMethods(cache, ['get', 'set'])) {
       throw new InvalidOptionError('toKeyvStore needs a TieredCache instance');
     }
     new OptionReader<TieredKeyvStoreOptions>('toKeyvStore', options, ['deserialize']).fn(

@@ -1,6 +1,5 @@
 import {
   type CacheEntry,
-  ClosedError,
   globToRegExp,
   InvalidKeyError,
   InvalidTtlError,
@@ -9,7 +8,7 @@ import {
   TierError,
   type ValueWithTtl,
 } from '@tiercache/core';
-import { OptionReader } from '@tiercache/core/adapter';
+import { ClosedGuard, closeOwned, OptionReader } from '@tiercache/core/adapter';
 import { Keyv, type KeyvStoreAdapter } from 'keyv';
 
 /** Options for {@link keyvTier}. */
@@ -56,7 +55,7 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
    * it walks the whole namespace, so its cost grows with the number of keys.
    */
   declare readonly removePattern?: (pattern: string) => Promise<number>;
-  #closed = false;
+  readonly #closed: ClosedGuard;
   readonly #closeClient: boolean;
 
   constructor(input: KeyvTierInput, options: KeyvTierOptions = {}) {
@@ -64,6 +63,7 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
     this.#closeClient = options.closeClient === true;
     this.keyv = isKeyv(input) ? input : new Keyv({ store: input, throwOnErrors: true });
     this.name = options.name ?? 'keyv';
+    this.#closed = new ClosedGuard(`keyv tier "${this.name}"`);
     this.local = options.local ?? this.keyv.store instanceof Map;
     const iterate = this.keyv.iterator;
     if (typeof iterate === 'function') {
@@ -72,13 +72,13 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
   }
 
   async get(key: string): Promise<V | undefined> {
-    this.#open();
+    this.#closed.check();
     checkKey(key);
     return (await this.keyv.get<V>(key)) as V | undefined;
   }
 
   async getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
-    this.#open();
+    this.#closed.check();
     checkKey(key);
     const raw = await this.keyv.get<V>(key, { raw: true });
     if (raw === undefined || raw === null) return undefined;
@@ -89,13 +89,13 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
   }
 
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
-    this.#open();
+    this.#closed.check();
     if (keys.length === 0) return [];
     return (await this.keyv.getMany<V>([...keys])) as (V | undefined)[];
   }
 
   async setWithTtl(key: string, value: V, ttlMs: number | undefined): Promise<void> {
-    this.#open();
+    this.#closed.check();
     checkKey(key);
     checkValue(value);
     const ok = await this.keyv.set(key, value, keyvTtl(ttlMs));
@@ -103,7 +103,7 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
   }
 
   async setMany(entries: readonly CacheEntry<V>[]): Promise<void> {
-    this.#open();
+    this.#closed.check();
     if (entries.length === 0) return;
     for (const e of entries) {
       checkKey(e.key);
@@ -119,18 +119,18 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
   }
 
   async remove(key: string): Promise<void> {
-    this.#open();
+    this.#closed.check();
     checkKey(key);
     await this.keyv.delete(key);
   }
 
   async clear(): Promise<void> {
-    this.#open();
+    this.#closed.check();
     await this.keyv.clear();
   }
 
   async healthCheck(): Promise<boolean> {
-    if (this.#closed) return false;
+    if (this.#closed.closed) return false;
     try {
       // Straight to the store: Keyv's own get turns store errors into misses.
       await this.keyv.store.get(HEALTH_PROBE_KEY);
@@ -144,14 +144,12 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
    * Later calls reject with `ClosedError`. With `closeClient: true`, also disconnects the Keyv
    * (and so its store's connections); otherwise they stay open for their owner to close.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#closeClient) await this.keyv.disconnect();
+  close(): Promise<void> {
+    return this.#closed.close(() => closeOwned(this.#closeClient, () => this.keyv.disconnect()));
   }
 
   async #removePattern(iterate: NonNullable<Keyv['iterator']>, pattern: string): Promise<number> {
-    this.#open();
+    this.#closed.check();
     const re = globToRegExp(pattern);
     const matched: string[] = [];
     // Collect first, delete after: deleting while a store's cursor is open can skip keys.
@@ -162,10 +160,6 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
     if (matched.length === 0) return 0;
     await this.keyv.deleteMany(matched);
     return matched.length;
-  }
-
-  #open(): void {
-    if (this.#closed) throw new ClosedError(`keyv tier "${this.name}"`);
   }
 }
 

@@ -1,21 +1,18 @@
 import {
   boundedCall,
   type CacheEntry,
-  ClosedError,
-  DeserializationError,
   hasTaggedMark,
   InvalidKeyError,
   InvalidValueError,
   type L2CacheBackend,
   parseTtl,
-  SerializationError,
-  type Serializer,
   TierError,
   toTierError,
   ValueTooLargeError,
   type ValueWithTtl,
   withTimeout,
 } from '@tiercache/core';
+import { ClosedGuard, closeOwned, ValueCodec } from '@tiercache/core/adapter';
 import { Client } from 'memjs';
 import { openEnvelope, sealEnvelope } from './envelope.js';
 import { memcachedExpiration } from './expiration.js';
@@ -75,13 +72,13 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
   readonly maxValueBytes: number;
   readonly #client: Client;
   readonly #ownsClient: boolean;
-  readonly #serializer: Serializer;
+  readonly #codec: ValueCodec;
   readonly #keyPolicy: KeyPolicy;
   readonly #timeoutMs: number;
   readonly #version: NamespaceVersion;
   /** Timeout labels of the hot calls, built once instead of on every call. */
   readonly #labels: { get: string; set: string };
-  #closed = false;
+  readonly #closed: ClosedGuard;
 
   /** Throws `InvalidOptionError` for bad options; connects lazily, on the first call. */
   /** Every call settles within this many ms (`timeoutMs`), so `TieredCache` adds no timer of its own. */
@@ -92,9 +89,10 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
   constructor(options: MemcachedBackendOptions) {
     const resolved = resolveMemcachedOptions(options);
     this.name = resolved.name;
+    this.#closed = new ClosedGuard(`MemcachedBackend "${this.name}"`);
     this.namespace = resolved.namespace;
     this.maxValueBytes = resolved.maxValueBytes;
-    this.#serializer = resolved.serializer;
+    this.#codec = new ValueCodec(resolved.serializer);
     this.#keyPolicy = resolved.keyPolicy;
     this.#timeoutMs = resolved.timeoutMs;
     this.#labels = { get: `tier "${this.name}" get`, set: `tier "${this.name}" set` };
@@ -191,7 +189,7 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
 
   /** `true` when every server answers `stats` within `timeoutMs`; never rejects. */
   async healthCheck(): Promise<boolean> {
-    if (this.#closed) return false;
+    if (this.#closed.closed) return false;
     try {
       await this.#call('healthCheck', () => this.#statsFromEveryServer());
       return true;
@@ -201,10 +199,8 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   /** Close the memjs client (unless it was passed in without `closeClient`). Later calls reject with `ClosedError`. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#ownsClient) this.#client.close();
+  close(): Promise<void> {
+    return this.#closed.close(() => closeOwned(this.#ownsClient, () => this.#client.close()));
   }
 
   /**
@@ -244,14 +240,7 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
       );
     }
     const now = Date.now();
-    let payload: string | Uint8Array;
-    try {
-      payload = this.#serializer.serialize(value);
-    } catch (error) {
-      throw error instanceof SerializationError
-        ? error
-        : new SerializationError(`serializer "${this.#serializer.name}" failed: ${errorText(error)}`, error);
-    }
+    const payload = this.#codec.encode(value);
     const data = sealEnvelope(payload, ttl === undefined ? undefined : now + ttl);
     if (data.byteLength > this.maxValueBytes)
       throw new ValueTooLargeError(this.name, data.byteLength, this.maxValueBytes);
@@ -267,17 +256,8 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
       // The server keeps items up to two seconds past their time (whole-second clock).
       if (ttlMs <= 0) return undefined;
     }
-    const raw = this.#serializer.format === 'string' ? payload.toString('utf8') : payload;
-    try {
-      return { value: this.#serializer.deserialize(raw) as V, ttlMs };
-    } catch (error) {
-      throw error instanceof DeserializationError
-        ? error
-        : new DeserializationError(
-            `serializer "${this.#serializer.name}" failed: ${errorText(error)}`,
-            error,
-          );
-    }
+    const raw = this.#codec.format === 'string' ? payload.toString('utf8') : payload;
+    return { value: this.#codec.decode(raw) as V, ttlMs };
   }
 
   #statsFromEveryServer(): Promise<void> {
@@ -295,7 +275,7 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new ClosedError(`MemcachedBackend "${this.name}"`);
+    this.#closed.check();
   }
 }
 

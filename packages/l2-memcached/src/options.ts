@@ -1,5 +1,5 @@
 import { InvalidOptionError, jsonSerializer, type Serializer } from '@tiercache/core';
-import { rejectUnknownKeys, renamedOptions } from '@tiercache/core/adapter';
+import { checkSerializer, hasMethods, rejectUnknownKeys, renamedOptions } from '@tiercache/core/adapter';
 import type { Client } from 'memjs';
 
 /** memcached's default item size limit (`-I 1m`). */
@@ -149,13 +149,7 @@ export function resolveMemcachedOptions(options: MemcachedBackendOptions): Resol
     );
   }
   if (hasClient) {
-    const client = options.client as unknown as Record<string, unknown>;
-    if (
-      typeof client !== 'object' ||
-      client === null ||
-      typeof client.get !== 'function' ||
-      typeof client.set !== 'function'
-    ) {
+    if (!hasMethods(options.client, ['get', 'set'])) {
       throw new InvalidOptionError('`client` must be a memjs Client (from memjs.Client.create(...))');
     }
     for (const key of CLIENT_ONLY_OPTIONS) {
@@ -178,7 +172,7 @@ export function resolveMemcachedOptions(options: MemcachedBackendOptions): Resol
     username: optionalString(options.username, 'username'),
     password: optionalString(options.password, 'password'),
     namespace: validateNamespace(options.prefix ?? 'tiercache'),
-    serializer: validateSerializer(options.serializer ?? jsonSerializer),
+    serializer: checkSerializer('MemcachedBackend', options.serializer ?? jsonSerializer),
     keyPolicy: validateKeyPolicy(options.keyPolicy ?? 'hash'),
     maxValueBytes: integerIn(options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 'maxValueBytes', 1, 1024 ** 3),
     timeoutMs: numberIn(options.timeoutMs ?? 1000, 'timeoutMs', 1, 600_000),
@@ -232,22 +226,6 @@ function validateNamespace(namespace: unknown): string {
     );
   }
   return namespace;
-}
-
-function validateSerializer(serializer: unknown): Serializer {
-  const s = serializer as Partial<Serializer> | null;
-  if (
-    typeof s !== 'object' ||
-    s === null ||
-    typeof s.serialize !== 'function' ||
-    typeof s.deserialize !== 'function' ||
-    (s.format !== 'string' && s.format !== 'binary')
-  ) {
-    throw new InvalidOptionError(
-      '`serializer` must have serialize(), deserialize() and format "string" or "binary" (see core\'s Serializer)',
-    );
-  }
-  return s as Serializer;
 }
 
 function validateKeyPolicy(policy: unknown): KeyPolicy {

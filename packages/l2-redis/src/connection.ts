@@ -1,4 +1,5 @@
 import { InvalidOptionError, redactSecrets, redactUrl } from '@tiercache/core';
+import { hasMethods } from '@tiercache/core/adapter';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -67,10 +68,9 @@ const CLIENT_METHODS = ['call', 'duplicate', 'quit', 'disconnect', 'on', 'once']
  * application's own ioredis copy (another 5.x, or 6.x) is accepted.
  */
 export function isRedisClient(value: unknown): value is RedisClient {
-  if (value === null || typeof value !== 'object') return false;
+  if (!hasMethods(value, CLIENT_METHODS)) return false;
   const candidate = value as Record<string, unknown>;
   return (
-    CLIENT_METHODS.every((method) => typeof candidate[method] === 'function') &&
     typeof candidate.status === 'string' &&
     typeof candidate.options === 'object' &&
     candidate.options !== null

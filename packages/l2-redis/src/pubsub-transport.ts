@@ -2,11 +2,17 @@ import {
   type BusTransport,
   type BusTransportStatus,
   boundedCall,
-  ClosedError,
   InvalidOptionError,
   redactSecrets,
 } from '@tiercache/core';
-import { rejectUnknownKeys, renamedOptions, usedName } from '@tiercache/core/adapter';
+import {
+  ClosedGuard,
+  closeOwned,
+  rejectUnknownKeys,
+  renamedOptions,
+  usedName,
+  wholeNumber,
+} from '@tiercache/core/adapter';
 import type { Cluster, Redis } from 'ioredis';
 import {
   closeClient,
@@ -18,7 +24,6 @@ import {
   resolveClient,
   validateConnection,
 } from './connection.js';
-import { positiveInteger } from './option-checks.js';
 
 /** Options for {@link RedisPubSubTransport}. */
 export interface RedisPubSubTransportOptions
@@ -71,7 +76,7 @@ export class RedisPubSubTransport implements BusTransport {
   #connected = false;
   /** `disconnected` was reported and `connected` not yet. */
   #down = false;
-  #closed = false;
+  readonly #closed: ClosedGuard;
   #lastError: Error | undefined;
 
   constructor(options: RedisPubSubTransportOptions) {
@@ -92,7 +97,8 @@ export class RedisPubSubTransport implements BusTransport {
     options = renamedOptions(WHAT, options, { commandTimeoutMs: 'timeoutMs' });
     validateConnection(WHAT, options);
     this.name = options.name ?? 'redis-pubsub';
-    this.#timeoutMs = positiveInteger(WHAT, timeoutName, options.timeoutMs, 1000);
+    this.#closed = new ClosedGuard(`${WHAT} "${this.name}"`);
+    this.#timeoutMs = wholeNumber(WHAT, timeoutName, options.timeoutMs, 1, 1000);
     const report = connectionErrorReporter(options.onError);
     this.#report = report;
     const { client, owned } = resolveClient(options, {
@@ -142,7 +148,7 @@ export class RedisPubSubTransport implements BusTransport {
     subscriber.once('end', () => {
       if (this.#subscriber !== subscriber) return;
       this.#subscriber = undefined;
-      if (this.#closed || this.#channels.size === 0) return;
+      if (this.#closed.closed || this.#channels.size === 0) return;
       setTimeout(() => this.#resubscribeElsewhere(), 100).unref();
     });
     return this.#attach(subscriber);
@@ -150,7 +156,7 @@ export class RedisPubSubTransport implements BusTransport {
 
   /** After a cluster subscriber's node went away: subscribe again through the next node. */
   #resubscribeElsewhere(): void {
-    if (this.#closed || this.#subscriber) return;
+    if (this.#closed.closed || this.#subscriber) return;
     this.#subscriberConnection().then(
       // Its "ready" subscribes to every channel and reports "connected".
       () => undefined,
@@ -160,7 +166,7 @@ export class RedisPubSubTransport implements BusTransport {
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    if (this.#closed) throw new ClosedError(`${WHAT} "${this.name}"`);
+    this.#closed.check();
     await boundedCall(
       this.name,
       'publish',
@@ -175,7 +181,7 @@ export class RedisPubSubTransport implements BusTransport {
     onMessage: (message: string) => void,
     onStatus?: (status: BusTransportStatus) => void,
   ): Promise<void> {
-    if (this.#closed) throw new ClosedError(`${WHAT} "${this.name}"`);
+    this.#closed.check();
     let subs = this.#channels.get(channel);
     if (!subs) {
       subs = new Set();
@@ -212,13 +218,13 @@ export class RedisPubSubTransport implements BusTransport {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#channels.clear();
-    this.#active.clear();
-    if (this.#subscriber) await closeClient(this.#subscriber, this.#timeoutMs);
-    if (this.#ownsPublisher) await closeClient(this.#publisher, this.#timeoutMs);
+  close(): Promise<void> {
+    return this.#closed.close(async () => {
+      this.#channels.clear();
+      this.#active.clear();
+      if (this.#subscriber) await closeClient(this.#subscriber, this.#timeoutMs);
+      await closeOwned(this.#ownsPublisher, () => closeClient(this.#publisher, this.#timeoutMs));
+    });
   }
 
   #deliver(channel: string, message: string): void {
@@ -234,7 +240,7 @@ export class RedisPubSubTransport implements BusTransport {
   }
 
   #onClose(): void {
-    if (this.#closed || !this.#connected) return;
+    if (this.#closed.closed || !this.#connected) return;
     this.#connected = false;
     const error = this.#lastError ?? new Error('Redis subscriber connection closed; ioredis is reconnecting');
     this.#lastError = undefined;
@@ -243,7 +249,7 @@ export class RedisPubSubTransport implements BusTransport {
   }
 
   #onReady(): void {
-    if (this.#closed || this.#connected || this.#channels.size === 0) return;
+    if (this.#closed.closed || this.#connected || this.#channels.size === 0) return;
     // Only a connection back after a reported loss reports "connected": the first "ready"
     // may come while the first SUBSCRIBE is still on its way, and that reports nothing.
     if (!this.#down) return;
@@ -262,7 +268,7 @@ export class RedisPubSubTransport implements BusTransport {
         isIoredisTimeout,
       ).then(
         () => {
-          if (this.#closed || this.#connected) return;
+          if (this.#closed.closed || this.#connected) return;
           this.#connected = true;
           this.#down = false;
           this.#status({ kind: 'connected' });

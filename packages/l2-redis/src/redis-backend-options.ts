@@ -1,7 +1,12 @@
 import { InvalidOptionError, jsonSerializer, type Serializer } from '@tiercache/core';
-import { rejectUnknownKeys, renamedOptions, usedName } from '@tiercache/core/adapter';
+import {
+  checkSerializer,
+  rejectUnknownKeys,
+  renamedOptions,
+  usedName,
+  wholeNumber,
+} from '@tiercache/core/adapter';
 import { CONNECTION_OPTION_KEYS, type RedisConnectionOptions, validateConnection } from './connection.js';
-import { positiveInteger } from './option-checks.js';
 
 /** Where an error reported to {@link RedisBackendOptions.onError} came from. */
 export interface RedisErrorContext {
@@ -138,10 +143,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): Resolv
       `${WHAT}: prefix must be a non-empty string (it is what keeps clear() inside your namespace), got ${JSON.stringify(prefix)}`,
     );
   }
-  const serializer = options.serializer ?? jsonSerializer;
-  if (typeof serializer?.serialize !== 'function' || typeof serializer.deserialize !== 'function') {
-    throw new InvalidOptionError(`${WHAT}: serializer must have serialize() and deserialize() methods`);
-  }
+  const serializer = checkSerializer(WHAT, options.serializer ?? jsonSerializer);
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new InvalidOptionError(`${WHAT}: onError must be a function`);
   }
@@ -174,7 +176,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): Resolv
       `${WHAT}: lockPrefix ${JSON.stringify(lockPrefix)} overlaps prefix ${JSON.stringify(prefix)}, so a cache key could occupy a lock (e.g. key "lock:getOrSet:k" and the lock of getOrSet("k")); leave lockPrefix out, or use one that is not an extension of prefix`,
     );
   }
-  const timeoutMs = positiveInteger(WHAT, timeoutName, options.timeoutMs, 1000);
+  const timeoutMs = wholeNumber(WHAT, timeoutName, options.timeoutMs, 1, 1000);
   return {
     name,
     prefix,
@@ -182,13 +184,13 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): Resolv
     serializer,
     envelope: ttlSource === 'envelope',
     timeoutMs,
-    healthTimeoutMs: positiveInteger(WHAT, 'healthCheckTimeoutMs', options.healthCheckTimeoutMs, timeoutMs),
+    healthTimeoutMs: wholeNumber(WHAT, 'healthCheckTimeoutMs', options.healthCheckTimeoutMs, 1, timeoutMs),
     coalesceReads: options.coalesceReads ?? true,
     coalesceWrites: options.coalesceWrites ?? true,
-    scanCount: positiveInteger(WHAT, 'scanCount', options.scanCount, 500),
-    batchSize: positiveInteger(WHAT, 'deleteBatchSize', options.deleteBatchSize, 500),
-    markMs: positiveInteger(WHAT, 'deletionMarkMs', options.deletionMarkMs, 60_000),
-    maxTtlMs: positiveInteger(WHAT, 'maxTtlMs', options.maxTtlMs),
+    scanCount: wholeNumber(WHAT, 'scanCount', options.scanCount, 1, 500),
+    batchSize: wholeNumber(WHAT, 'deleteBatchSize', options.deleteBatchSize, 1, 500),
+    markMs: wholeNumber(WHAT, 'deletionMarkMs', options.deletionMarkMs, 1, 60_000),
+    maxTtlMs: wholeNumber(WHAT, 'maxTtlMs', options.maxTtlMs, 1),
     onError: options.onError,
   };
 }

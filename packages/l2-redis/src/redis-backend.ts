@@ -1,22 +1,22 @@
 import {
   boundedCall,
   type CacheEntry,
-  ClosedError,
   type GuardedRead,
   InvalidKeyError,
   InvalidOptionError,
   type L2CacheBackend,
-  parseTtl,
   redactSecrets,
   TierError,
   toTierError,
   type ValueWithTtl,
   withTimeout,
 } from '@tiercache/core';
+import { ClosedGuard, closeOwned } from '@tiercache/core/adapter';
 import type { Cluster, Redis } from 'ioredis';
+import { getEach, pxTtl, type QueuedSet, setEach, tickBatches } from './batched-commands.js';
 import { closeClient, isIoredisTimeout, resolveClient } from './connection.js';
-import { deletionMark, newEpoch, tokenOf } from './guarded-writes.js';
-import { GET_WITH_TTL, SET_IF_UNCHANGED, SET_MANY } from './lua-script.js';
+import { deletionMark, tokenOf } from './guarded-writes.js';
+import { GET_WITH_TTL, SET_IF_UNCHANGED } from './lua-script.js';
 import {
   type RedisBackendOptions,
   type RedisErrorContext,
@@ -25,16 +25,9 @@ import {
 } from './redis-backend-options.js';
 import { RedisLock } from './redis-lock.js';
 import { PLAIN, RedisValueCodec } from './redis-value-codec.js';
-import { batchRefused, isIoredisRefusal } from './refusal.js';
-import { scanAndUnlink, toRedisMatch } from './scan-pattern.js';
-import { TickBatch } from './tick-batch.js';
-
-/** A write waiting in this tick's batch. */
-interface QueuedSet {
-  key: string;
-  data: string | Buffer;
-  ttl: number | undefined;
-}
+import { isIoredisRefusal } from './refusal.js';
+import { removeMatching, toRedisMatch } from './scan-pattern.js';
+import type { TickBatch } from './tick-batch.js';
 
 /**
  * An {@link L2CacheBackend} on Redis through ioredis (standalone, Sentinel or Cluster).
@@ -75,7 +68,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   readonly #writes: TickBatch<QueuedSet, unknown> | undefined;
   /** Set when the server refused the write script (scripting disabled or not permitted): plain SETs from then on. */
   #scriptRefused = false;
-  #closed = false;
+  readonly #closed: ClosedGuard;
 
   /** Every call settles within this many ms (the `timeoutMs` option), so `TieredCache` adds no timer of its own. */
   get timeoutMs(): number {
@@ -85,6 +78,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   constructor(options: RedisBackendOptions) {
     const o = resolveRedisBackendOptions(options);
     this.name = o.name;
+    this.#closed = new ClosedGuard(`RedisBackend "${o.name}"`);
     this.#prefix = o.prefix;
     this.#codec = new RedisValueCodec<V>(o.serializer, o.envelope);
     this.#binary = o.serializer.format === 'binary';
@@ -110,22 +104,17 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     });
     this.client = client;
     this.#owned = owned;
-    // Not on a Cluster: a multi-key command cannot span hash slots (see the README).
-    const single = client.isCluster ? undefined : (client as Redis);
-    this.#writes =
-      single && o.coalesceWrites
-        ? new TickBatch((items: QueuedSet[]) => this.#sendWrites(single, items), this.#timeoutMs)
-        : undefined;
-    const writes = this.#writes;
-    this.#reads =
-      single && o.coalesceReads
-        ? new TickBatch(
-            (keys: string[]) => this.#sendReads(single, keys),
-            this.#timeoutMs,
-            // Writes queued in this tick go first, so a read sees every write issued before it.
-            writes && (() => writes.flush()),
-          )
-        : undefined;
+    const batches = tickBatches(client, {
+      reads: o.coalesceReads,
+      writes: o.coalesceWrites,
+      binary: this.#binary,
+      timeoutMs: this.#timeoutMs,
+      onScriptRefused: () => {
+        this.#scriptRefused = true;
+      },
+    });
+    this.#reads = batches.reads;
+    this.#writes = batches.writes;
     this.#lock = new RedisLock(client, o.lockPrefix, (operation, work) => this.#bounded(operation, work));
   }
 
@@ -135,7 +124,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   async get(key: string): Promise<V | undefined> {
-    this.#open();
+    this.#closed.check();
     const k = this.#key(key);
     let raw: string | Buffer | null;
     try {
@@ -147,7 +136,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   async getWithTtl(key: string): Promise<ValueWithTtl<V> | undefined> {
-    this.#open();
+    this.#closed.check();
     const k = this.#key(key);
     if (!this.#envelope) return this.#getWithServerTtl(key);
     let raw: string | Buffer | null;
@@ -162,29 +151,20 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
-    this.#open();
+    this.#closed.check();
     if (keys.length === 0) return [];
     const full = keys.map((k) => this.#key(k));
     this.#inOrder();
-    let raws: (string | Buffer | null)[];
-    if (this.client.isCluster) {
-      // MGET across slots fails with CROSSSLOT; single GETs are grouped per node by auto-pipelining.
-      raws = await this.#bounded('getMany', Promise.all(full.map((k) => this.#rawGet(k))));
-    } else {
-      const pending: Promise<(string | Buffer | null)[]> = this.#binary
-        ? this.client.mgetBuffer(full)
-        : this.client.mget(full);
-      raws = await this.#bounded('getMany', pending);
-    }
+    const raws = await this.#bounded('getMany', getEach(this.client, full, this.#binary));
     const values = new Array<V | undefined>(raws.length);
     for (let i = 0; i < raws.length; i++) values[i] = this.#codec.decode(raws[i]);
     return values;
   }
 
   async setWithTtl(key: string, value: V, ttlMs: number | undefined): Promise<void> {
-    this.#open();
+    this.#closed.check();
     const k = this.#key(key);
-    const ttl = this.#ttl(ttlMs);
+    const ttl = pxTtl(this.maxTtlMs, ttlMs);
     const data = this.#codec.encode(value, ttl);
     try {
       if (this.#writes !== undefined && !this.#scriptRefused) {
@@ -203,16 +183,14 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   async setMany(entries: readonly CacheEntry<V>[]): Promise<void> {
-    this.#open();
+    this.#closed.check();
     if (entries.length === 0) return;
     // Encode everything first: a value that cannot be serialized must leave Redis untouched.
     const prepared = entries.map((e) => {
-      const ttl = this.#ttl(e.ttlMs);
+      const ttl = pxTtl(this.maxTtlMs, e.ttlMs);
       return { key: this.#key(e.key), data: this.#codec.encode(e.value, ttl), ttl };
     });
-    // Behind every write issued before it, never ahead: an explicit pipeline is written to the
-    // socket at once, ahead of auto-pipelined commands still queued for the tick, so a `set`
-    // issued just before could land after this and leave Redis with the older value.
+    // In the tick's write batch, behind every write issued before it (never an explicit pipeline: see setEach).
     const writes = this.#writes;
     if (writes !== undefined && !this.#scriptRefused) {
       try {
@@ -223,19 +201,12 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
       return;
     }
     this.#inOrder();
-    await this.#bounded(
-      'setMany',
-      Promise.all(
-        prepared.map((p) =>
-          p.ttl === undefined ? this.client.set(p.key, p.data) : this.client.set(p.key, p.data, 'PX', p.ttl),
-        ),
-      ),
-    );
+    await this.#bounded('setMany', setEach(this.client, prepared));
   }
 
   /** Remove `key`, leaving a deletion mark for `deletionMarkMs` (it reads as a miss). */
   async remove(key: string): Promise<void> {
-    this.#open();
+    this.#closed.check();
     const full = this.#key(key);
     this.#inOrder();
     await this.#bounded('remove', this.client.set(full, deletionMark(), 'PX', this.#markMs));
@@ -246,20 +217,15 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
    * deletion mark or nothing, with the namespace's epoch): one MGET, atomic.
    */
   async getWithToken(key: string): Promise<GuardedRead<V>> {
-    this.#open();
+    this.#closed.check();
     const full = this.#key(key);
     this.#inOrder();
-    let raw: string | Buffer | null;
-    let epoch: string | Buffer | null = null;
-    if (this.client.isCluster) {
-      raw = await this.#bounded('getWithToken', this.#rawGet(full));
-    } else {
-      const keys = [full, this.#epochKey];
-      const pending: Promise<(string | Buffer | null)[]> = this.#binary
-        ? this.client.mgetBuffer(keys)
-        : this.client.mget(keys);
-      [raw = null, epoch = null] = await this.#bounded('getWithToken', pending);
-    }
+    // On a Cluster the epoch key lives in another slot: no epoch (see guarded-writes.ts).
+    const keys = this.client.isCluster ? [full] : [full, this.#epochKey];
+    const [raw = null, epoch = null] = await this.#bounded(
+      'getWithToken',
+      getEach(this.client, keys, this.#binary),
+    );
     const token = tokenOf(epoch, raw);
     const read = this.#envelope ? this.#codec.withTtl(raw) : raw === null ? undefined : PLAIN;
     if (read !== PLAIN) return { entry: read, token };
@@ -272,8 +238,8 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   /** Store `value` only while `key` holds what `token` named (one Lua script, atomic). */
   async setIfUnchanged(key: string, value: V, ttlMs: number | undefined, token: string): Promise<boolean> {
-    this.#open();
-    const ttl = this.#ttl(ttlMs);
+    this.#closed.check();
+    const ttl = pxTtl(this.maxTtlMs, ttlMs);
     const data = this.#codec.encode(value, ttl);
     const keys = this.client.isCluster ? [this.#key(key)] : [this.#key(key), this.#epochKey];
     this.#inOrder();
@@ -290,7 +256,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
    * may survive; keys present throughout are removed. Resolves how many keys were removed.
    */
   async removePattern(pattern: string): Promise<number> {
-    this.#open();
+    this.#closed.check();
     if (typeof pattern !== 'string' || pattern.length === 0) {
       throw new InvalidOptionError(
         `${this.name}.removePattern: pattern must be a non-empty glob such as "user:*"`,
@@ -302,28 +268,14 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   /** SCAN + UNLINK of `pattern` under the prefix; reserved keys kept when `keepReservedAfter` is set. */
   async #removeMatching(pattern: string, keepReservedAfter: number | undefined): Promise<number> {
-    const match = toRedisMatch(this.#prefix, pattern);
     this.#inOrder();
-    const nodes: Redis[] = this.client.isCluster
-      ? (this.client as Cluster).nodes('master')
-      : [this.client as Redis];
-    // A new epoch before and after: guarded writes with a token read before this are refused
-    // while it runs and after (the scan may delete the epoch key itself).
-    if (!this.client.isCluster)
-      await this.#bounded('removePattern', this.client.set(this.#epochKey, newEpoch()));
-    const bounded = <T>(work: Promise<T>): Promise<T> => this.#bounded('removePattern', work);
-    const scan = {
+    return removeMatching(this.client, toRedisMatch(this.#prefix, pattern), this.#epochKey, {
       scanCount: this.#scanCount,
       batchSize: this.#batchSize,
       cluster: this.client.isCluster,
-      bounded,
+      bounded: (work) => this.#bounded('removePattern', work),
       keepReservedAfter,
-    };
-    let removed = 0;
-    for (const node of nodes) removed += await scanAndUnlink(node, match, scan);
-    if (!this.client.isCluster)
-      await this.#bounded('removePattern', this.client.set(this.#epochKey, newEpoch()));
-    return removed;
+    });
   }
 
   /**
@@ -331,12 +283,12 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
    * rest of the database alone.
    */
   async clear(): Promise<void> {
-    this.#open();
+    this.#closed.check();
     await this.#removeMatching('*', undefined);
   }
 
   async healthCheck(): Promise<boolean> {
-    if (this.#closed) return false;
+    if (this.#closed.closed) return false;
     try {
       const reply = await boundedCall(
         this.name,
@@ -353,21 +305,19 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
 
   /** Take the lease `key` for `leaseMs` (see {@link RedisLock}); the token, or `undefined` while it is held. */
   async acquireLock(key: string, leaseMs: number): Promise<string | undefined> {
-    this.#open();
+    this.#closed.check();
     return this.#lock.acquire(key, leaseMs);
   }
 
   /** Release the lease only if `token` still holds it (atomic compare-and-delete). */
   async releaseLock(key: string, token: string): Promise<boolean> {
-    this.#open();
+    this.#closed.check();
     return this.#lock.release(key, token);
   }
 
   /** Stop accepting calls and quit the connection if we created it (or `closeClient` was set). */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#owned) await closeClient(this.client, this.#timeoutMs);
+  close(): Promise<void> {
+    return this.#closed.close(() => closeOwned(this.#owned, () => closeClient(this.client, this.#timeoutMs)));
   }
 
   /** `getWithTtl` through the Lua script: value and PTTL in one atomic step. */
@@ -403,43 +353,6 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     this.#writes?.flush();
   }
 
-  /** A read batch: a lone key is a plain GET (the same work, and what a MONITOR reader expects). */
-  #sendReads(client: Redis, keys: string[]): Promise<readonly (string | Buffer | null)[]> {
-    if (keys.length === 1) {
-      const one = this.#binary ? client.getBuffer(keys[0]!) : client.get(keys[0]!);
-      return one.then((raw) => [raw]);
-    }
-    return this.#binary ? client.mgetBuffer(keys) : client.mget(keys);
-  }
-
-  /** A write batch: one SET_MANY script call (a lone write is a plain SET). */
-  #sendWrites(client: Redis, items: QueuedSet[]): Promise<readonly unknown[]> {
-    const done = new Array<unknown>(items.length);
-    if (items.length === 1) {
-      const { key, data, ttl } = items[0]!;
-      return (ttl === undefined ? client.set(key, data) : client.set(key, data, 'PX', ttl)).then(() => done);
-    }
-    const keys = new Array<string>(items.length);
-    const args = new Array<string | number | Buffer>(items.length * 2);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      keys[i] = item.key;
-      args[2 * i] = item.data;
-      args[2 * i + 1] = item.ttl ?? '';
-    }
-    return SET_MANY.runMany(client, keys, args).then(
-      () => done,
-      (error: unknown) => {
-        // A server that refuses scripts (disabled, or an ACL without EVAL) refuses them for good:
-        // this batch fails (core keeps the writes as missed writes), later writes are plain SETs.
-        if (error instanceof Error && /^(NOPERM|ERR unknown command)/.test(error.message)) {
-          this.#scriptRefused = true;
-        }
-        throw batchRefused(error, items.length);
-      },
-    );
-  }
-
   #rawGet(fullKey: string): Promise<string | Buffer | null> {
     return this.#binary ? this.client.getBuffer(fullKey) : this.client.get(fullKey);
   }
@@ -457,23 +370,12 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
     return toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout, isIoredisRefusal);
   }
 
-  #ttl(ttlMs: number | undefined): number | undefined {
-    const ttl = parseTtl(ttlMs);
-    if (this.maxTtlMs !== undefined && (ttl === undefined || ttl > this.maxTtlMs)) return this.maxTtlMs;
-    // PX takes whole milliseconds; rounding up never makes an entry expire early.
-    return ttl === undefined ? undefined : Math.ceil(ttl);
-  }
-
   #report(error: Error, context: RedisErrorContext): void {
     try {
       this.#onError?.(redactSecrets(error), context);
     } catch {
       // A throwing callback must not turn a miss into a failure.
     }
-  }
-
-  #open(): void {
-    if (this.#closed) throw new ClosedError(`RedisBackend "${this.name}"`);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { RESERVED_KEY_PREFIX } from '@tiercache/core';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { newEpoch } from './guarded-writes.js';
 /**
  * Escape every glob metacharacter Redis's MATCH understands (`* ? [ ] \`), so a prefix such
  * as `app[1]:` matches only itself.
@@ -81,5 +82,25 @@ async function unlink(node: Redis, keys: string[], settings: ScanSettings): Prom
     if (error) await settings.bounded(Promise.reject(error));
     removed += Number(count);
   }
+  return removed;
+}
+
+/**
+ * Remove the keys matching `match` on every master (SCAN + UNLINK, see {@link scanAndUnlink}),
+ * resolving how many were removed. On a standalone server a new epoch is written under
+ * `epochKey` before and after: guarded writes with a token read before this are refused while
+ * it runs and after (the scan may delete the epoch key itself).
+ */
+export async function removeMatching(
+  client: Redis | Cluster,
+  match: string,
+  epochKey: string,
+  settings: ScanSettings,
+): Promise<number> {
+  const nodes: Redis[] = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+  if (!client.isCluster) await settings.bounded(client.set(epochKey, newEpoch()));
+  let removed = 0;
+  for (const node of nodes) removed += await scanAndUnlink(node, match, settings);
+  if (!client.isCluster) await settings.bounded(client.set(epochKey, newEpoch()));
   return removed;
 }

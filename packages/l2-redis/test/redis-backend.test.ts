@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import {
   DeserializationError,
   InvalidOptionError,
+  jsonSerializer,
   MemoryBackend,
   SerializationError,
+  type Serializer,
   TieredCache,
   TimeoutError,
 } from '@tiercache/core';
@@ -28,6 +30,14 @@ describe('RedisBackend options', () => {
     } finally {
       client.disconnect();
     }
+  });
+
+  it('refuses a serializer without its format, as every backend does (Redis took it and wrote it as text)', () => {
+    const base: RedisBackendOptions = { redis: { lazyConnect: true } };
+    const noFormat = { ...jsonSerializer, format: undefined } as unknown as Serializer;
+    expect(() => new RedisBackend({ ...base, serializer: noFormat })).toThrow(
+      'RedisBackend: serializer must be a Serializer (serialize(), deserialize() and format "string" or "binary"), got a object',
+    );
   });
 
   it('refuses bad values with the option named', () => {

@@ -8,7 +8,7 @@ import {
   type Observable,
 } from '@opentelemetry/api';
 import { InvalidOptionError, type TieredCache } from '@tiercache/core';
-import { rejectUnknownKeys } from '@tiercache/core/adapter';
+import { hasMethods, rejectUnknownKeys } from '@tiercache/core/adapter';
 import { CounterTotals } from './counter-totals.js';
 import { ATTR, BREAKER_STATE_VALUE, METRIC } from './metric-names.js';
 
@@ -229,12 +229,7 @@ function tierLabels(names: readonly string[]): string[] {
 }
 
 function checkOptions<V>(cache: TieredCache<V>, options: InstrumentCacheOptions): void {
-  if (
-    typeof cache !== 'object' ||
-    cache === null ||
-    typeof cache.on !== 'function' ||
-    typeof cache.stats !== 'function'
-  ) {
+  if (!hasMethods(cache, ['on', 'stats'])) {
     throw new InvalidOptionError('instrumentCache needs a TieredCache as its first argument');
   }
   if (typeof options !== 'object' || options === null) {

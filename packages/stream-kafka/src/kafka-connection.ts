@@ -1,4 +1,5 @@
 import { boundedCall, ClosedError } from '@tiercache/core';
+import { ClosedGuard } from '@tiercache/core/adapter';
 import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { createCluster, type KafkaCluster } from './kafkajs-cluster.js';
 import type { ResolvedKafkaStreamOptions } from './options.js';
@@ -29,26 +30,27 @@ export class KafkaConnection {
   readonly #kafka: Kafka;
   readonly #topics = new Map<string, Promise<TopicInfo>>();
   #clients: Promise<Clients> | undefined;
-  #closed = false;
+  readonly #closed: ClosedGuard;
 
   constructor(options: ResolvedKafkaStreamOptions) {
     this.#o = options;
+    this.#closed = new ClosedGuard(`KafkaStream "${options.name}"`);
     this.#kafka = options.kafka;
   }
 
   /** `true` once {@link KafkaConnection.close} was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#closed.closed;
   }
 
   /** Throw core's `ClosedError` when the stream is closed. */
   assertOpen(): void {
-    if (this.#closed) throw new ClosedError(`KafkaStream "${this.#o.name}"`);
+    this.#closed.check();
   }
 
   /** Mark the stream closed: later calls reject with `ClosedError`. */
   close(): void {
-    this.#closed = true;
+    void this.#closed.close();
   }
 
   /** Hand over the clients (if any connected) for the caller to disconnect; forgets them. */
@@ -60,7 +62,7 @@ export class KafkaConnection {
 
   /** The topic for `stream`, created (or checked) once per instance. */
   topic(stream: string, operation: string): Promise<TopicInfo> {
-    const topic = topicFor(this.#o.topicPrefix, stream);
+    const topic = topicFor(this.#o.name, this.#o.topicPrefix, stream);
     let info = this.#topics.get(topic);
     if (!info) {
       info = this.call(operation, (c) => this.#prepareTopic(c, topic));
@@ -117,15 +119,14 @@ export class KafkaConnection {
       async () => fn(await this.connect()),
       isKafkaTimeout,
     ).catch((error: unknown) => {
-      if (this.#closed && !(error instanceof ClosedError))
-        throw new ClosedError(`KafkaStream "${this.#o.name}"`);
+      if (this.#closed.closed && !(error instanceof ClosedError)) throw this.#closed.error();
       throw error;
     });
   }
 
   /** Connect the shared producer, admin client and cluster once; a failed attempt is retried on the next call. */
   connect(): Promise<Clients> {
-    if (this.#closed) return Promise.reject(new ClosedError(`KafkaStream "${this.#o.name}"`));
+    if (this.#closed.closed) return Promise.reject(this.#closed.error());
     if (!this.#clients) {
       const producer = this.#kafka.producer({
         allowAutoTopicCreation: false,

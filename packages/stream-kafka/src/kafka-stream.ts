@@ -90,7 +90,7 @@ export class KafkaStream implements StreamingBackend {
 
   /** The topic that holds `stream` (validates the name). */
   topicOf(stream: string): string {
-    return topicFor(this.#o.topicPrefix, stream);
+    return topicFor(this.name, this.#o.topicPrefix, stream);
   }
 
   /** Produce one record (`acks: -1`) and resolve its id. With `maxLen`, trims now and then in the background. */
@@ -139,10 +139,7 @@ export class KafkaStream implements StreamingBackend {
     count: number,
     options: StreamReadOptions = {},
   ): Promise<StreamEntry[]> {
-    this.#connection.assertOpen();
-    checkCount(this.name, 'streamRead', count);
-    const blockMs = checkBlockMs(this.name, options.blockMs);
-    const info = await this.#connection.topic(stream, 'streamRead');
+    const { info, blockMs } = await this.#readArgs('streamRead', stream, count, options);
     return this.#reads.read(info, lastId, count, blockMs, options.signal);
   }
 
@@ -162,10 +159,7 @@ export class KafkaStream implements StreamingBackend {
     count: number,
     options: StreamReadOptions = {},
   ): Promise<StreamEntry[]> {
-    this.#connection.assertOpen();
-    checkCount(this.name, 'streamRead', count);
-    const blockMs = checkBlockMs(this.name, options.blockMs);
-    const info = await this.#connection.topic(stream, 'readGroup');
+    const { info, blockMs } = await this.#readArgs('readGroup', stream, count, options);
     const reader = this.#groupReader(info, group, consumer);
     const taken = await this.#connection.call(
       'readGroup',
@@ -214,6 +208,19 @@ export class KafkaStream implements StreamingBackend {
       settled?.admin.disconnect(),
       settled?.cluster.disconnect(),
     ]);
+  }
+
+  /** The checks of a read (`streamRead`, `readGroup`): open, `count`, `blockMs`, then the stream's topic. */
+  async #readArgs(
+    operation: string,
+    stream: string,
+    count: number,
+    options: StreamReadOptions,
+  ): Promise<{ info: TopicInfo; blockMs: number }> {
+    this.#connection.assertOpen();
+    checkCount(this.name, 'streamRead', count);
+    const blockMs = checkBlockMs(this.name, options.blockMs);
+    return { info: await this.#connection.topic(stream, operation), blockMs };
   }
 
   #groupReader(info: TopicInfo, group: string, consumer: string): GroupReader {

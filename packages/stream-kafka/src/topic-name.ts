@@ -1,4 +1,5 @@
 import { InvalidOptionError, InvalidStreamNameError } from '@tiercache/core';
+import { checkStreamName } from '@tiercache/core/adapter';
 
 /** Kafka's own limit on topic names. */
 export const MAX_TOPIC_LENGTH = 249;
@@ -26,10 +27,8 @@ export function validateTopicPrefix(prefix: unknown): asserts prefix is string {
  * name Kafka would refuse, saying what is allowed, instead of letting the broker answer with
  * a bare INVALID_TOPIC_EXCEPTION.
  */
-export function topicFor(prefix: string, stream: unknown): string {
-  if (typeof stream !== 'string' || stream.length === 0) {
-    throw new InvalidStreamNameError(`stream name must be a non-empty string, got ${JSON.stringify(stream)}`);
-  }
+export function topicFor(component: string, prefix: string, stream: unknown): string {
+  checkStreamName(component, stream);
   if (!LEGAL.test(stream)) {
     throw new InvalidStreamNameError(
       `stream name "${stream}" cannot be a Kafka topic: only ${ALLOWED} are allowed; replace the other characters (e.g. ":" with ".")`,

@@ -1,18 +1,24 @@
 import {
   boundedCall,
-  ClosedError,
   InvalidOptionError,
-  InvalidStreamNameError,
   parseStreamId,
   type StreamAddOptions,
   type StreamEntry,
   type StreamFields,
   type StreamingBackend,
   type StreamReadOptions,
-  TimeoutError,
   toTierError,
 } from '@tiercache/core';
-import { checkBlockMs, checkCount, checkFields, checkMaxLen, checkReadId } from '@tiercache/core/adapter';
+import {
+  ClosedGuard,
+  checkBlockMs,
+  checkCount,
+  checkFields,
+  checkMaxLen,
+  checkReadId,
+  checkStreamName,
+  closeOwned,
+} from '@tiercache/core/adapter';
 import {
   closeClient,
   connectionErrorReporter,
@@ -22,9 +28,8 @@ import {
   resolveClient,
 } from '@tiercache/l2-redis/connection';
 import { TickBatch } from '@tiercache/l2-redis/tick-batch';
-import type { Cluster } from 'ioredis';
-import type { BlockingConnection } from './blocking-pool.js';
-import { type BlockingTarget, BlockingTargets } from './blocking-targets.js';
+import { BlockingReader } from './blocking-read.js';
+import { BlockingTargets } from './blocking-targets.js';
 
 import {
   type PendingSummary,
@@ -34,12 +39,6 @@ import {
 } from './redis-stream-options.js';
 import { toEntries, toReadEntries } from './stream-reply.js';
 import { XADD_MANY } from './xadd-many.js';
-
-interface ActiveRead {
-  conn: BlockingConnection;
-  target: BlockingTarget;
-  done: boolean;
-}
 
 /**
  * A {@link StreamingBackend} on Redis Streams through ioredis: XADD with `MAXLEN ~`,
@@ -70,12 +69,14 @@ export class RedisStream implements StreamingBackend {
   readonly #targets: BlockingTargets;
   /** Same-tick `streamAdd`s as one XADD_MANY script call (the XADD arguments of each). */
   readonly #adds: TickBatch<(string | number)[], unknown>;
-  #closed = false;
+  readonly #reader: BlockingReader;
+  readonly #closed: ClosedGuard;
 
   constructor(options: RedisStreamOptions) {
     const o = resolveRedisStreamOptions(options);
     this.#prefix = o.prefix;
     this.name = o.name;
+    this.#closed = new ClosedGuard(`RedisStream "${o.name}"`);
     this.#timeoutMs = o.timeoutMs;
     this.#addLabel = `tier "${this.name}" streamAdd`;
     this.#approximate = o.approximateTrim;
@@ -106,6 +107,8 @@ export class RedisStream implements StreamingBackend {
       },
       maxIdle,
     );
+    const closed = this.#closed;
+    this.#reader = new BlockingReader(this.name, client, this.#targets, this.#timeoutMs, () => closed.closed);
   }
 
   /** Blocking-read connections open now (busy and idle); for monitoring and tests. */
@@ -114,7 +117,7 @@ export class RedisStream implements StreamingBackend {
   }
 
   async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
-    this.#open();
+    this.#closed.check();
     const key = this.#key(stream);
     const maxLen = checkMaxLen(this.name, options.maxLen);
     checkFields(this.name, fields);
@@ -133,7 +136,7 @@ export class RedisStream implements StreamingBackend {
   }
 
   async streamReadLatest(stream: string, count: number): Promise<StreamEntry[]> {
-    this.#open();
+    this.#closed.check();
     this.#adds.flush();
     const key = this.#key(stream);
     checkCount(this.name, 'streamReadLatest', count);
@@ -148,7 +151,7 @@ export class RedisStream implements StreamingBackend {
     count: number,
     options: StreamReadOptions = {},
   ): Promise<StreamEntry[]> {
-    this.#open();
+    this.#closed.check();
     const key = this.#key(stream);
     checkReadId(lastId);
     checkCount(this.name, 'streamRead', count);
@@ -156,7 +159,7 @@ export class RedisStream implements StreamingBackend {
   }
 
   async healthCheck(): Promise<boolean> {
-    if (this.#closed) return false;
+    if (this.#closed.closed) return false;
     try {
       return (await this.#bounded('healthCheck', this.client.ping())) === 'PONG';
     } catch {
@@ -165,11 +168,11 @@ export class RedisStream implements StreamingBackend {
   }
 
   /** Close every blocking connection (pending blocking reads resolve `[]`) and our command connection. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#targets.closeAll(this.#timeoutMs);
-    if (this.#owned) await closeClient(this.client, this.#timeoutMs);
+  close(): Promise<void> {
+    return this.#closed.close(async () => {
+      await this.#targets.closeAll(this.#timeoutMs);
+      await closeOwned(this.#owned, () => closeClient(this.client, this.#timeoutMs));
+    });
   }
 
   // --- consumer groups: an extension, not part of the StreamingBackend contract ---
@@ -180,7 +183,7 @@ export class RedisStream implements StreamingBackend {
    * Resolves `true` when created, `false` when the group already existed.
    */
   async createGroup(stream: string, group: string, startId = '$'): Promise<boolean> {
-    this.#open();
+    this.#closed.check();
     this.#adds.flush();
     const key = this.#key(stream);
     checkReadId(startId);
@@ -213,7 +216,7 @@ export class RedisStream implements StreamingBackend {
     count: number,
     options: ReadGroupOptions = {},
   ): Promise<StreamEntry[]> {
-    this.#open();
+    this.#closed.check();
     const key = this.#key(stream);
     checkName(this.name, 'group', group);
     checkName(this.name, 'consumer', consumer);
@@ -230,7 +233,7 @@ export class RedisStream implements StreamingBackend {
 
   /** Acknowledge entries of `group` (XACK); resolves how many were pending and are now done. */
   async ack(stream: string, group: string, ...ids: string[]): Promise<number> {
-    this.#open();
+    this.#closed.check();
     this.#adds.flush();
     const key = this.#key(stream);
     checkName(this.name, 'group', group);
@@ -241,7 +244,7 @@ export class RedisStream implements StreamingBackend {
 
   /** The group's pending entries in summary (XPENDING). */
   async pending(stream: string, group: string): Promise<PendingSummary> {
-    this.#open();
+    this.#closed.check();
     this.#adds.flush();
     const key = this.#key(stream);
     checkName(this.name, 'group', group);
@@ -303,157 +306,7 @@ export class RedisStream implements StreamingBackend {
     if (blockMs === 0)
       return toReadEntries(await this.#bounded(operation, this.client.call(...head, ...tail)));
     const args = [...head, 'BLOCK', blockMs, ...tail];
-    const key = tail[1] as string;
-    // During a failover a read can meet the old master twice or more: bounded retries.
-    let address: string | undefined;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return toReadEntries(await this.#blocking(operation, args, blockMs, options.signal, key, address));
-      } catch (error) {
-        if (!isRedisCluster(this.client) || this.#closed) throw error;
-        const retry = attempt < MAX_REDIRECTS;
-        // The slot moved (a replica took over, or resharding): again, on the node named.
-        address = movedTo(error);
-        if (address !== undefined && retry) continue;
-        // The master was demoted while the read blocked on it (Redis 7 ends such reads with
-        // UNBLOCKED): again, wherever the refreshed slot table says the key lives now.
-        if (causedBy(error, /^UNBLOCKED /) && retry) {
-          await this.#refreshSlots();
-          continue;
-        }
-        // Anything else (the node died or stopped answering): the slot table may be stale, and
-        // an instance that only reads sends nothing through the Cluster that would refresh it,
-        // so refresh it now for the caller's next read (a bus reader retries with backoff).
-        void this.#refreshSlots();
-        throw error;
-      }
-    }
-  }
-
-  /** Ask the Cluster for its slot table again (bounded by `timeoutMs`; a failure leaves the old one). */
-  async #refreshSlots(): Promise<void> {
-    const cluster = this.client as Cluster;
-    if (typeof cluster.refreshSlotsCache !== 'function' || this.#closed) return;
-    await boundedCall(
-      this.name,
-      'refresh slots',
-      this.#timeoutMs,
-      new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve())),
-      isIoredisTimeout,
-    ).catch(() => undefined);
-  }
-
-  /** The blocking target for `key` (or the node at `address`), once the slot table knows it. */
-  async #target(operation: string, key: string, address: string | undefined): Promise<BlockingTarget> {
-    const find = () => (address === undefined ? this.#targets.forKey(key) : this.#targets.forNode(address));
-    let target = find();
-    if (!target) {
-      // A Cluster that is still connecting has no slot table yet; a routed command waits for it.
-      await this.#bounded(operation, this.client.exists(key));
-      target = find();
-    }
-    if (!target) {
-      throw toTierError(
-        this.name,
-        operation,
-        this.#timeoutMs,
-        new Error(
-          `no Redis Cluster master is known for stream key ${JSON.stringify(key)}${address ? ` at ${address}` : ''}`,
-        ),
-        isIoredisTimeout,
-      );
-    }
-    return target;
-  }
-
-  /**
-   * Run a blocking command on a pooled connection. Resolves the raw reply, or `null` when the
-   * signal aborts (the server is told with CLIENT UNBLOCK) or the instance closes.
-   */
-  async #blocking(
-    operation: string,
-    args: (string | number)[],
-    blockMs: number,
-    signal: AbortSignal | undefined,
-    key: string,
-    address?: string,
-  ) {
-    if (signal?.aborted) return null;
-    const target = await this.#target(operation, key, address);
-    const pool = target.pool;
-    let conn: BlockingConnection;
-    try {
-      conn = await pool.acquire(this.#timeoutMs);
-    } catch (error) {
-      if (this.#closed) return null;
-      throw toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout);
-    }
-    if (signal?.aborted) {
-      // Aborted while the connection was being set up: nothing was sent, nothing to unblock.
-      pool.release(conn);
-      return null;
-    }
-    const read: ActiveRead = { conn, target, done: false };
-    const [command, ...rest] = args as [string, ...(string | number)[]];
-    return new Promise<unknown>((resolve, reject) => {
-      let settled = false;
-      const settle = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(guard);
-        signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      const onAbort = (): void => {
-        settle(() => resolve(null));
-        this.#unblock(read);
-      };
-      // Redis answers by itself after blockMs; this only catches a server that stopped answering.
-      const guard = setTimeout(() => {
-        pool.discard(conn);
-        settle(() =>
-          reject(
-            new TimeoutError(`redis stream backend "${this.name}" (${operation})`, blockMs + this.#timeoutMs),
-          ),
-        );
-      }, blockMs + this.#timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      conn.client.call(command, ...rest).then(
-        (reply) => {
-          read.done = true;
-          pool.release(conn);
-          settle(() => resolve(reply));
-        },
-        (error: unknown) => {
-          read.done = true;
-          pool.discard(conn);
-          settle(() =>
-            this.#closed
-              ? resolve(null)
-              : reject(toTierError(this.name, operation, this.#timeoutMs, error, isIoredisTimeout)),
-          );
-        },
-      );
-    });
-  }
-
-  /**
-   * End an aborted read on the server: CLIENT UNBLOCK makes it return at once and keeps the
-   * connection reusable. When that is not possible (id unknown, the read not yet on the
-   * server, the command failing), drop the connection instead.
-   */
-  #unblock(read: ActiveRead): void {
-    const fallback = (): void => {
-      if (!read.done) read.target.pool.discard(read.conn);
-    };
-    const id = read.conn.id;
-    if (id === undefined || this.#closed) {
-      fallback();
-      return;
-    }
-    this.#bounded('unblock', read.target.admin.call('CLIENT', 'UNBLOCK', id)).then((n) => {
-      if (Number(n) !== 1) fallback();
-    }, fallback);
+    return toReadEntries(await this.#reader.read(operation, args, blockMs, options.signal, tail[1]!));
   }
 
   #bounded<T>(operation: string, promise: Promise<T>): Promise<T> {
@@ -461,40 +314,14 @@ export class RedisStream implements StreamingBackend {
   }
 
   #key(stream: string): string {
-    if (typeof stream !== 'string' || stream.length === 0) {
-      throw new InvalidStreamNameError(
-        `stream name must be a non-empty string, got ${JSON.stringify(stream)}`,
-      );
-    }
+    checkStreamName(this.name, stream);
     return this.#prefix + stream;
-  }
-
-  #open(): void {
-    if (this.#closed) throw new ClosedError(`RedisStream "${this.name}"`);
   }
 }
 
 /** Build a {@link RedisStream}; the factory form of `new RedisStream(options)`. */
 export function redisStream(options: RedisStreamOptions): RedisStream {
   return new RedisStream(options);
-}
-
-/** Attempts of one blocking read on a Cluster that meets MOVED or UNBLOCKED (a failover under way). */
-const MAX_REDIRECTS = 4;
-
-/** The `host:port` of a `MOVED slot host:port` reply behind `error`, else `undefined`. */
-function movedTo(error: unknown): string | undefined {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    const match = /^MOVED \d+ (\S+)/.exec(e.message);
-    if (match) return match[1];
-  }
-  return undefined;
-}
-
-/** `true` when `error` or one of its causes has a message matching `pattern`. */
-function causedBy(error: unknown, pattern: RegExp): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) if (pattern.test(e.message)) return true;
-  return false;
 }
 
 function checkName(name: string, what: string, value: string): void {

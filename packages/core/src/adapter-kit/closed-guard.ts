@@ -14,6 +14,7 @@ import { ClosedError } from '../errors.js';
  */
 export class ClosedGuard {
   readonly #what: string;
+  #closed = false;
   #closing: Promise<void> | undefined;
 
   /** @param what the component as an error names it, e.g. `MyBackend "sessions"`. */
@@ -23,12 +24,12 @@ export class ClosedGuard {
 
   /** `true` once `close()` was called. */
   get closed(): boolean {
-    return this.#closing !== undefined;
+    return this.#closed;
   }
 
   /** Throw `ClosedError` after `close()`. */
   check(): void {
-    if (this.#closing !== undefined) throw this.error();
+    if (this.#closed) throw this.error();
   }
 
   /** The `ClosedError` naming this component (for methods that reject rather than throw). */
@@ -36,12 +37,18 @@ export class ClosedGuard {
     return new ClosedError(this.#what);
   }
 
-  /** Run `release` once, on the first call; later calls return the same promise. */
+  /**
+   * Run `release` once, on the first call; later calls return the same promise. The guard is
+   * closed before `release` starts, so whatever `release` sets off already sees it closed.
+   */
   close(release: () => Promise<unknown> | unknown = () => undefined): Promise<void> {
-    this.#closing ??= (async () => {
-      await release();
-    })();
-    return this.#closing;
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#closing = (async () => {
+        await release();
+      })();
+    }
+    return this.#closing!;
   }
 }
 

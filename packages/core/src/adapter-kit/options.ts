@@ -72,12 +72,7 @@ export class OptionReader<T extends object> {
   integer<K extends keyof T & string>(key: K, min: number): number | undefined;
   /** A whole number `>= min`. */
   integer<K extends keyof T & string>(key: K, min: number, fallback?: number): number | undefined {
-    const value = this.#options[key] as unknown;
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      throw this.error(key, `a whole number >= ${min}`, value);
-    }
-    return value;
+    return wholeNumber(this.#component, key, this.#options[key], min, fallback);
   }
 
   number<K extends keyof T & string>(key: K, range: NumberRange, fallback: number): number;
@@ -180,6 +175,27 @@ export interface NumberRange {
 }
 
 /**
+ * `value` when it is a whole number `>= min`, `fallback` when it is `undefined`; anything else
+ * is an `InvalidOptionError` in the kit's format naming `key` (for a value read outside an
+ * {@link OptionReader}, e.g. under the name the caller used for a renamed option).
+ */
+export function wholeNumber<F extends number | undefined = undefined>(
+  component: string,
+  key: string,
+  value: unknown,
+  min: number,
+  fallback?: F,
+): number | F {
+  if (value === undefined) return fallback as F;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new InvalidOptionError(
+      `${component}: ${key} must be a whole number >= ${min}, got ${shown(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
  * Throw `InvalidOptionError` for the first key of `options` that is not in `known`, with the
  * closest known key (by edit distance, or from `aliases`) as a did-you-mean.
  */
@@ -206,7 +222,9 @@ function closest(word: string, known: readonly string[]): string | undefined {
   let bestDistance = Infinity;
   for (const candidate of known) {
     const c = candidate.toLowerCase();
-    const distance = c.startsWith(lower) || lower.startsWith(c) ? 1 : editDistance(lower, c);
+    const edits = editDistance(lower, c);
+    // One key starting with the other is close, but a key one edit away is closer still.
+    const distance = c.startsWith(lower) || lower.startsWith(c) ? Math.min(edits, 1.5) : edits;
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
@@ -229,6 +247,17 @@ function editDistance(a: string, b: string): number {
     previous = row;
   }
   return previous[b.length]!;
+}
+
+/**
+ * `true` when `value` is an object with every one of `methods` as a function: how the kit tells
+ * a client, cache, backend or transport it was handed (by what it can do, not `instanceof`, so
+ * an object from another copy of a package passes).
+ */
+export function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return methods.every((method) => typeof candidate[method] === 'function');
 }
 
 /** A value as an error message shows it (never a whole object: it may hold a password). */

@@ -1,5 +1,6 @@
-import { DeserializationError, SerializationError } from '../errors.js';
+import { DeserializationError, InvalidOptionError, SerializationError } from '../errors.js';
 import type { Serializer } from '../serializer.js';
+import { hasMethods, shown } from './options.js';
 
 /**
  * A serializer with the one error policy every adapter follows (stated in `contracts.ts`):
@@ -46,10 +47,23 @@ export class ValueCodec {
   }
 }
 
+/**
+ * The `serializer` option of a backend: a {@link Serializer} with its `format`, or an
+ * `InvalidOptionError` in the option kit's format. Every backend with a serializer checks it so.
+ */
+export function checkSerializer(component: string, value: unknown): Serializer {
+  const format = (value as Partial<Serializer> | null)?.format;
+  if (!isSerializer(value) || (format !== 'string' && format !== 'binary')) {
+    throw new InvalidOptionError(
+      `${component}: serializer must be a Serializer (serialize(), deserialize() and format "string" or "binary"), got ${shown(value)}`,
+    );
+  }
+  return value;
+}
+
 /** `true` for an object with `serialize` and `deserialize` methods. */
 export function isSerializer(value: unknown): value is Serializer {
-  const s = value as Partial<Serializer> | null;
-  return typeof s?.serialize === 'function' && typeof s.deserialize === 'function';
+  return hasMethods(value, ['serialize', 'deserialize']);
 }
 
 function messageOf(error: unknown): string {

@@ -1,6 +1,30 @@
-import type { BusOperation } from '../invalidation-bus.js';
+import { type BusOperation, type BusOptions, InvalidationBus } from '../invalidation-bus.js';
+import { redactSecrets } from '../redact.js';
 import type { CacheContext } from './context.js';
 import { wallNow } from './tags.js';
+
+/**
+ * Connect `ctx` to the bus (`ctx.bus`) as instance `instanceId`; resolves once the subscription
+ * is active. A failed subscription is counted and reported as `bus:error` here (and awaited by
+ * `ready()`), never left an unhandled rejection.
+ */
+export function bindBus<V>(ctx: CacheContext<V>, options: BusOptions, instanceId: string): Promise<void> {
+  const binding = new BusBinding(ctx);
+  const { stats, events } = ctx;
+  ctx.bus = new InvalidationBus(
+    options,
+    instanceId,
+    { apply: (op) => binding.apply(op), resync: () => binding.clearLocal() },
+    stats.bus,
+    events,
+  );
+  const ready = ctx.bus.start();
+  ready.catch((error: unknown) => {
+    stats.bus.errors++;
+    if (events.has('bus:error')) events.emit('bus:error', { error: redactSecrets(error) });
+  });
+  return ready;
+}
 
 /**
  * What another instance's bus message does here: drop the named keys (or the matching ones,

@@ -1,12 +1,49 @@
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, InvalidValueError } from '../errors.js';
 import { parseEntryTtl } from '../ttl.js';
 import type { Factory, GetOrSetCall, GetOrSetOptions, GetOrSetResult } from './options.js';
-import { checkTags } from './tags.js';
+import { checkTags, hasTaggedMark, TAGGED_MARK } from './tags.js';
 
 /** The per-call argument checks of the public methods, kept off the public class. */
 
 export function resultValue<V>(result: GetOrSetResult<V>): V {
   return result.value;
+}
+
+/** How a cache or namespace answers a `getOrSet` from its L1 (`undefined`: go on to the loader). */
+export type GetOrSetHit<V> = (
+  key: string,
+  factory: Factory<V>,
+  options: GetOrSetOptions | undefined,
+) => V | undefined;
+/** How a cache or namespace loads a `getOrSet` that its L1 did not answer. */
+export type GetOrSetLoad<V> = (
+  key: string,
+  factory: Factory<V>,
+  options: GetOrSetOptions | undefined,
+) => Promise<GetOrSetResult<V>>;
+
+/**
+ * The `getOrSet`/`getOrSetResult` call of both `TieredCache` and `CacheNamespace`, either form
+ * (`(key, factory, options)` or one object): the options checked (a bad TTL or tag rejects, hit
+ * or miss), `forceFresh` past the L1, then `hit`, then `load`.
+ */
+export function getOrSetCall<V>(
+  keyOrCall: string | GetOrSetCall<V>,
+  factory: Factory<V> | undefined,
+  options: GetOrSetOptions | undefined,
+  hit: GetOrSetHit<V>,
+  load: GetOrSetLoad<V>,
+): Promise<GetOrSetResult<V>> {
+  let key = keyOrCall as string;
+  if (typeof keyOrCall === 'object' && keyOrCall !== null) ({ key, factory, options } = splitCall(keyOrCall));
+  if (options !== undefined) {
+    const bad = badCallOptions('getOrSet', options);
+    if (bad !== undefined) return Promise.reject(bad);
+    if (options.forceFresh) return load(key, factory!, options);
+  }
+  const value = hit(key, factory!, options);
+  if (value !== undefined) return Promise.resolve({ value, stale: false });
+  return load(key, factory!, options);
 }
 
 /** `{ key, factory, ...options }` taken apart. */
@@ -42,5 +79,22 @@ export function badCallOptions(method: string, options: GetOrSetOptions): unknow
     return undefined;
   } catch (error) {
     return error;
+  }
+}
+
+/** Reject what can never be a cached value. */
+export function validateValue(value: unknown): void {
+  if (value === undefined) {
+    throw new InvalidValueError('cannot cache undefined (it means "miss"); store null for a negative result');
+  }
+  const type = typeof value;
+  if (type === 'function' || type === 'symbol') {
+    throw new InvalidValueError(`cannot cache a ${type}; cache data, not code`);
+  }
+  // Stored, it would read back as the inner `v` of a tagged entry, not as itself.
+  if (hasTaggedMark(value)) {
+    throw new InvalidValueError(
+      `cannot cache an object with the field ${JSON.stringify(TAGGED_MARK)}: it marks tiercache's own tagged entries`,
+    );
   }
 }

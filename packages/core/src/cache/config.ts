@@ -1,4 +1,4 @@
-import { OptionReader, rejectUnknownKeys } from '../adapter-kit/options.js';
+import { hasMethods, OptionReader, rejectUnknownKeys } from '../adapter-kit/options.js';
 import type { CacheBackend, StreamingBackend } from '../contracts.js';
 import { InvalidOptionError } from '../errors.js';
 import type { BusOptions } from '../invalidation-bus.js';
@@ -128,7 +128,7 @@ function resolveTiers<V>(input: TieredCacheOptions<V>['tiers']): TierOptions<V>[
     const tier: TierOptions<V> = wrapped ? entry : { backend: entry };
     if (wrapped) rejectUnknownKeys(`TieredCache: tiers[${index}]`, tier, TIER_OPTION_KEYS);
     const backend = tier.backend;
-    if (!backend || typeof backend.get !== 'function' || typeof backend.setWithTtl !== 'function') {
+    if (!hasMethods(backend, ['get', 'setWithTtl'])) {
       throw new InvalidOptionError(
         `TieredCache: tiers[${index}] is not a CacheBackend (it needs get, setWithTtl, remove, healthCheck)`,
       );
@@ -166,12 +166,7 @@ function isStrategy(value: unknown): value is CacheStrategy {
 }
 
 function isStreamingBackend(value: unknown): value is StreamingBackend {
-  const s = value as Partial<StreamingBackend> | null;
-  return (
-    typeof s?.streamAdd === 'function' &&
-    typeof s.streamRead === 'function' &&
-    typeof s.streamReadLatest === 'function'
-  );
+  return hasMethods(value, ['streamAdd', 'streamRead', 'streamReadLatest']);
 }
 
 /** `true` for `{ backend, ...tier settings }`, `false` for a bare backend. */

@@ -7,7 +7,8 @@ import type { CacheStats } from '../stats.js';
 import { parseEntryTtl, parseTtl } from '../ttl.js';
 import type { CacheConfig } from './config.js';
 import type { GetOrSetOptions, SetOptions } from './options.js';
-import { TagTimes } from './tags.js';
+import { SEPARATOR_CODE } from './scope.js';
+import { isTagged, TagTimes } from './tags.js';
 import { Tier } from './tier.js';
 import { WriteClock } from './write-clock.js';
 
@@ -105,6 +106,23 @@ export class CacheContext<V> {
     if (this.tagsSeen) return;
     this.tagsSeen = true;
     this.onFirstTag?.();
+  }
+
+  /**
+   * The root L1 fast path once tagged entries exist: a plain value as it is, a tagged one only
+   * while its tags are fresh, a namespace's entry never (it is reached through its view only).
+   * `undefined` without an L1 peek.
+   */
+  taggedL1Peek(): ((key: string) => V | undefined) | undefined {
+    const peek = this.l1Peek;
+    if (peek === undefined) return undefined;
+    const tags = this.tags;
+    return (key) => {
+      const value = peek(key);
+      if (value === undefined || !isTagged(value)) return value;
+      if (key.charCodeAt(0) === SEPARATOR_CODE) return undefined;
+      return tags.freshValue(value) as V | undefined;
+    };
   }
 
   /** Reject calls after `close()`. */

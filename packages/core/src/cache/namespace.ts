@@ -1,5 +1,11 @@
 import type { EntryTtl } from '../ttl.js';
-import { badCallOptions, checkCallOptions, resultValue, splitCall } from './call-options.js';
+import {
+  checkCallOptions,
+  type GetOrSetHit,
+  type GetOrSetLoad,
+  getOrSetCall,
+  resultValue,
+} from './call-options.js';
 import type { CacheContext } from './context.js';
 import type { Loader } from './get-or-set/loader.js';
 import type {
@@ -39,6 +45,9 @@ export interface CacheParts<V> {
 export class CacheNamespace<V = unknown> {
   readonly #parts: CacheParts<V>;
   readonly #scope: Scope;
+  readonly #hit: GetOrSetHit<V> = (key) => this.#l1Hit(key);
+  readonly #load: GetOrSetLoad<V> = (key, factory, options) =>
+    this.#parts.loader.getOrSet(key, factory, options, this.#scope);
 
   /** @internal Built by `TieredCache.namespace()` and `CacheNamespace.namespace()`. */
   constructor(
@@ -129,17 +138,7 @@ export class CacheNamespace<V = unknown> {
     factory?: Factory<V>,
     options?: GetOrSetOptions,
   ): Promise<GetOrSetResult<V>> {
-    let key = keyOrCall as string;
-    if (typeof keyOrCall === 'object' && keyOrCall !== null) {
-      ({ key, factory, options } = splitCall(keyOrCall));
-    }
-    if (options !== undefined) {
-      const bad = badCallOptions('getOrSet', options);
-      if (bad !== undefined) return Promise.reject(bad);
-    }
-    const value = options?.forceFresh ? undefined : this.#l1Hit(key);
-    if (value !== undefined) return Promise.resolve({ value, stale: false });
-    return this.#parts.loader.getOrSet(key, factory!, options, this.#scope);
+    return getOrSetCall(keyOrCall, factory, options, this.#hit, this.#load);
   }
 
   /** The remaining TTL of `key` in this namespace (see `TieredCache.ttl`). */

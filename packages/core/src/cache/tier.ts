@@ -171,7 +171,10 @@ export class Tier<V> {
     this.maxPendingWrites = maxPending;
     this.pending = new PendingWrites<V>(Math.max(1, maxPending));
     const breakerOptions = options.breaker ?? (this.local ? false : {});
-    this.breaker = breakerOptions === false ? undefined : new CircuitBreaker(breakerOptions, onBreakerChange);
+    this.breaker =
+      breakerOptions === false
+        ? undefined
+        : new CircuitBreaker(breakerOptions, onBreakerChange, `TieredCache: tiers[${index}].breaker`);
   }
 
   /** Decide (per hit) whether to copy a lower-tier value into this tier. */

@@ -6,20 +6,25 @@ import type {
   StreamingBackend,
   StreamReadOptions,
 } from '../contracts.js';
-import { ClosedError, NoStreamError } from '../errors.js';
+import { NoStreamError } from '../errors.js';
 import { CacheEventEmitter, type CacheEvents } from '../events.js';
-import { InvalidationBus } from '../invalidation-bus.js';
-import { redactSecrets } from '../redact.js';
 import { CacheStats, type CacheStatsSnapshot } from '../stats.js';
 import type { EntryTtl } from '../ttl.js';
-import { BusBinding } from './bus-binding.js';
-import { badCallOptions, checkCallOptions, resultValue, splitCall } from './call-options.js';
+import { bindBus } from './bus-binding.js';
+import {
+  checkCallOptions,
+  type GetOrSetHit,
+  type GetOrSetLoad,
+  getOrSetCall,
+  resultValue,
+} from './call-options.js';
 import { resolveConfig } from './config.js';
 import { CacheContext } from './context.js';
 import { DistributedLock } from './get-or-set/distributed-lock.js';
 import { FactoryRunner } from './get-or-set/factory-runner.js';
 import { FailSafe } from './get-or-set/fail-safe.js';
 import { Loader } from './get-or-set/loader.js';
+import { closeCache } from './lifecycle.js';
 import { CacheNamespace, type CacheParts } from './namespace.js';
 import type {
   Factory,
@@ -33,8 +38,7 @@ import type {
 } from './options.js';
 import { ReadPath } from './read-path.js';
 import { Replayer } from './replay.js';
-import { Scope, SEPARATOR_CODE } from './scope.js';
-import { isTagged } from './tags.js';
+import { Scope } from './scope.js';
 import { WritePath } from './write-path.js';
 
 /**
@@ -70,6 +74,10 @@ export class TieredCache<V = unknown> {
   readonly #failSafe: FailSafe<V>;
   readonly #loader: Loader<V>;
   readonly #parts: CacheParts<V>;
+  /** `getOrSet`'s L1 answer off the inline fast path (options given, or the object form). */
+  readonly #hit: GetOrSetHit<V> = (key, factory, options) =>
+    this.#eager ? this.#failSafe.eagerHit(key, factory, options) : this.#l1Hit(key);
+  readonly #load: GetOrSetLoad<V> = (key, factory, options) => this.#loader.getOrSet(key, factory, options);
   readonly #busReady: Promise<void> | undefined;
   #closePromise: Promise<void> | undefined;
 
@@ -92,36 +100,9 @@ export class TieredCache<V = unknown> {
     this.#failSafe = new FailSafe(ctx, lock, runner);
     this.#loader = new Loader(ctx, this.#reads, lock, this.#failSafe);
     this.#parts = { ctx, reads: this.#reads, writes: this.#writes, loader: this.#loader };
-    const peek = ctx.l1Peek;
-    if (peek !== undefined) {
-      // Untagged entries keep the plain peek until the first tagged entry shows up here.
-      const tags = ctx.tags;
-      ctx.onFirstTag = () => {
-        this.#l1Peek = (key) => {
-          const value = peek(key);
-          if (value === undefined || !isTagged(value)) return value;
-          // A namespace's entries are reached through its view only.
-          if (key.charCodeAt(0) === SEPARATOR_CODE) return undefined;
-          return tags.freshValue(value) as V | undefined;
-        };
-      };
-    }
-    if (config.bus) {
-      const binding = new BusBinding(ctx);
-      ctx.bus = new InvalidationBus(
-        config.bus,
-        this.instanceId,
-        { apply: (op) => binding.apply(op), resync: () => binding.clearLocal() },
-        this.#stats.bus,
-        this.#events,
-      );
-      this.#busReady = ctx.bus.start();
-      // A failed subscription is reported, and awaited by ready(); it must not be an unhandled rejection.
-      this.#busReady.catch((error: unknown) => {
-        this.#stats.bus.errors++;
-        if (this.#events.has('bus:error')) this.#events.emit('bus:error', { error: redactSecrets(error) });
-      });
-    }
+    // Untagged entries keep the plain peek until the first tagged entry shows up here.
+    if (ctx.l1Peek !== undefined) ctx.onFirstTag = () => (this.#l1Peek = ctx.taggedL1Peek());
+    if (config.bus) this.#busReady = bindBus(ctx, config.bus, this.instanceId);
   }
 
   /** Resolves once the bus subscription is active (immediately without a bus). */
@@ -257,20 +238,15 @@ export class TieredCache<V = unknown> {
   /** The same, with the key, the factory and the options in one object. */
   getOrSet(call: GetOrSetCall<V>): Promise<V>;
   getOrSet(keyOrCall: string | GetOrSetCall<V>, factory?: Factory<V>, options?: GetOrSetOptions): Promise<V> {
-    if (typeof keyOrCall === 'object' && keyOrCall !== null) {
-      const call = splitCall(keyOrCall);
-      return this.#getOrSet(call.key, call.factory, call.options).then(resultValue);
+    if (options === undefined && typeof keyOrCall !== 'object') {
+      // The hot path, inline: `(key, factory)` answered from L1 with no further call.
+      const value = this.#eager
+        ? this.#failSafe.eagerHit(keyOrCall, factory!, undefined)
+        : this.#l1Hit(keyOrCall);
+      if (value !== undefined) return Promise.resolve(value);
+      return this.#loader.getOrSet(keyOrCall, factory!, undefined).then(resultValue);
     }
-    if (options !== undefined) {
-      const bad = badCallOptions('getOrSet', options);
-      if (bad !== undefined) return Promise.reject(bad);
-      if (options.forceFresh) return this.#loader.getOrSet(keyOrCall, factory!, options).then(resultValue);
-    }
-    const value = this.#eager
-      ? this.#failSafe.eagerHit(keyOrCall, factory!, options)
-      : this.#l1Hit(keyOrCall);
-    if (value !== undefined) return Promise.resolve(value);
-    return this.#loader.getOrSet(keyOrCall, factory!, options).then(resultValue);
+    return getOrSetCall(keyOrCall, factory, options, this.#hit, this.#load).then(resultValue);
   }
 
   /**
@@ -285,11 +261,7 @@ export class TieredCache<V = unknown> {
     factory?: Factory<V>,
     options?: GetOrSetOptions,
   ): Promise<GetOrSetResult<V>> {
-    if (typeof keyOrCall === 'object' && keyOrCall !== null) {
-      const call = splitCall(keyOrCall);
-      return this.#getOrSet(call.key, call.factory, call.options);
-    }
-    return this.#getOrSet(keyOrCall, factory!, options);
+    return getOrSetCall(keyOrCall, factory, options, this.#hit, this.#load);
   }
 
   /** Remove `keys` from every tier, and from other instances' local tiers in one bus message. */
@@ -347,36 +319,8 @@ export class TieredCache<V = unknown> {
    * get up to `closeTimeout` to finish; then the bus, the stream and every tier are closed.
    */
   close(): Promise<void> {
-    this.#closePromise ??= this.#close();
+    this.#closePromise ??= closeCache(this.#ctx, this.#loader.flights, this.#replayer, this.name);
     return this.#closePromise;
-  }
-
-  async #close(): Promise<void> {
-    const ctx = this.#ctx;
-    ctx.closed = true;
-    const flights = this.#loader.flights;
-    // Work in flight can add more (a lock release, a bus message) as it ends: wait for that too.
-    const settle = async (): Promise<void> => {
-      while (flights.size > 0 || ctx.background.size > 0) {
-        await Promise.allSettled([...ctx.background, flights.idle()]);
-      }
-      await ctx.bus?.flush();
-    };
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      settle(),
-      new Promise((resolve) => (timer = setTimeout(resolve, ctx.config.closeTimeoutMs))),
-    ]);
-    clearTimeout(timer);
-    const reason = new ClosedError(`TieredCache "${this.name}"`);
-    ctx.closing.abort(reason);
-    flights.abortAll(reason);
-    this.#replayer.stop();
-    await Promise.allSettled([
-      ctx.bus?.close(),
-      ctx.config.stream?.close?.(),
-      ...ctx.tiers.map((t) => (t.caps.close ? t.backend.close!() : undefined)),
-    ]);
   }
 
   /** The one L1 hit path (`get`, `getOrSet`, `getOrSetResult`): a fresh L1 value, counted. */
@@ -391,22 +335,6 @@ export class TieredCache<V = unknown> {
       if (this.#events.listenerCount > 0) this.#ctx.emitHit(key, 0);
     }
     return value;
-  }
-
-  /** `getOrSetResult` and the object forms, the request already counted. */
-  #getOrSet(
-    key: string,
-    factory: Factory<V>,
-    options: GetOrSetOptions | undefined,
-  ): Promise<GetOrSetResult<V>> {
-    if (options !== undefined) {
-      const bad = badCallOptions('getOrSet', options);
-      if (bad !== undefined) return Promise.reject(bad);
-      if (options.forceFresh) return this.#loader.getOrSet(key, factory, options);
-    }
-    const value = this.#eager ? this.#failSafe.eagerHit(key, factory, options) : this.#l1Hit(key);
-    if (value !== undefined) return Promise.resolve({ value, stale: false });
-    return this.#loader.getOrSet(key, factory, options);
   }
 
   #streamBackend(): StreamingBackend {

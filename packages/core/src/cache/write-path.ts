@@ -1,13 +1,15 @@
-import { InvalidOptionError, InvalidValueError, UnsupportedOperationError } from '../errors.js';
+import { InvalidOptionError, UnsupportedOperationError } from '../errors.js';
 import type { PendingWrite } from '../primitives/pending-writes.js';
 import { type EntryTtl, parseEntryTtl } from '../ttl.js';
+import { validateValue } from './call-options.js';
 import type { CacheContext } from './context.js';
 import type { SetManyEntry, SetOptions } from './options.js';
 import type { ReadResult } from './read-path.js';
 import { pendingSet, type Replayer } from './replay.js';
 import { Scope } from './scope.js';
-import { hasTaggedMark, TAGGED_MARK, tagged, wallNow } from './tags.js';
+import { tagged, wallNow } from './tags.js';
 import { isCallerError, type Tier } from './tier.js';
+import { TierWrites } from './tier-writes.js';
 import { writeBack } from './write-back.js';
 import type { ReadTicket } from './write-clock.js';
 
@@ -18,14 +20,14 @@ import type { ReadTicket } from './write-clock.js';
  */
 export class WritePath<V> {
   readonly #ctx: CacheContext<V>;
-  readonly #replayer: Replayer<V>;
+  readonly #tw: TierWrites<V>;
 
   /** Per tier: `true` for the remote ones (to skip them in a local-only write). */
   readonly remoteTiers: readonly boolean[];
 
   constructor(context: CacheContext<V>, replayer: Replayer<V>) {
     this.#ctx = context;
-    this.#replayer = replayer;
+    this.#tw = new TierWrites(context, replayer);
     this.remoteTiers = context.tiers.map((t) => !t.local);
   }
 
@@ -87,7 +89,7 @@ export class WritePath<V> {
         );
       } catch (error) {
         if (isCallerError(error)) {
-          await this.#settle([{ status: 'rejected', reason: error }], 'set', () => [], [key]);
+          await this.#tw.settle([{ status: 'rejected', reason: error }], 'set', () => [], [key]);
         }
         ctx.tierError(tier, 'set', error);
         if (ctx.config.raiseWrites) throw error;
@@ -124,7 +126,7 @@ export class WritePath<V> {
       // In-process tiers have no breaker or timeout to go through: write directly.
       writes[t] = tier.local
         ? tier.backend.setWithTtl(key, value, ttl)
-        : this.#tierWrite(
+        : this.#tw.write(
             tier,
             'set',
             () => tier.backend.setWithTtl(key, value, ttl),
@@ -134,7 +136,7 @@ export class WritePath<V> {
     const results = await Promise.allSettled(writes);
     for (const result of results) {
       if (result.status === 'rejected') {
-        await this.#settle(results, 'set', (tier) => [pendingSet(tier, key, value, ttlMs)], [key]);
+        await this.#tw.settle(results, 'set', (tier) => [pendingSet(tier, key, value, ttlMs)], [key]);
         return;
       }
     }
@@ -164,7 +166,7 @@ export class WritePath<V> {
         );
       const results = await Promise.allSettled(
         ctx.tiers.map((tier) =>
-          this.#tierWrite(
+          this.#tw.write(
             tier,
             'setMany',
             () => {
@@ -182,7 +184,7 @@ export class WritePath<V> {
           ),
         ),
       );
-      await this.#settle(
+      await this.#tw.settle(
         results,
         'setMany',
         missedBy,
@@ -216,29 +218,14 @@ export class WritePath<V> {
     const ctx = this.#ctx;
     const written = keys.map((key) => ctx.clock.write(key));
     try {
-      const { results, missed } = await this.#removeEverywhere(keys);
+      const { results, missed } = await this.#tw.removeEverywhere(keys);
       if (ctx.events.has('delete'))
         for (const key of keys) ctx.events.emit('delete', { key, source: 'local' });
       ctx.publish({ op: 'delete', keys: [...keys] });
-      await this.#settle(results, 'remove', missed);
+      await this.#tw.settle(results, 'remove', missed);
     } finally {
       for (const done of written) done();
     }
-  }
-
-  /** Send the removal of `keys` to every tier (a tier with missed writes queues it behind them). */
-  async #removeEverywhere(
-    keys: readonly string[],
-  ): Promise<{ results: PromiseSettledResult<unknown>[]; missed: () => PendingWrite<V>[] }> {
-    const missed = (): PendingWrite<V>[] => keys.map((key) => ({ kind: 'remove', key }));
-    const remove = (tier: Tier<V>): Promise<unknown> =>
-      keys.length === 1
-        ? tier.backend.remove(keys[0]!)
-        : Promise.all(keys.map((key) => tier.backend.remove(key)));
-    const results = await Promise.allSettled(
-      this.#ctx.tiers.map((tier) => this.#tierWrite(tier, 'remove', () => remove(tier), missed)),
-    );
-    return { results, missed };
   }
 
   /**
@@ -319,11 +306,11 @@ export class WritePath<V> {
     try {
       const results = await Promise.allSettled(
         ctx.tiers.map((tier) =>
-          this.#tierWrite(tier, 'removePattern', () => tier.removeMatching(pattern), missed),
+          this.#tw.write(tier, 'removePattern', () => tier.removeMatching(pattern), missed),
         ),
       );
       ctx.publish({ op: 'pattern', pattern });
-      await this.#settle(results, 'removePattern', missed);
+      await this.#tw.settle(results, 'removePattern', missed);
       return results.reduce(
         (max, r) => (r.status === 'fulfilled' && typeof r.value === 'number' ? Math.max(max, r.value) : max),
         0,
@@ -344,85 +331,12 @@ export class WritePath<V> {
     const written = ctx.clock.writeAll();
     try {
       const results = await Promise.allSettled(
-        ctx.tiers.map((tier) => this.#tierWrite(tier, 'clear', () => tier.clear(), missed)),
+        ctx.tiers.map((tier) => this.#tw.write(tier, 'clear', () => tier.clear(), missed)),
       );
       ctx.publish({ op: 'clear' });
-      await this.#settle(results, 'clear', missed);
+      await this.#tw.settle(results, 'clear', missed);
     } finally {
       written();
     }
-  }
-
-  /**
-   * Report the failed tiers of a write. A caller error (the value cannot be stored) removes
-   * `keys` from every tier and rejects with it. A tier error rejects with
-   * `writeFailures: "raise"`; with `"tolerate"` the writes `missed(tier)` describes are kept
-   * by that tier and applied when it answers again.
-   */
-  async #settle(
-    results: PromiseSettledResult<unknown>[],
-    operation: string,
-    missed: (tier: Tier<V>) => PendingWrite<V>[],
-    keys?: string[],
-  ): Promise<void> {
-    const ctx = this.#ctx;
-    let callerError: unknown;
-    let tierError: unknown;
-    for (let t = 0; t < results.length; t++) {
-      const result = results[t]!;
-      if (result.status === 'fulfilled') continue;
-      if (isCallerError(result.reason)) {
-        callerError ??= result.reason;
-      } else {
-        const tier = ctx.tiers[t]!;
-        ctx.tierError(tier, operation, result.reason);
-        tierError ??= result.reason;
-        if (!ctx.config.raiseWrites && tier.maxPendingWrites > 0) this.#replayer.keep(tier, missed(tier));
-      }
-    }
-    if (callerError !== undefined) {
-      if (keys) {
-        const { results, missed } = await this.#removeEverywhere(keys);
-        await this.#settle(results, 'remove', missed);
-      }
-      throw callerError;
-    }
-    if (tierError !== undefined && ctx.config.raiseWrites) throw tierError;
-  }
-
-  /**
-   * Write to one tier. A remote tier that still has missed writes to apply gets this one
-   * queued behind them (so an older missed write can never overwrite it); otherwise the call
-   * goes through the tier's breaker and timeout.
-   */
-  #tierWrite<T>(
-    tier: Tier<V>,
-    operation: string,
-    call: () => Promise<T>,
-    missed: () => PendingWrite<V>[],
-  ): Promise<T | undefined> {
-    if (tier.local) return call();
-    if (tier.pending.size > 0 || tier.replaying) {
-      this.#replayer.queue(tier, missed());
-      return Promise.resolve(undefined);
-    }
-    return tier.run(operation, call);
-  }
-}
-
-/** Reject what can never be a cached value. */
-export function validateValue(value: unknown): void {
-  if (value === undefined) {
-    throw new InvalidValueError('cannot cache undefined (it means "miss"); store null for a negative result');
-  }
-  const type = typeof value;
-  if (type === 'function' || type === 'symbol') {
-    throw new InvalidValueError(`cannot cache a ${type}; cache data, not code`);
-  }
-  // Stored, it would read back as the inner `v` of a tagged entry, not as itself.
-  if (hasTaggedMark(value)) {
-    throw new InvalidValueError(
-      `cannot cache an object with the field ${JSON.stringify(TAGGED_MARK)}: it marks tiercache's own tagged entries`,
-    );
   }
 }

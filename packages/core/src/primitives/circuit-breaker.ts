@@ -28,8 +28,13 @@ export class CircuitBreaker {
   #openUntil = 0;
   #probing = false;
 
-  constructor(options: CircuitBreakerOptions, onChange: (state: BreakerState) => void) {
-    const read = new OptionReader<CircuitBreakerOptions>('breaker', options, [
+  /** @param component - who the option errors name (a tier's breaker: `TieredCache: tiers[0].breaker`). */
+  constructor(
+    options: CircuitBreakerOptions,
+    onChange: (state: BreakerState) => void,
+    component = 'breaker',
+  ) {
+    const read = new OptionReader<CircuitBreakerOptions>(component, options, [
       'failureThreshold',
       'open',
       'openMs',
