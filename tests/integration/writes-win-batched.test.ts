@@ -150,13 +150,9 @@ describe.skipIf(!url)('writes win over batched reads in flight (real Redis)', ()
       await seed(prefix, write);
       const proxy = await TcpProxy.forUrl(url!);
       opened.push(proxy);
-      const bus = (name: string) => ({
-        transport: new RedisPubSubTransport({ url: url! }),
-        channel: `${prefix}bus`,
-        name,
-      });
-      const a = cache(prefix, url!, { bus: bus('a') }).cache;
-      const { cache: b, l1 } = cache(prefix, proxy.url, { bus: bus('b') });
+      const bus = () => ({ transport: new RedisPubSubTransport({ url: url! }), channel: `${prefix}bus` });
+      const a = cache(prefix, url!, { bus: bus() }).cache;
+      const { cache: b, l1 } = cache(prefix, proxy.url, { bus: bus() });
       await Promise.all([a.ready(), b.ready()]);
       await b.get('warm-up');
       proxy.delayReplies(300);
