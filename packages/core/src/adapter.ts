@@ -21,6 +21,7 @@ export {
   checkMaxLen,
   checkReadId,
   checkStreamName,
+  checkStreamOptions,
   MAX_BLOCK_MS,
 } from './adapter-kit/stream-args.js';
 export { isSerializer, ValueCodec } from './adapter-kit/value-codec.js';

@@ -8,7 +8,13 @@ import {
   TierError,
   withTimeout,
 } from '@tiercache/core';
-import { checkBlockMs, checkCount, checkFields, checkMaxLen } from '@tiercache/core/adapter';
+import {
+  checkBlockMs,
+  checkCount,
+  checkFields,
+  checkMaxLen,
+  checkStreamOptions,
+} from '@tiercache/core/adapter';
 import type { Kafka } from 'kafkajs';
 import { type EntryPosition, formatEntryId, parseEntryId } from './entry-id.js';
 import { GroupReader } from './group-reader.js';
@@ -97,6 +103,7 @@ export class KafkaStream implements StreamingBackend {
   async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
     this.#connection.assertOpen();
     checkFields(this.name, fields);
+    checkStreamOptions(this.name, 'streamAdd', options);
     const maxLen = checkMaxLen(this.name, options.maxLen);
     const info = await this.#connection.topic(stream, 'streamAdd');
     const sentAt = Date.now();
@@ -141,6 +148,7 @@ export class KafkaStream implements StreamingBackend {
   ): Promise<StreamEntry[]> {
     this.#connection.assertOpen();
     checkCount(this.name, 'streamRead', count);
+    checkStreamOptions(this.name, 'streamRead', options);
     const blockMs = checkBlockMs(this.name, options.blockMs);
     const info = await this.#connection.topic(stream, 'streamRead');
     return this.#reads.read(info, lastId, count, blockMs, options.signal);
@@ -163,7 +171,8 @@ export class KafkaStream implements StreamingBackend {
     options: StreamReadOptions = {},
   ): Promise<StreamEntry[]> {
     this.#connection.assertOpen();
-    checkCount(this.name, 'streamRead', count);
+    checkCount(this.name, 'readGroup', count);
+    checkStreamOptions(this.name, 'readGroup', options);
     const blockMs = checkBlockMs(this.name, options.blockMs);
     const info = await this.#connection.topic(stream, 'readGroup');
     const reader = this.#groupReader(info, group, consumer);

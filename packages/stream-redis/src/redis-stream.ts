@@ -12,7 +12,14 @@ import {
   TimeoutError,
   toTierError,
 } from '@tiercache/core';
-import { checkBlockMs, checkCount, checkFields, checkMaxLen, checkReadId } from '@tiercache/core/adapter';
+import {
+  checkBlockMs,
+  checkCount,
+  checkFields,
+  checkMaxLen,
+  checkReadId,
+  checkStreamOptions,
+} from '@tiercache/core/adapter';
 import {
   closeClient,
   connectionErrorReporter,
@@ -116,6 +123,7 @@ export class RedisStream implements StreamingBackend {
   async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
     this.#open();
     const key = this.#key(stream);
+    checkStreamOptions(this.name, 'streamAdd', options);
     const maxLen = checkMaxLen(this.name, options.maxLen);
     checkFields(this.name, fields);
     let args: [key: string, ...rest: (string | number)[]];
@@ -152,6 +160,7 @@ export class RedisStream implements StreamingBackend {
     const key = this.#key(stream);
     checkReadId(lastId);
     checkCount(this.name, 'streamRead', count);
+    checkStreamOptions(this.name, 'streamRead', options);
     return this.#read('streamRead', ['XREAD', 'COUNT', count], ['STREAMS', key, lastId], options);
   }
 
@@ -218,6 +227,7 @@ export class RedisStream implements StreamingBackend {
     checkName(this.name, 'group', group);
     checkName(this.name, 'consumer', consumer);
     checkCount(this.name, 'readGroup', count);
+    checkStreamOptions(this.name, 'readGroup', options);
     const id = options.id ?? '>';
     if (id !== '>') checkReadId(id);
     return this.#read(
