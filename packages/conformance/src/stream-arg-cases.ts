@@ -31,6 +31,8 @@ export function defineStreamArgumentCases(ctx: SuiteContext<StreamingBackend>): 
     }
     return problems;
   }
+  const expectNothingAdded = (stream: string) =>
+    expect(ctx.backend.streamRead(stream, '0', 10), 'a refused add must not add').resolves.toStrictEqual([]);
   const rule = (what: string, kit: string) =>
     `${what}; use ${kit} from @tiercache/core/adapter so every backend answers alike:`;
 
@@ -62,10 +64,7 @@ export function defineStreamArgumentCases(ctx: SuiteContext<StreamingBackend>): 
         problems,
         report(rule('maxLen must be absent or a whole number >= 1', 'checkMaxLen'), problems),
       ).toStrictEqual([]);
-      await expect(
-        ctx.backend.streamRead(stream, '0', 10),
-        'a refused add must not add',
-      ).resolves.toStrictEqual([]);
+      await expectNothingAdded(stream);
     });
 
     it('blockMs -1, NaN or 2^31 rejects with InvalidOptionError', async () => {
@@ -105,10 +104,7 @@ export function defineStreamArgumentCases(ctx: SuiteContext<StreamingBackend>): 
           problems,
         ),
       ).toStrictEqual([]);
-      await expect(
-        ctx.backend.streamRead(stream, '0', 10),
-        'a refused add must not add',
-      ).resolves.toStrictEqual([]);
+      await expectNothingAdded(stream);
     });
 
     it("fields [], [['a']], [[1, 'x']] or [['', 'v']] reject with InvalidValueError and add nothing", async () => {
@@ -131,10 +127,7 @@ export function defineStreamArgumentCases(ctx: SuiteContext<StreamingBackend>): 
           problems,
         ),
       ).toStrictEqual([]);
-      await expect(
-        ctx.backend.streamRead(stream, '0', 10),
-        'a refused add must not add',
-      ).resolves.toStrictEqual([]);
+      await expectNothingAdded(stream);
     });
 
     it('a malformed read id rejects with InvalidStreamIdError', async () => {
