@@ -12,7 +12,9 @@ import { docBlocks } from '../../scripts/lib/doc-blocks.mjs';
  * a whole program: it type-checks (strict, module nodenext, against the built packages) and
  * runs in a child process of its own, which must exit by itself once the program is done, so
  * a sample that leaves a connection open fails here. Fences marked `ts fragment` are excerpts
- * that need surrounding code and are only shown. Blocks that read REDIS_URL,
+ * that need surrounding code and are only shown; hidden `<!-- ts setup -->` / `<!-- ts teardown -->`
+ * comments around a block give it the code it assumes, so reference excerpts are checked too
+ * (scripts/lib/doc-blocks.mjs). Blocks that read REDIS_URL,
  * MEMCACHED_SERVERS or KAFKA_BROKERS get the real servers' addresses.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,6 +70,42 @@ describe('docs code blocks type-check, run, and exit by themselves', () => {
   it('finds the blocks, in the READMEs and in docs/', () => {
     expect(blocks.length).toBeGreaterThan(10);
     expect(blocks.some((block) => block.file.startsWith('docs/'))).toBe(true);
+  });
+
+  it('a ts setup comment before a block and a ts teardown after it are checked with it, unseen by readers', () => {
+    const dir = join(outDir, 'parse');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'doc.md'),
+      [
+        '<!-- ts setup',
+        'const cache = make();',
+        '-->',
+        '```ts',
+        "await cache.set('k', 1);",
+        '```',
+        '',
+        '<!-- ts teardown',
+        'await cache.close();',
+        '-->',
+        '```ts fragment',
+        'shown only',
+        '```',
+      ].join('\n'),
+    );
+    expect(docBlocks(dir, ['doc.md']).map(({ code, fragment, line }) => ({ code, fragment, line }))).toEqual([
+      {
+        code: "const cache = make();\nawait cache.set('k', 1);\nawait cache.close();",
+        fragment: false,
+        line: 4,
+      },
+      { code: 'shown only', fragment: true, line: 11 },
+    ]);
+    writeFileSync(
+      join(dir, 'bad.md'),
+      ['<!-- ts setup', 'x', '-->', '```ts fragment', 'y', '```'].join('\n'),
+    );
+    expect(() => docBlocks(dir, ['bad.md'])).toThrow(/fence it as ts, not ts fragment/);
   });
 
   it('every block type-checks (strict, nodenext) against the built packages', () => {

@@ -1,4 +1,9 @@
-import { compareStreamIds, type StreamingBackend } from '@tiercache/core';
+import {
+  compareStreamIds,
+  type StreamAddOptions,
+  type StreamingBackend,
+  type StreamReadOptions,
+} from '@tiercache/core';
 import { describe, expect, it } from 'vitest';
 import { type ExpectedError, rejectionProblem, report, settle, shortly } from './settle.js';
 import type { SuiteContext } from './suite-context.js';
@@ -14,7 +19,7 @@ type BadCall = [label: string, call: (b: StreamingBackend) => unknown];
 /**
  * Register the stream-argument cases: every `StreamingBackend` answers the same bad call with
  * the same error class, as a rejection, before anything is sent. The rules are the adapter
- * kit's `checkCount`, `checkMaxLen`, `checkBlockMs`, `checkFields`, `checkReadId` and
+ * kit's `checkStreamOptions`, `checkCount`, `checkMaxLen`, `checkBlockMs`, `checkFields`, `checkReadId` and
  * `checkStreamName` (`@tiercache/core/adapter`).
  */
 export function defineStreamArgumentCases(ctx: SuiteContext<StreamingBackend>): void {
@@ -26,6 +31,8 @@ export function defineStreamArgumentCases(ctx: SuiteContext<StreamingBackend>): 
     }
     return problems;
   }
+  const expectNothingAdded = (stream: string) =>
+    expect(ctx.backend.streamRead(stream, '0', 10), 'a refused add must not add').resolves.toStrictEqual([]);
   const rule = (what: string, kit: string) =>
     `${what}; use ${kit} from @tiercache/core/adapter so every backend answers alike:`;
 
@@ -57,10 +64,7 @@ export function defineStreamArgumentCases(ctx: SuiteContext<StreamingBackend>): 
         problems,
         report(rule('maxLen must be absent or a whole number >= 1', 'checkMaxLen'), problems),
       ).toStrictEqual([]);
-      await expect(
-        ctx.backend.streamRead(stream, '0', 10),
-        'a refused add must not add',
-      ).resolves.toStrictEqual([]);
+      await expectNothingAdded(stream);
     });
 
     it('blockMs -1, NaN or 2^31 rejects with InvalidOptionError', async () => {
@@ -77,6 +81,30 @@ export function defineStreamArgumentCases(ctx: SuiteContext<StreamingBackend>): 
         problems,
         report(rule('blockMs must be a number of ms from 0 to 2^31 - 1', 'checkBlockMs'), problems),
       ).toStrictEqual([]);
+    });
+
+    it("options 1000, 'x', null, [] or true (not an object) reject with InvalidOptionError and add nothing", async () => {
+      const stream = ctx.streamName('arg-options');
+      const bad: unknown[] = [1000, 'x', null, [], true];
+      const calls = bad.flatMap((options): BadCall[] => [
+        [
+          `streamAdd(options ${shortly(options)})`,
+          (b) => b.streamAdd(stream, [['k', 'v']], options as StreamAddOptions),
+        ],
+        [
+          `streamRead(options ${shortly(options)})`,
+          (b) => b.streamRead(stream, '0', 10, options as StreamReadOptions),
+        ],
+      ]);
+      const problems = await problemsOf(calls, BAD_OPTION);
+      expect(
+        problems,
+        report(
+          rule('options must be absent or an object such as { maxLen: 1000 }', 'checkStreamOptions'),
+          problems,
+        ),
+      ).toStrictEqual([]);
+      await expectNothingAdded(stream);
     });
 
     it("fields [], [['a']], [[1, 'x']] or [['', 'v']] reject with InvalidValueError and add nothing", async () => {
@@ -99,10 +127,7 @@ export function defineStreamArgumentCases(ctx: SuiteContext<StreamingBackend>): 
           problems,
         ),
       ).toStrictEqual([]);
-      await expect(
-        ctx.backend.streamRead(stream, '0', 10),
-        'a refused add must not add',
-      ).resolves.toStrictEqual([]);
+      await expectNothingAdded(stream);
     });
 
     it('a malformed read id rejects with InvalidStreamIdError', async () => {

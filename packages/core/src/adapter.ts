@@ -23,6 +23,7 @@ export {
   checkMaxLen,
   checkReadId,
   checkStreamName,
+  checkStreamOptions,
   MAX_BLOCK_MS,
 } from './adapter-kit/stream-args.js';
 export { checkSerializer, isSerializer, ValueCodec } from './adapter-kit/value-codec.js';

@@ -176,8 +176,9 @@ export interface StreamReadOptions {
  * `compareStreamIds`.
  *
  * Arguments, the same answers from every backend (the adapter kit's `check*` rules, checked
- * by the conformance suite), as rejections before anything is sent: `count` and `maxLen`
- * not a whole number >= 1, or `blockMs` not 0..2^31-1 → `InvalidOptionError`; no fields, a
+ * by the conformance suite), as rejections before anything is sent: an options argument
+ * that is not an object, `count` and `maxLen` not a whole number >= 1, or `blockMs` not
+ * 0..2^31-1 → `InvalidOptionError`; no fields, a
  * pair that is not two strings, or an empty field name → `InvalidValueError`; a read id that
  * is not `"0"`, `"$"` or an id of the backend's form → `InvalidStreamIdError`; an empty
  * stream name → `InvalidStreamNameError`.

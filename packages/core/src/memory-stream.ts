@@ -7,6 +7,7 @@ import {
   checkMaxLen,
   checkReadId,
   checkStreamName,
+  checkStreamOptions,
 } from './adapter-kit/stream-args.js';
 import type {
   StreamAddOptions,
@@ -59,6 +60,7 @@ export class MemoryStream implements StreamingBackend {
     this.#closed.check();
     checkStreamName(this.name, stream);
     checkFields(this.name, fields);
+    checkStreamOptions(this.name, 'streamAdd', options);
     const maxLen = checkMaxLen(this.name, options.maxLen);
     const now = Date.now();
     if (now > this.#lastMs) {
@@ -106,6 +108,7 @@ export class MemoryStream implements StreamingBackend {
     checkStreamName(this.name, stream);
     checkReadId(lastId);
     checkCount(this.name, 'streamRead', count);
+    checkStreamOptions(this.name, 'streamRead', options);
     const blockMs = checkBlockMs(this.name, options.blockMs);
     let after: [number, number];
     if (lastId === '$') after = [this.#lastMs, this.#lastSeq];

@@ -232,7 +232,7 @@ function checkOptions<V>(cache: TieredCache<V>, options: InstrumentCacheOptions)
   if (!hasMethods(cache, ['on', 'stats'])) {
     throw new InvalidOptionError('instrumentCache needs a TieredCache as its first argument');
   }
-  if (typeof options !== 'object' || options === null) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidOptionError('instrumentCache options must be an object such as { meterProvider }');
   }
   rejectUnknownKeys('instrumentCache', options, [...KNOWN_OPTIONS]);

@@ -1,4 +1,10 @@
-import { type CacheBackend, MemoryBackend, MemoryBusHub, TieredCache } from '@tiercache/core';
+import {
+  type CacheBackend,
+  InvalidOptionError,
+  MemoryBackend,
+  MemoryBusHub,
+  TieredCache,
+} from '@tiercache/core';
 import { eventually } from '@tiercache/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ATTR, instrumentCache, METRIC } from '../src/index.js';
@@ -222,5 +228,12 @@ describe('instrumentCache', () => {
       /not both/,
     );
     expect(() => instrumentCache(cache, { provider } as never)).toThrow(/unknown option "provider"/);
+  });
+
+  it('rejects options that are not an object with InvalidOptionError', () => {
+    const { cache } = twoTierCache();
+    for (const options of [1000, 'x', null, [], true]) {
+      expect(() => instrumentCache(cache, options as never), String(options)).toThrow(InvalidOptionError);
+    }
   });
 });

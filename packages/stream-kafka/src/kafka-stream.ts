@@ -8,7 +8,13 @@ import {
   TierError,
   withTimeout,
 } from '@tiercache/core';
-import { checkBlockMs, checkCount, checkFields, checkMaxLen } from '@tiercache/core/adapter';
+import {
+  checkBlockMs,
+  checkCount,
+  checkFields,
+  checkMaxLen,
+  checkStreamOptions,
+} from '@tiercache/core/adapter';
 import type { Kafka } from 'kafkajs';
 import { type EntryPosition, formatEntryId, parseEntryId } from './entry-id.js';
 import { GroupReader } from './group-reader.js';
@@ -97,6 +103,7 @@ export class KafkaStream implements StreamingBackend {
   async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
     this.#connection.assertOpen();
     checkFields(this.name, fields);
+    checkStreamOptions(this.name, 'streamAdd', options);
     const maxLen = checkMaxLen(this.name, options.maxLen);
     const info = await this.#connection.topic(stream, 'streamAdd');
     const sentAt = Date.now();
@@ -218,7 +225,8 @@ export class KafkaStream implements StreamingBackend {
     options: StreamReadOptions,
   ): Promise<{ info: TopicInfo; blockMs: number }> {
     this.#connection.assertOpen();
-    checkCount(this.name, 'streamRead', count);
+    checkCount(this.name, operation, count);
+    checkStreamOptions(this.name, operation, options);
     const blockMs = checkBlockMs(this.name, options.blockMs);
     return { info: await this.#connection.topic(stream, operation), blockMs };
   }

@@ -17,6 +17,7 @@ import {
   checkMaxLen,
   checkReadId,
   checkStreamName,
+  checkStreamOptions,
   closeOwned,
 } from '@tiercache/core/adapter';
 import {
@@ -119,6 +120,7 @@ export class RedisStream implements StreamingBackend {
   async streamAdd(stream: string, fields: StreamFields, options: StreamAddOptions = {}): Promise<string> {
     this.#closed.check();
     const key = this.#key(stream);
+    checkStreamOptions(this.name, 'streamAdd', options);
     const maxLen = checkMaxLen(this.name, options.maxLen);
     checkFields(this.name, fields);
     let args: [key: string, ...rest: (string | number)[]];
@@ -155,6 +157,7 @@ export class RedisStream implements StreamingBackend {
     const key = this.#key(stream);
     checkReadId(lastId);
     checkCount(this.name, 'streamRead', count);
+    checkStreamOptions(this.name, 'streamRead', options);
     return this.#read('streamRead', ['XREAD', 'COUNT', count], ['STREAMS', key, lastId], options);
   }
 
@@ -221,6 +224,7 @@ export class RedisStream implements StreamingBackend {
     checkName(this.name, 'group', group);
     checkName(this.name, 'consumer', consumer);
     checkCount(this.name, 'readGroup', count);
+    checkStreamOptions(this.name, 'readGroup', options);
     const id = options.id ?? '>';
     if (id !== '>') checkReadId(id);
     return this.#read(

@@ -29,6 +29,21 @@ export function checkCount(component: string, operation: string, count: unknown)
   }
 }
 
+/**
+ * The options argument of `streamAdd`, `streamRead` (and a backend's own read extensions):
+ * absent or an object. `streamAdd(s, fields, 1000)` is a mistake, not a `maxLen`, and `null`
+ * would otherwise fail as a `TypeError` on the first option read.
+ */
+export function checkStreamOptions(component: string, operation: string, options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    const example = operation === 'streamAdd' ? '{ maxLen: 1000 }' : '{ blockMs: 1000 }';
+    throw new InvalidOptionError(
+      `${component}.${operation}: options must be an object such as ${example}, got ${shownPair(options)}`,
+    );
+  }
+}
+
 /** `maxLen` of an add: absent, or a whole number >= 1 (0 would keep nothing, not even the entry added). */
 export function checkMaxLen(component: string, maxLen: unknown): number | undefined {
   if (maxLen === undefined) return undefined;
