@@ -51,7 +51,7 @@ describe('the option kit', () => {
     expect(() => new OptionReader<Demo>('Demo', 5, ['name'])).toThrow(InvalidOptionError);
     expect(() =>
       new OptionReader<Demo>('Demo', { name: { password: 'secret' } }, ['name']).string('name'),
-    ).toThrow('got a object');
+    ).toThrow('got an object');
   });
 });
 

@@ -36,7 +36,7 @@ describe('RedisBackend options', () => {
     const base: RedisBackendOptions = { redis: { lazyConnect: true } };
     const noFormat = { ...jsonSerializer, format: undefined } as unknown as Serializer;
     expect(() => new RedisBackend({ ...base, serializer: noFormat })).toThrow(
-      'RedisBackend: serializer must be a Serializer (serialize(), deserialize() and format "string" or "binary"), got a object',
+      'RedisBackend: serializer must be a Serializer (serialize(), deserialize() and format "string" or "binary"), got an object',
     );
   });
 

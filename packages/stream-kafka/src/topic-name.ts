@@ -7,17 +7,15 @@ export const MAX_TOPIC_LENGTH = 249;
 const LEGAL = /^[a-zA-Z0-9._-]*$/;
 const ALLOWED = 'ASCII letters, digits, ".", "_" and "-"';
 
-/** Check `topicPrefix` at construction: it becomes the start of every topic name. */
+/** Check `prefix` at construction: it becomes the start of every topic name. */
 export function validateTopicPrefix(prefix: unknown): asserts prefix is string {
-  if (typeof prefix !== 'string') throw new InvalidOptionError('`topicPrefix` must be a string');
+  if (typeof prefix !== 'string') throw new InvalidOptionError('`prefix` must be a string');
   if (!LEGAL.test(prefix)) {
-    throw new InvalidOptionError(
-      `\`topicPrefix\` "${prefix}" may only hold ${ALLOWED}, as Kafka topic names do`,
-    );
+    throw new InvalidOptionError(`\`prefix\` "${prefix}" may only hold ${ALLOWED}, as Kafka topic names do`);
   }
   if (prefix.length >= MAX_TOPIC_LENGTH) {
     throw new InvalidOptionError(
-      `\`topicPrefix\` is ${prefix.length} characters; Kafka topic names end at ${MAX_TOPIC_LENGTH}, so it must be shorter`,
+      `\`prefix\` is ${prefix.length} characters; Kafka topic names end at ${MAX_TOPIC_LENGTH}, so it must be shorter`,
     );
   }
 }
@@ -37,7 +35,7 @@ export function topicFor(component: string, prefix: string, stream: unknown): st
   const topic = `${prefix}${stream}`;
   if (topic.length > MAX_TOPIC_LENGTH) {
     throw new InvalidStreamNameError(
-      `topic "${topic.slice(0, 40)}..." would be ${topic.length} characters; Kafka allows at most ${MAX_TOPIC_LENGTH} (topicPrefix included), so shorten the stream name`,
+      `topic "${topic.slice(0, 40)}..." would be ${topic.length} characters; Kafka allows at most ${MAX_TOPIC_LENGTH} (prefix included), so shorten the stream name`,
     );
   }
   if (topic === '.' || topic === '..') {
