@@ -51,6 +51,8 @@ export interface BackendCapabilities {
   /** `getWithToken` and `setIfUnchanged`. */
   guardedWrites: boolean;
   close: boolean;
+  /** `dropCachedState` (a lifecycle hook, like `close`; not a capability of the list). */
+  dropCachedState: boolean;
 }
 
 /** The capabilities of `backend`, by the methods it has. */
@@ -68,5 +70,6 @@ export function capabilitiesOf(backend: CacheBackend<unknown>): BackendCapabilit
     lock: has('acquireLock') && has('releaseLock'),
     guardedWrites: has('getWithToken') && has('setIfUnchanged'),
     close: has('close'),
+    dropCachedState: has('dropCachedState'),
   };
 }

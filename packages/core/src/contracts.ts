@@ -94,6 +94,14 @@ export interface CacheBackend<V = unknown> {
    */
   close?(): Promise<void>;
   /**
+   * Forget state cached from the server (e.g. memcached's namespace version), so the next call
+   * reads it again. A `TieredCache` calls it when another instance cleared the cache (a bus
+   * `clear`) or after missed bus messages: without it, a backend that caches a namespace
+   * version would serve entries the other instance cleared until that cache expires, and the
+   * cache would promote them into the tiers above for their whole TTL. Synchronous, never throws.
+   */
+  dropCachedState?(): void;
+  /**
    * Try to take a lease named `key` for `leaseMs`. Resolves a token when acquired, `undefined`
    * when another holder has it. Used by the manager for cross-process single-flight.
    */

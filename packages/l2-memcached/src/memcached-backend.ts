@@ -179,12 +179,19 @@ export class MemcachedBackend<V = unknown> implements L2CacheBackend<V> {
   }
 
   /**
-   * Drop every entry of this namespace by moving it to a new version. Other instances keep
-   * reading the old version for up to their `versionCacheMs`.
+   * Drop every entry of this namespace by moving it to a new version. Other backends keep
+   * reading the old version for up to their `versionCacheMs`, unless told of the clear: a
+   * `TieredCache` on a bus calls {@link MemcachedBackend.dropCachedState} when another
+   * instance's `clear` arrives.
    */
   async clear(): Promise<void> {
     this.#assertOpen();
     await this.#version.bump();
+  }
+
+  /** Read the namespace version from memcached again on the next call (the namespace was cleared elsewhere). */
+  dropCachedState(): void {
+    this.#version.forget();
   }
 
   /** `true` when every server answers `stats` within `timeoutMs`; never rejects. */

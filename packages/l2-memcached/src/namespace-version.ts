@@ -74,6 +74,18 @@ export class NamespaceVersion {
     return refreshing;
   }
 
+  /**
+   * Read the version from the server on the next call (another instance cleared the namespace).
+   * The known version stays as the fallback while the server holding the counter is down; a
+   * read already in flight may have seen the old version, so its result is not remembered and
+   * later calls do not join it.
+   */
+  forget(): void {
+    this.#fetchedAt = 0;
+    this.#generation++;
+    this.#refreshing = undefined;
+  }
+
   /** Move the namespace to a new version; resolves once the server has counted it. */
   async bump(): Promise<void> {
     this.#generation++;

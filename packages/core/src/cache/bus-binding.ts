@@ -78,6 +78,9 @@ export class BusBinding<V> {
     const ctx = this.#ctx;
     const written = ctx.clock.writeAll();
     ctx.tags.reset();
+    // Shared tiers that cache server state (memcached's namespace version) read it again, or
+    // reads after this would find what the other instance cleared and promote it into L1.
+    for (const t of ctx.tiers) if (t.caps.dropCachedState) t.backend.dropCachedState!();
     try {
       await Promise.all(ctx.tiers.filter((t) => t.local).map((t) => t.clear()));
     } finally {
