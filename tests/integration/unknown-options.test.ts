@@ -162,14 +162,19 @@ const cases: [string, () => unknown, string][] = [
   ],
 ];
 
+/** What `build` threw (`undefined` when it returned). */
+function thrown(build: () => unknown): unknown {
+  try {
+    build();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 describe('every public constructor rejects an unknown option key', () => {
   it.each(cases)('%s', (_name, build, message) => {
-    let error: unknown;
-    try {
-      build();
-    } catch (e) {
-      error = e;
-    }
+    const error = thrown(build);
     rows.push(
       `| \`${_name}\` | ${error instanceof Error ? `\`${error.name}\`: ${error.message}` : 'accepted (no error)'} |`,
     );
@@ -179,5 +184,142 @@ describe('every public constructor rejects an unknown option key', () => {
     expect((error as Error).message).toMatch(
       /^\S.*: unknown option "[^"]+"; (did you mean "[^"]+"\?|known options are ".+")$/,
     );
+  });
+});
+
+/**
+ * A wrong option value (not only an unknown key) is an `InvalidOptionError` in the kit's
+ * format at construction: never a plain TypeError from deeper down, never accepted only to
+ * fail later (attack finding 4). Nothing here connects either.
+ */
+const notAStream = 'a StreamingBackend (streamAdd, streamReadLatest, streamRead)';
+const valueCases: [string, () => unknown, string][] = [
+  [
+    'new RedisBackend({ cluster: null })',
+    () => new RedisBackend({ cluster: null } as never),
+    'RedisBackend: cluster must be an object { nodes, options? }, got null',
+  ],
+  [
+    'new RedisBackend({ cluster: 42 })',
+    () => new RedisBackend({ cluster: 42 } as never),
+    'RedisBackend: cluster must be an object { nodes, options? }, got 42',
+  ],
+  [
+    'new RedisBackend({ url, redis: 42 })',
+    () => new RedisBackend({ url: 'redis://127.0.0.1:1', redis: 42 } as never),
+    'RedisBackend: redis must be an object of ioredis options, got 42',
+  ],
+  [
+    "new RedisBackend({ url, redis: 'nope' })",
+    () => new RedisBackend({ url: 'redis://127.0.0.1:1', redis: 'nope' } as never),
+    'RedisBackend: redis must be an object of ioredis options, got "nope"',
+  ],
+  [
+    'new RedisPubSubTransport({ redis: 42 })',
+    () => new RedisPubSubTransport({ redis: 42 } as never),
+    'RedisPubSubTransport: redis must be an object of ioredis options, got 42',
+  ],
+  ['new RedisStream({ cluster: null })', () => new RedisStream({ cluster: null } as never), 'RedisStream: '],
+  [
+    'new StreamBusTransport(null)',
+    () => new StreamBusTransport(null as never),
+    `StreamBusTransport: stream must be ${notAStream}, got null`,
+  ],
+  [
+    'new StreamBusTransport(42)',
+    () => new StreamBusTransport(42 as never),
+    `StreamBusTransport: stream must be ${notAStream}, got 42`,
+  ],
+  [
+    "new StreamBusTransport('redis://x')",
+    () => new StreamBusTransport('redis://x' as never),
+    `StreamBusTransport: stream must be ${notAStream}, got "redis://x"`,
+  ],
+  [
+    'new StreamBusTransport({ streamAdd })',
+    () => new StreamBusTransport({ name: 's', streamAdd: async () => '1-0' } as never),
+    `StreamBusTransport: stream must be ${notAStream}, got an object`,
+  ],
+  ['keyvTier(null)', () => keyvTier(null as never), 'keyvTier: input must be a Keyv, a Keyv store'],
+  ['keyvTier(42)', () => keyvTier(42 as never), 'keyvTier: input must be a Keyv, a Keyv store'],
+  ['keyvTier(NaN)', () => keyvTier(Number.NaN as never), 'keyvTier: input must be a Keyv, a Keyv store'],
+  ['new KeyvTier({})', () => new KeyvTier({} as never), 'keyvTier: input must be a Keyv, a Keyv store'],
+  [
+    'new TieredCache({ eagerRefresh: Symbol() })',
+    () => new TieredCache({ eagerRefresh: Symbol('x') } as never),
+    'TieredCache: eagerRefresh must be a fraction of the TTL between 0 and 1 (exclusive), or 0 for off, got a symbol',
+  ],
+  [
+    "new TieredCache({ eagerRefresh: '0.5' })",
+    () => new TieredCache({ eagerRefresh: '0.5' } as never),
+    'TieredCache: eagerRefresh must be a fraction of the TTL between 0 and 1 (exclusive), or 0 for off, got "0.5"',
+  ],
+  [
+    'new TieredCache({ tiers: [{ backend, ttlScale: Symbol() }] })',
+    () => new TieredCache({ tiers: [{ backend, ttlScale: Symbol('x') }] } as never),
+    'TieredCache: tiers[0].ttlScale must be a finite number > 0, got a symbol',
+  ],
+  [
+    "new TieredCache({ tiers: [{ backend, ttlScale: '2' }] })",
+    () => new TieredCache({ tiers: [{ backend, ttlScale: '2' }] } as never),
+    'TieredCache: tiers[0].ttlScale must be a finite number > 0, got "2"',
+  ],
+  [
+    "new TieredCache(new Map([['ttl', 'garbage']]))",
+    () => new TieredCache(new Map([['ttl', 'garbage']]) as never),
+    'TieredCache: options must be a plain object such as { name, tiers }, got a Map',
+  ],
+  [
+    'new TieredCache([])',
+    () => new TieredCache([] as never),
+    'TieredCache: options must be a plain object such as { name, tiers }, got an array',
+  ],
+  [
+    'new TieredCache(new (class Options {})())',
+    () => new TieredCache(new (class Options {})() as never),
+    'TieredCache: options must be a plain object such as { name, tiers }, got an Options',
+  ],
+];
+
+describe('a wrong option value is an InvalidOptionError at construction', () => {
+  it.each(valueCases)('%s', (_name, build, message) => {
+    const error = thrown(build);
+    expect(error).toMatchObject({ code: 'TIERCACHE_BAD_OPTION', name: 'InvalidOptionError' });
+    expect((error as Error).message).toContain(message);
+  });
+
+  it('a Symbol where a duration goes is a typed error, never a TypeError', () => {
+    const durations = [
+      'ttl',
+      'grace',
+      'graceBackoff',
+      'factoryTimeout',
+      'factorySoftTimeout',
+      'closeTimeout',
+    ];
+    const builds: [string, () => unknown][] = [
+      ...durations.map((key): [string, () => unknown] => [
+        key,
+        () => new TieredCache({ [key]: Symbol('x') } as never),
+      ]),
+      ['lock.lease', () => new TieredCache({ lock: { lease: Symbol('x') } } as never)],
+      ['lock.poll', () => new TieredCache({ lock: { poll: Symbol('x') } } as never)],
+      ['tiers[0].maxTtl', () => new TieredCache({ tiers: [{ backend, maxTtl: Symbol('x') }] } as never)],
+      ['tiers[0].timeout', () => new TieredCache({ tiers: [{ backend, timeout: Symbol('x') }] } as never)],
+      ['jitter', () => new TieredCache({ jitter: Symbol('x') } as never)],
+      ['maxKeyLength', () => new TieredCache({ maxKeyLength: Symbol('x') } as never)],
+    ];
+    const wrong = builds.flatMap(([key, build]) => {
+      try {
+        build();
+        return [`${key}: accepted`];
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        return code === 'TIERCACHE_BAD_OPTION' || code === 'TIERCACHE_BAD_TTL'
+          ? []
+          : [`${key}: ${(e as Error).name}: ${(e as Error).message}`];
+      }
+    });
+    expect(wrong).toEqual([]);
   });
 });

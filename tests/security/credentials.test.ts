@@ -3,6 +3,7 @@
 import { inspect } from 'node:util';
 import { TieredCache } from '@tiercache/core';
 import { LruBackend } from '@tiercache/l1-lru';
+import { MemcachedBackend } from '@tiercache/l2-memcached';
 import { RedisBackend, RedisPubSubTransport } from '@tiercache/l2-redis';
 import { RedisStream } from '@tiercache/stream-redis';
 import { eventually } from '@tiercache/test-kit';
@@ -113,5 +114,74 @@ describe('credentials never appear in what we expose', () => {
       expect(message).toContain('cache.internal');
       expect(message).not.toContain(WRONG);
     }
+  });
+});
+
+/**
+ * Attack finding 6: a mistyped Redis URL (a scheme without "//", a port that is not a number,
+ * an unclosed IPv6 bracket) must not put its password in the option error: not in the message,
+ * not in a `cause` or `input` holding the raw URL, however the error is printed. Nothing here
+ * connects: every one of these is refused at construction.
+ */
+describe('a malformed URL or server spec never puts its password in an error', () => {
+  const PW = 'Hunter2Secret';
+  const urls = [
+    `rediss//app:${PW}@cache.internal:6380`,
+    `redis:/app:${PW}@cache.internal:6379`,
+    `redis://app:${PW}@cache.internal:notaport`,
+    `redis://app:${PW}@cache.internal:63 79`,
+    `redis://app:${PW}@[::1`,
+    `redis://:${PW}@cache.internal:99999`,
+    `redis//:${PW}@cache.internal`,
+    `http://app:${PW}@cache.internal:6379`,
+    `redis://app:p@ss:${PW}@cache.internal:notaport`,
+    `redis//app:my ${PW}@cache.internal:6379`,
+  ];
+  const builds: [string, (url: string) => unknown][] = [
+    ['RedisBackend', (url) => new RedisBackend({ url, redis: { lazyConnect: true } })],
+    ['RedisPubSubTransport', (url) => new RedisPubSubTransport({ url, redis: { lazyConnect: true } })],
+    ['RedisStream', (url) => new RedisStream({ url, redis: { lazyConnect: true } })],
+  ];
+  const cases = builds.flatMap(([name, build]) =>
+    urls.map((url): [string, string, (url: string) => unknown] => [name, url, build]),
+  );
+
+  it.each(cases)('%s(%j): InvalidOptionError, redacted', (_name, url, build) => {
+    let error: unknown;
+    try {
+      build(url);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'TIERCACHE_BAD_OPTION', name: 'InvalidOptionError' });
+    const err = error as Error & { cause?: unknown; input?: unknown };
+    expect(err.message).toContain('[redacted]');
+    expect(err.message).toContain('cache.internal'.slice(0, url.includes('[::1') ? 0 : 14));
+    expect(err.message).not.toContain(PW);
+    expect(err.cause).toBeUndefined();
+    expect(err.input).toBeUndefined();
+    expect(JSON.stringify(err)).not.toContain(PW);
+    expect(inspect(err, { depth: 10 })).not.toContain(PW);
+    expect(printed(err)).not.toContain(PW);
+  });
+
+  it.each([
+    `app:${PW}@cache.internal:notaport`,
+    `app:${PW}@cache.internal:11211:1`,
+    `app:${PW}@:11211`,
+    `cache.internal:11211,app:${PW}@cache.internal:63 79`,
+  ])('MemcachedBackend({ servers: %j }): InvalidOptionError, no password', (servers) => {
+    let error: unknown;
+    try {
+      new MemcachedBackend({ servers });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'TIERCACHE_BAD_OPTION', name: 'InvalidOptionError' });
+    const err = error as Error;
+    expect(err.message).not.toContain(PW);
+    expect(JSON.stringify(err)).not.toContain(PW);
+    expect(inspect(err, { depth: 10 })).not.toContain(PW);
+    expect(printed(err)).not.toContain(PW);
   });
 });

@@ -43,6 +43,93 @@ describe.each(shared)('keys over %s', (_name, make) => {
   });
 });
 
+/** Attack finding 8: the backends used directly (their README quick starts), not only through TieredCache. */
+describe.each(shared)('a %s backend used directly refuses lone surrogates', (name, make) => {
+  const lone = ['user:\uD800', 'user:\uDBFF', 'user:\uDC00', 'a\uDFFFb', '\uD800'];
+
+  it('in every key-taking method, with InvalidKeyError (TIERCACHE_BAD_KEY), touching nothing', async () => {
+    const backend = make();
+    try {
+      await backend.setWithTtl('user:\uFFFD', 'replacement-char', 60_000);
+      const refused: string[] = [];
+      for (const key of lone) {
+        const calls: [string, () => Promise<unknown>][] = [
+          ['setWithTtl', () => backend.setWithTtl(key, 'forged', 60_000)],
+          ['get', () => backend.get(key)],
+          ['getWithTtl', () => backend.getWithTtl(key)],
+          ['getMany', () => backend.getMany(['user:ok', key])],
+          ['setMany', () => backend.setMany([{ key, value: 'forged', ttlMs: 60_000 }])],
+          ['remove', () => backend.remove(key)],
+        ];
+        for (const [method, call] of calls) {
+          const error = await call().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          if (error instanceof InvalidKeyError && error.code === 'TIERCACHE_BAD_KEY') refused.push(method);
+          else expect.fail(`${name}.${method}(${JSON.stringify(key)}) gave ${String(error)}`);
+        }
+      }
+      expect(refused).toHaveLength(lone.length * 6);
+      // Nothing was written over the entry a lone surrogate would have become (U+FFFD in UTF-8).
+      expect(await backend.get('user:\uFFFD')).toBe('replacement-char');
+      // Whole characters (a surrogate pair) are keys like any other.
+      await backend.setWithTtl('user:\uD83D\uDE00', 'smile', 60_000);
+      expect(await backend.get('user:\uD83D\uDE00')).toBe('smile');
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
+describe.skipIf(!redisUrl)('RedisBackend.removePattern with a lone surrogate', () => {
+  it('is refused with InvalidKeyError and removes nothing', async () => {
+    const backend = new RedisBackend<string>({ url: redisUrl!, prefix: `sec:${randomUUID()}:` });
+    try {
+      await backend.setWithTtl('user:\uFFFD', 'kept', 60_000);
+      for (const pattern of ['user:\uDC00', 'user:\uD800*', '*\uDFFF']) {
+        await expect(backend.removePattern(pattern)).rejects.toMatchObject({
+          name: 'InvalidKeyError',
+          code: 'TIERCACHE_BAD_KEY',
+        });
+      }
+      expect(await backend.get('user:\uFFFD')).toBe('kept');
+      const cache = new TieredCache<string>({ tiers: [backend] });
+      await expect(cache.invalidatePattern('user:\uDC00')).rejects.toMatchObject({
+        code: 'TIERCACHE_BAD_KEY',
+      });
+      expect(await backend.get('user:\uFFFD')).toBe('kept');
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
+describe.each(shared)('tags with lone surrogates over %s', (_name, make) => {
+  it('are refused in set, getOrSet and invalidateTags with a typed error', async () => {
+    const cache = new TieredCache<string>({ tiers: [make()], ttl: '1m' });
+    try {
+      for (const tag of ['t\uD800', 't\uDFFF', '\uDBFF']) {
+        const bad = { code: 'TIERCACHE_BAD_OPTION', name: 'InvalidOptionError' };
+        await expect(cache.set('k', 'v', { tags: [tag] })).rejects.toMatchObject(bad);
+        await expect(cache.getOrSet('k2', async () => 'v', { tags: ['fine', tag] })).rejects.toMatchObject(
+          bad,
+        );
+        await expect(cache.invalidateTags([tag])).rejects.toMatchObject(bad);
+        await expect(cache.namespace('ns').invalidateTags([tag])).rejects.toMatchObject(bad);
+      }
+      // A tag of whole characters works, and its entries go when it is invalidated.
+      await cache.set('k', 'v', { tags: ['t\uD83D\uDE00'] });
+      expect(await cache.get('k')).toBe('v');
+      await cache.invalidateTags(['t\uD83D\uDE00']);
+      expect(await cache.get('k')).toBeUndefined();
+      expect(await cache.get('k2')).toBeUndefined();
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
 describe.skipIf(!redisUrl)('lock keys and cache keys on Redis', () => {
   it('a cache key named lock:getOrSet:<k> does not hold the lock of getOrSet(<k>)', async () => {
     const backend = new RedisBackend<string>({ url: redisUrl!, prefix: `sec:${randomUUID()}:` });

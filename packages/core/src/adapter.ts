@@ -8,6 +8,7 @@ export { ClosedGuard, closeOwned } from './adapter-kit/closed-guard.js';
 export { IdlePool } from './adapter-kit/idle-pool.js';
 export {
   hasMethods,
+  isPlainObject,
   type NumberRange,
   OptionReader,
   rejectUnknownKeys,
@@ -49,7 +50,14 @@ export type {
   ValueWithTtl,
 } from './contracts.js';
 export * from './errors.js';
-export { DEFAULT_MAX_KEY_LENGTH, globToRegExp, RESERVED_KEY_PREFIX, validateKey } from './key.js';
+export {
+  DEFAULT_MAX_KEY_LENGTH,
+  globToRegExp,
+  hasLoneSurrogate,
+  RESERVED_KEY_PREFIX,
+  validateKey,
+  validateTierKey,
+} from './key.js';
 export { boundedCall, toTierError, withTimeout } from './primitives/deadline.js';
 export { jsonSerializer, type Serializer } from './serializer.js';
 export { compareStreamIds, parseStreamId } from './stream-id.js';

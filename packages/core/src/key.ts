@@ -10,10 +10,7 @@ export const DEFAULT_MAX_KEY_LENGTH = 1024;
  * same bytes in Redis or Memcached and read each other's values). Throws {@link InvalidKeyError}.
  */
 export function validateKey(key: unknown, maxLength = DEFAULT_MAX_KEY_LENGTH): asserts key is string {
-  if (typeof key !== 'string') {
-    throw new InvalidKeyError(`cache key must be a string, got ${key === null ? 'null' : typeof key}`);
-  }
-  if (key.length === 0) throw new InvalidKeyError('cache key must not be empty');
+  validateTierKey(key);
   if (key.length > maxLength) {
     throw new InvalidKeyError(
       `cache key is ${key.length} characters, over the limit of ${maxLength}; hash long keys or raise maxKeyLength`,
@@ -26,12 +23,36 @@ export function validateKey(key: unknown, maxLength = DEFAULT_MAX_KEY_LENGTH): a
       'cache key contains a control character (U+0000-U+001F or U+007F); remove or encode it',
     );
   }
-  // With the u flag a surrogate class matches only halves that are not part of a pair.
-  if (/[\uD800-\uDFFF]/u.test(key)) {
+}
+
+/**
+ * The key check every tier applies to what it is handed, whoever calls it (the manager, or an
+ * application using a backend directly): a non-empty string of whole characters — no lone
+ * UTF-16 surrogate, which UTF-8 turns into U+FFFD so that `"x\uD800"`, `"x\uDBFF"` and
+ * `"x\uFFFD"` would be one key on the wire. It allows what a tier must store for the manager
+ * (the reserved NUL-prefixed records, any length); {@link validateKey} adds the manager's own
+ * rules. `what` names the value in the message (`"cache key"`, `"removePattern pattern"`).
+ * Throws {@link InvalidKeyError} (`TIERCACHE_BAD_KEY`).
+ */
+export function validateTierKey(key: unknown, what = 'cache key'): asserts key is string {
+  if (typeof key !== 'string') {
+    throw new InvalidKeyError(`${what} must be a string, got ${key === null ? 'null' : typeof key}`);
+  }
+  if (key.length === 0) throw new InvalidKeyError(`${what} must not be empty`);
+  if (hasLoneSurrogate(key)) {
     throw new InvalidKeyError(
-      'cache key contains a lone UTF-16 surrogate, which has no UTF-8 encoding and would collide with other keys in a shared tier; build keys from whole characters (or encode binary ids, e.g. as hex)',
+      `${what} contains a lone UTF-16 surrogate, which has no UTF-8 encoding and would collide with other keys in a shared tier; build keys from whole characters (or encode binary ids, e.g. as hex)`,
     );
   }
+}
+
+/**
+ * `true` when `text` holds half of a surrogate pair on its own (no UTF-8 encoding: it becomes
+ * U+FFFD on the wire). Keys, patterns and tags are refused for it.
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  // With the u flag a surrogate class matches only halves that are not part of a pair.
+  return /[\uD800-\uDFFF]/u.test(text);
 }
 
 /**

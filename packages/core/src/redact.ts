@@ -7,11 +7,16 @@
 /** Commands whose arguments can hold a credential (Redis: `AUTH pw`, `HELLO 3 AUTH user pw`, ...). */
 const SECRET_COMMANDS = new Set(['auth', 'hello', 'acl', 'config', 'migrate', 'sentinel']);
 const REDACTED = '[redacted]';
-/** `scheme://user:password@` → `scheme://user:[redacted]@` (also a password without a user). */
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@\s/]+@/gi;
-const HAS_URL_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^@\s/]+@/i;
+/**
+ * `user:password@` → `user:[redacted]@` (also `:password@` without a user) anywhere in a string,
+ * not only in a URL that parses: a mistyped one (`rediss//app:pw@host`, `redis:/app:pw@host`,
+ * `redis://app:pw@host:notaport`) still carries the password. The password runs to the last `@`
+ * before a `/` or a space, as URL parsers read it, so a raw `@` inside it is covered too.
+ */
+const URL_PASSWORD = /((?:^|[\s/"'(<=,])[^\s/:@"'(<=,]*:)[^\s/]*@/g;
+const HAS_URL_PASSWORD = /(?:^|[\s/"'(<=,])[^\s/:@"'(<=,]*:[^\s/]*@/;
 
-/** `url` with its password replaced by `[redacted]`; other parts unchanged. */
+/** `url` (or any text holding one) with each password replaced by `[redacted]`; other parts unchanged. */
 export function redactUrl(url: string): string {
   return url.replace(URL_PASSWORD, `$1${REDACTED}@`);
 }

@@ -1,7 +1,16 @@
-import { OptionReader } from './adapter-kit/options.js';
+import { hasMethods, OptionReader, shown } from './adapter-kit/options.js';
 import { checkBlockMs } from './adapter-kit/stream-args.js';
 import type { BusTransport, BusTransportStatus, StreamFields, StreamingBackend } from './contracts.js';
+import { InvalidOptionError } from './errors.js';
 import { sleep } from './primitives/sleep.js';
+
+/** The methods a {@link StreamingBackend} must have. */
+const STREAM_METHODS = ['streamAdd', 'streamReadLatest', 'streamRead'] as const;
+
+/** `true` when `value` has the methods of a {@link StreamingBackend} (checked by capability). */
+export function isStreamingBackend(value: unknown): value is StreamingBackend {
+  return hasMethods(value, STREAM_METHODS);
+}
 
 /** Options for {@link StreamBusTransport}. */
 export interface StreamBusTransportOptions {
@@ -50,6 +59,11 @@ export class StreamBusTransport implements BusTransport {
   #closed: Promise<void> | undefined;
 
   constructor(stream: StreamingBackend, options: StreamBusTransportOptions = {}) {
+    if (!isStreamingBackend(stream)) {
+      throw new InvalidOptionError(
+        `StreamBusTransport: stream must be a StreamingBackend (${STREAM_METHODS.join(', ')}), got ${shown(stream)}`,
+      );
+    }
     this.#stream = stream;
     this.name = `stream:${stream.name}`;
     const read = new OptionReader<StreamBusTransportOptions>('StreamBusTransport', options, [

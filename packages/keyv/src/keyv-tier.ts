@@ -2,13 +2,14 @@ import {
   type CacheEntry,
   globToRegExp,
   InvalidKeyError,
+  InvalidOptionError,
   InvalidTtlError,
   InvalidValueError,
   type L2CacheBackend,
   TierError,
   type ValueWithTtl,
 } from '@tiercache/core';
-import { ClosedGuard, closeOwned, OptionReader } from '@tiercache/core/adapter';
+import { ClosedGuard, closeOwned, hasMethods, OptionReader, shown } from '@tiercache/core/adapter';
 import { Keyv, type KeyvStoreAdapter } from 'keyv';
 
 /** Options for {@link keyvTier}. */
@@ -60,6 +61,7 @@ export class KeyvTier<V = unknown> implements L2CacheBackend<V> {
 
   constructor(input: KeyvTierInput, options: KeyvTierOptions = {}) {
     checkOptions(options);
+    checkInput(input);
     this.#closeClient = options.closeClient === true;
     this.keyv = isKeyv(input) ? input : new Keyv({ store: input, throwOnErrors: true });
     this.name = options.name ?? 'keyv';
@@ -230,6 +232,17 @@ function isKeyv(input: KeyvTierInput): input is Keyv {
   // Another copy of the keyv package: recognise it by the methods only Keyv itself has.
   const candidate = input as Partial<Keyv>;
   return typeof candidate.getRaw === 'function' && typeof candidate.hooks === 'object';
+}
+
+/** The methods Keyv needs of a store (a `Map` has them too). */
+const STORE_METHODS = ['get', 'set', 'delete', 'clear'] as const;
+
+/** A Keyv, or something Keyv can wrap; anything else is refused here, not by Keyv later. */
+function checkInput(input: unknown): void {
+  if (hasMethods(input, STORE_METHODS)) return;
+  throw new InvalidOptionError(
+    `keyvTier: input must be a Keyv, a Keyv store (${STORE_METHODS.join(', ')}) or a Map, got ${shown(input)}`,
+  );
 }
 
 function checkOptions(options: KeyvTierOptions): void {

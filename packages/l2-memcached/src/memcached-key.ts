@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidKeyError } from '@tiercache/core';
+import { validateTierKey } from '@tiercache/core/adapter';
 import type { KeyPolicy } from './options.js';
 
 /** memcached's key limit, in bytes, prefix included. */
@@ -23,10 +24,8 @@ const BAD_KEY_CHARS = /[\u0000-\u0020\u007f]/;
  * @param prefix `"<namespace>:<version>:"`, already free of bad characters.
  */
 export function memcachedKey(key: string, prefix: string, policy: KeyPolicy): string {
-  if (typeof key !== 'string') {
-    throw new InvalidKeyError(`cache key must be a string, got ${key === null ? 'null' : typeof key}`);
-  }
-  if (key.length === 0) throw new InvalidKeyError('cache key must not be empty');
+  // Also refuses lone surrogates: UTF-8 (and so the sha256 of 'hash') makes them U+FFFD.
+  validateTierKey(key);
   const full = prefix + key;
   const hasBadChar = BAD_KEY_CHARS.test(key);
   // UTF-8 takes at least one and at most three bytes per UTF-16 code unit, so most keys are

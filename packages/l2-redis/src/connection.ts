@@ -1,5 +1,5 @@
 import { InvalidOptionError, redactSecrets, redactUrl } from '@tiercache/core';
-import { hasMethods } from '@tiercache/core/adapter';
+import { hasMethods, isPlainObject, shown } from '@tiercache/core/adapter';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -89,6 +89,16 @@ export function validateConnection(
   rules: ConnectionRules = {},
 ): void {
   const allowCluster = rules.cluster ?? true;
+  if (options.redis !== undefined && !isPlainObject(options.redis)) {
+    throw new InvalidOptionError(
+      `${what}: redis must be an object of ioredis options, got ${shown(options.redis)}`,
+    );
+  }
+  if (options.cluster !== undefined && !isPlainObject(options.cluster)) {
+    throw new InvalidOptionError(
+      `${what}: cluster must be an object { nodes, options? }, got ${shown(options.cluster)}`,
+    );
+  }
   const given: string[] = [];
   if (options.client !== undefined) given.push('client');
   // `redis` next to `url` refines the URL's connection, so the pair counts as one way.
@@ -119,7 +129,13 @@ export function validateConnection(
   }
   if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
     throw new InvalidOptionError(
-      `${what}: url must start with redis:// or rediss://, got ${typeof options.url === 'string' ? JSON.stringify(redactUrl(options.url)) : typeof options.url}`,
+      `${what}: url must start with redis:// or rediss://, got ${typeof options.url === 'string' ? quotedUrl(options.url) : typeof options.url}`,
+    );
+  }
+  if (options.url !== undefined && !URL.canParse(options.url)) {
+    // Not `new URL`'s own error: its `input` property holds the raw URL, password and all.
+    throw new InvalidOptionError(
+      `${what}: url is not a valid URL (check the port and any [IPv6] brackets), got ${quotedUrl(options.url)}`,
     );
   }
   if (
@@ -137,6 +153,19 @@ export function validateConnection(
       `${what}: the ioredis client has keyPrefix "${keyPrefix}", which SCAN results and Lua scripts do not see; remove it and pass prefix to tiercache instead`,
     );
   }
+}
+
+/**
+ * A URL as an option error quotes it: without its credentials. A URL that is not a well-formed
+ * `redis://` one may not split where `redactUrl` expects (a space in the password), so everything
+ * from after its scheme up to the last `@` is dropped (`redis://[redacted]@host:notaport`).
+ */
+function quotedUrl(url: string): string {
+  const at = url.lastIndexOf('@');
+  if (at === -1) return JSON.stringify(url);
+  if (/^rediss?:\/\//.test(url) && URL.canParse(url)) return JSON.stringify(redactUrl(url));
+  const scheme = /^[a-z][a-z0-9+.-]*:\/{0,2}/i.exec(url)?.[0] ?? '';
+  return JSON.stringify(`${scheme}[redacted]${url.slice(at)}`);
 }
 
 function describe(value: unknown): string {
@@ -164,13 +193,28 @@ export function resolveClient(
       redisOptions: { commandTimeout: settings.commandTimeoutMs, ...clusterOptions.redisOptions },
     });
   } else if (options.url !== undefined) {
-    client = new Redis(options.url, { ...ours, ...options.redis });
+    client = newRedisForUrl(options.url, { ...ours, ...options.redis });
   } else {
     client = new Redis({ ...ours, ...options.redis });
   }
   // ioredis puts AUTH's arguments (the password) on a failed login's error.
   client.on('error', (error: Error) => settings.onConnectionError(redactSecrets(error)));
   return { client, owned: true };
+}
+
+/**
+ * `new Redis(url, options)`, with any error ioredis raises while parsing the URL replaced by an
+ * {@link InvalidOptionError} quoting it without its password (and with no `cause`: Node's URL
+ * errors keep the raw URL in `input`).
+ */
+function newRedisForUrl(url: string, options: RedisOptions): Redis {
+  try {
+    return new Redis(url, options);
+  } catch (error) {
+    throw new InvalidOptionError(
+      `Redis: url ${quotedUrl(url)} was refused by ioredis: ${redactUrl(error instanceof Error ? error.message : String(error))}`,
+    );
+  }
 }
 
 /**

@@ -2,7 +2,6 @@ import {
   boundedCall,
   type CacheEntry,
   type GuardedRead,
-  InvalidKeyError,
   InvalidOptionError,
   type L2CacheBackend,
   redactSecrets,
@@ -11,7 +10,7 @@ import {
   type ValueWithTtl,
   withTimeout,
 } from '@tiercache/core';
-import { ClosedGuard, closeOwned } from '@tiercache/core/adapter';
+import { ClosedGuard, closeOwned, validateTierKey } from '@tiercache/core/adapter';
 import type { Cluster, Redis } from 'ioredis';
 import { getEach, pxTtl, type QueuedSet, setEach, tickBatches } from './batched-commands.js';
 import { closeClient, isIoredisTimeout, resolveClient } from './connection.js';
@@ -262,6 +261,8 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
         `${this.name}.removePattern: pattern must be a non-empty glob such as "user:*"`,
       );
     }
+    // A lone surrogate is U+FFFD on the wire: the pattern would match other keys.
+    validateTierKey(pattern, `${this.name}.removePattern: pattern`);
     // The core's own records (tag invalidation times) are never a pattern's to delete.
     return this.#removeMatching(pattern, this.#prefix.length);
   }
@@ -306,12 +307,14 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
   /** Take the lease `key` for `leaseMs` (see {@link RedisLock}); the token, or `undefined` while it is held. */
   async acquireLock(key: string, leaseMs: number): Promise<string | undefined> {
     this.#closed.check();
+    validateTierKey(key, `${WHAT} "${this.name}": lock key`);
     return this.#lock.acquire(key, leaseMs);
   }
 
   /** Release the lease only if `token` still holds it (atomic compare-and-delete). */
   async releaseLock(key: string, token: string): Promise<boolean> {
     this.#closed.check();
+    validateTierKey(key, `${WHAT} "${this.name}": lock key`);
     return this.#lock.release(key, token);
   }
 
@@ -384,11 +387,7 @@ export class RedisBackend<V = unknown> implements L2CacheBackend<V> {
    * bare prefix (or "undefined").
    */
   #key(key: string): string {
-    if (typeof key !== 'string' || key.length === 0) {
-      throw new InvalidKeyError(
-        `${WHAT} "${this.name}": key must be a non-empty string, got ${key === '' ? '""' : typeof key}`,
-      );
-    }
+    validateTierKey(key, `${WHAT} "${this.name}": key`);
     return this.#prefix + key;
   }
 }

@@ -29,9 +29,9 @@ export class OptionReader<T extends object> {
   ) {
     this.#component = component;
     if (options === undefined) options = {};
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    if (!isPlainObject(options)) {
       throw new InvalidOptionError(
-        `${component}: options must be an object such as { ${known.slice(0, 2).join(', ')} }, got ${shown(options)}`,
+        `${component}: options must be a plain object such as { ${known.slice(0, 2).join(', ')} }, got ${shown(options)}`,
       );
     }
     rejectUnknownKeys(component, options, known, aliases);
@@ -260,7 +260,20 @@ export function hasMethods(value: unknown, methods: readonly string[]): boolean 
   return methods.every((method) => typeof candidate[method] === 'function');
 }
 
-/** A value as an error message shows it (never a whole object: it may hold a password). */
+/**
+ * `true` for an object literal (or `Object.create(null)`, or a plain object from another realm):
+ * not an array, a `Map`, a class instance or anything else whose keys are not its options.
+ */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
+}
+
+/**
+ * A value as an error message shows it (never a whole object: it may hold a password): a
+ * string or number as itself, an object by its kind (`an object`, `an array`, `a Map`).
+ */
 export function shown(value: unknown): string {
   if (typeof value === 'string')
     return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
@@ -269,5 +282,13 @@ export function shown(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   const type = typeof value;
-  return `${type === 'object' ? 'an' : 'a'} ${type}`;
+  if (type === 'object' && !isPlainObject(value)) {
+    const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name === 'string' && /^[A-Za-z_$][\w$]{0,40}$/.test(name)) return withArticle(name);
+  }
+  return withArticle(type);
+}
+
+function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
 }

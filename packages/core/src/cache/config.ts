@@ -1,10 +1,11 @@
-import { hasMethods, OptionReader, rejectUnknownKeys } from '../adapter-kit/options.js';
+import { hasMethods, OptionReader, rejectUnknownKeys, shown } from '../adapter-kit/options.js';
 import type { CacheBackend, StreamingBackend } from '../contracts.js';
 import { InvalidOptionError } from '../errors.js';
 import type { BusOptions } from '../invalidation-bus.js';
 import { DEFAULT_MAX_KEY_LENGTH } from '../key.js';
 import { MemoryBackend } from '../memory-backend.js';
 import { type CacheStrategy, Strategy } from '../strategies.js';
+import { isStreamingBackend } from '../stream-transport.js';
 import { parseTtl } from '../ttl.js';
 import type { LockOptions, TieredCacheOptions } from './options.js';
 import type { TierOptions } from './tier.js';
@@ -87,8 +88,8 @@ export function resolveConfig<V>(options: TieredCacheOptions<V> | undefined): Ca
   if (bus !== undefined && (typeof bus !== 'object' || bus === null || !bus.transport)) {
     throw new InvalidOptionError('TieredCache: bus.transport is required when bus is given');
   }
-  const eagerRefresh = raw.eagerRefresh ?? 0;
-  if (!(eagerRefresh === 0 || (eagerRefresh > 0 && eagerRefresh < 1))) {
+  const eagerRefresh: unknown = raw.eagerRefresh ?? 0;
+  if (typeof eagerRefresh !== 'number' || !(eagerRefresh === 0 || (eagerRefresh > 0 && eagerRefresh < 1))) {
     throw read.error(
       'eagerRefresh',
       'a fraction of the TTL between 0 and 1 (exclusive), or 0 for off',
@@ -126,7 +127,15 @@ function resolveTiers<V>(input: TieredCacheOptions<V>['tiers']): TierOptions<V>[
   return tiers.map((entry: CacheBackend<V> | TierOptions<V>, index) => {
     const wrapped = isTierOptions(entry);
     const tier: TierOptions<V> = wrapped ? entry : { backend: entry };
-    if (wrapped) rejectUnknownKeys(`TieredCache: tiers[${index}]`, tier, TIER_OPTION_KEYS);
+    if (wrapped) {
+      rejectUnknownKeys(`TieredCache: tiers[${index}]`, tier, TIER_OPTION_KEYS);
+      const scale: unknown = tier.ttlScale;
+      if (scale !== undefined && !(typeof scale === 'number' && scale > 0 && Number.isFinite(scale))) {
+        throw new InvalidOptionError(
+          `TieredCache: tiers[${index}].ttlScale must be a finite number > 0, got ${shown(scale)}`,
+        );
+      }
+    }
     const backend = tier.backend;
     if (!hasMethods(backend, ['get', 'setWithTtl'])) {
       throw new InvalidOptionError(
@@ -163,10 +172,6 @@ function optionalTtl(value: unknown, what: string): number | undefined {
 function isStrategy(value: unknown): value is CacheStrategy {
   const ttlMs = (value as CacheStrategy | null)?.ttlMs;
   return typeof ttlMs === 'number' && ttlMs > 0 && Number.isFinite(ttlMs);
-}
-
-function isStreamingBackend(value: unknown): value is StreamingBackend {
-  return hasMethods(value, ['streamAdd', 'streamRead', 'streamReadLatest']);
 }
 
 /** `true` for `{ backend, ...tier settings }`, `false` for a bare backend. */

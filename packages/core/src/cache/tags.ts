@@ -1,6 +1,6 @@
 import type { L2CacheBackend } from '../contracts.js';
 import { DeserializationError, InvalidOptionError } from '../errors.js';
-import { RESERVED_KEY_PREFIX } from '../key.js';
+import { hasLoneSurrogate, RESERVED_KEY_PREFIX } from '../key.js';
 import type { CacheContext } from './context.js';
 import type { Tier } from './tier.js';
 
@@ -88,7 +88,7 @@ export function wallNow(): number {
 
 /**
  * Check the `tags` a caller passed: an array of at most {@link MAX_TAGS} non-empty strings of at
- * most {@link MAX_TAG_LENGTH} characters without control characters. Returns them without
+ * most {@link MAX_TAG_LENGTH} characters without control characters or lone surrogates. Returns them without
  * duplicates; throws {@link InvalidOptionError}.
  */
 export function checkTags(tags: unknown, method: string): string[] {
@@ -113,6 +113,11 @@ export function checkTags(tags: unknown, method: string): string[] {
     if (/[\u0000-\u001f\u007f]/.test(tag)) {
       throw new InvalidOptionError(
         `${method}: a tag contains a control character (U+0000-U+001F or U+007F), which the cache reserves for namespaces`,
+      );
+    }
+    if (hasLoneSurrogate(tag)) {
+      throw new InvalidOptionError(
+        `${method}: a tag contains a lone UTF-16 surrogate, which has no UTF-8 encoding and would share its record in a shared tier with other tags; build tags from whole characters`,
       );
     }
   }

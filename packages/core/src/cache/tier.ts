@@ -116,13 +116,8 @@ export class Tier<V> {
     this.#onRecovered = onRecovered;
     this.name = backend.name;
     this.local = backend.local === true;
-    const scale = options.ttlScale ?? 1;
-    if (!(typeof scale === 'number' && scale > 0 && Number.isFinite(scale))) {
-      throw new InvalidOptionError(
-        `tier ${index} ("${this.name}"): ttlScale must be a finite number > 0, got ${scale}`,
-      );
-    }
-    this.ttlScale = scale;
+    // Checked with the other options, in resolveConfig.
+    this.ttlScale = options.ttlScale ?? 1;
     this.maxTtlMs =
       options.maxTtl === undefined ? backend.maxTtlMs : parseTtl(options.maxTtl, `tier ${index} maxTtl`);
     // Local tiers never wait; backends that bound their own calls need no second timer.
