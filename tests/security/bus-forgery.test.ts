@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { TieredCache } from '@tiercache/core';
 import { eventually, requireServer } from '@tiercache/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BusSetup, busInstance, busSetups, makeBusSetup } from './bus-setups.js';
+import { type BusSetup, busInstance, busSetups, invalidationArrives, makeBusSetup } from './bus-setups.js';
 
 const redisUrl = await requireServer('redis');
 const brokers = await requireServer('kafka');
@@ -28,12 +28,6 @@ describe.each(busSetups(redisUrl, brokers))('forged sequence numbers on the %s b
     opened.push(a, b);
     await Promise.all([a.ready(), b.ready()]);
     return { a, b, channel };
-  }
-
-  async function invalidationArrives(a: TieredCache<string>, b: TieredCache<string>, key: string) {
-    await b.set(key, 'old', { broadcast: false });
-    await a.invalidate(key);
-    await eventually(async () => (await b.get(key)) === undefined, { timeoutMs: 15_000 });
   }
 
   it("a message with another instance's id and seq 1e15 does not make receivers ignore that instance", async () => {

@@ -11,6 +11,7 @@ import { LruBackend } from '@tiercache/l1-lru';
 import { RedisPubSubTransport } from '@tiercache/l2-redis';
 import { KafkaStream } from '@tiercache/stream-kafka';
 import { RedisStream } from '@tiercache/stream-redis';
+import { eventually } from '@tiercache/test-kit';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -127,4 +128,11 @@ export function busInstance(
     bus: { transport, channel, retryMs: 50, ...bus },
     ttl: '1m',
   });
+}
+
+/** B holds `key` in its L1; A invalidates it; resolves once B no longer serves it (15 s at most). */
+export async function invalidationArrives(a: TieredCache<string>, b: TieredCache<string>, key: string) {
+  await b.set(key, 'old', { broadcast: false });
+  await a.invalidate(key);
+  await eventually(async () => (await b.get(key)) === undefined, { timeoutMs: 15_000 });
 }

@@ -15,6 +15,8 @@ export interface BusSenderSettings {
   maxBatch: number;
   /** Bytes of keys and patterns one message carries at most. */
   batchBytes: number;
+  /** Receivers reject larger messages: one that would be larger goes out as a `clear` instead. */
+  maxMessageBytes: number;
   retryMs: number;
   stats: BusStats;
   events: CacheEventEmitter;
@@ -121,7 +123,8 @@ export class BusSender {
       const budget = { items: this.#s.maxBatch, bytes: this.#s.batchBytes - 512 };
       const patterns = takeSome(this.#patterns, budget);
       const keys = takeSome(this.#keys, budget);
-      const tags = this.#tags.size > 0 ? takeSome(this.#tags, budget) : [];
+      // A tag travels as `["<tag>",<time>]`: its time (at most 16 digits) and brackets count too.
+      const tags = this.#tags.size > 0 ? takeSome(this.#tags, budget, 20) : [];
       if (keys.length > 0) message.keys = keys;
       if (patterns.length > 0) message.patterns = patterns;
       if (tags.length > 0) {
@@ -131,9 +134,21 @@ export class BusSender {
       op = patterns.length > 0 ? 'pattern' : tags.length > 0 && keys.length === 0 ? 'tags' : 'delete';
       items = keys.length + patterns.length + tags.length;
     }
-    const body = encodeBusMessage(message);
+    const wire = this.#sign(encodeBusMessage(message));
+    const max = this.#s.maxMessageBytes;
+    if (wire.length * 3 <= max || Buffer.byteLength(wire) <= max) return { wire, op, items };
+    // One item over the budget (a key longer than a third of maxMessageBytes): receivers would
+    // reject the message, so it goes out as a `clear`, which covers it.
+    delete message.keys;
+    delete message.patterns;
+    delete message.tags;
+    message.clear = true;
+    return { wire: this.#sign(encodeBusMessage(message)), op: 'clear', items: 1 };
+  }
+
+  #sign(body: string): string {
     const signer = this.#s.signer;
-    return { wire: signer ? signer.sign(this.#s.channel, body) : body, op, items };
+    return signer ? signer.sign(this.#s.channel, body) : body;
   }
 
   #scheduleRetry(): void {
@@ -176,12 +191,12 @@ export class BusSender {
 
 /**
  * Remove and return items of `set`, oldest first, while the budget lasts (each costs one item
- * and its JSON size); always at least one, so a message is never empty.
+ * and its JSON size, plus `extraBytes`); always at least one, so a message is never empty.
  */
-function takeSome(set: Set<string>, budget: { items: number; bytes: number }): string[] {
+function takeSome(set: Set<string>, budget: { items: number; bytes: number }, extraBytes = 0): string[] {
   const out: string[] = [];
   for (const item of set) {
-    const bytes = Buffer.byteLength(JSON.stringify(item)) + 1; // with its quotes, escapes and comma
+    const bytes = Buffer.byteLength(JSON.stringify(item)) + 1 + extraBytes; // with its quotes, escapes and comma
     if (out.length > 0 && (budget.items < 1 || budget.bytes < bytes)) break;
     if (budget.items < 1) break;
     out.push(item);

@@ -242,8 +242,13 @@ export interface BusTransport {
   close(): Promise<void>;
 }
 
-/** Connection changes a transport reports to the bus. */
+/**
+ * Connection changes a transport reports to the bus. `resync`: the transport lost its place
+ * (e.g. a stream deleted or recreated under it, or a forged entry id ahead of every entry to
+ * come) and moved on, so messages may have been missed; the bus clears local tiers.
+ */
 export type BusTransportStatus =
   | { kind: 'connected' }
   | { kind: 'disconnected'; error?: unknown }
-  | { kind: 'replayed'; count: number };
+  | { kind: 'replayed'; count: number }
+  | { kind: 'resync'; reason: string };

@@ -144,6 +144,7 @@ export class InvalidationBus {
       maxQueue,
       maxBatch,
       batchBytes: Math.min(256 * 1024, this.#limits.maxMessageBytes),
+      maxMessageBytes: this.#limits.maxMessageBytes,
       retryMs,
       stats,
       events,
@@ -270,6 +271,8 @@ export class InvalidationBus {
       }
       this.#down = false;
       this.#sender.resume();
+    } else if (status.kind === 'resync') {
+      this.#resync(status.reason);
     }
   }
 

@@ -3,6 +3,14 @@ import { checkBlockMs } from './adapter-kit/stream-args.js';
 import type { BusTransport, BusTransportStatus, StreamFields, StreamingBackend } from './contracts.js';
 import { InvalidOptionError } from './errors.js';
 import { sleep } from './primitives/sleep.js';
+import { compareStreamIds } from './stream-id.js';
+
+/**
+ * Empty reads in a row after which the reader checks that the stream's newest entry is not
+ * behind its position (one `streamReadLatest(1)`; with the default `blockMs`, once per 10 s of
+ * silence). A failed publish asks for the check at the next read.
+ */
+const POSITION_CHECK_READS = 5;
 
 /** The methods a {@link StreamingBackend} must have. */
 const STREAM_METHODS = ['streamAdd', 'streamReadLatest', 'streamRead'] as const;
@@ -43,6 +51,12 @@ export interface StreamBusTransportOptions {
  * Entries are untrusted: anyone who can write to the stream or topic can add one. The read loop
  * never throws: an entry without a string `m` field is skipped (the bus counts what it rejects),
  * and a failure anywhere in the loop is reported as a disconnect and retried with backoff.
+ *
+ * The reader also never stays where no entry can follow it: after a few empty reads in a row
+ * (or a failed publish) it asks for the stream's newest entry, and when that is behind its
+ * position (the stream was deleted and recreated, or trimmed below it, or a forged entry with a
+ * far-future id moved it there) it reports `resync` (the bus clears local tiers, as after a gap)
+ * and reads on from the newest entry.
  */
 export class StreamBusTransport implements BusTransport {
   readonly name: string;
@@ -57,6 +71,8 @@ export class StreamBusTransport implements BusTransport {
   readonly #abort = new AbortController();
   #loop: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
+  /** A publish failed: check the read position at the next read. */
+  #checkPosition = false;
 
   constructor(stream: StreamingBackend, options: StreamBusTransportOptions = {}) {
     if (!isStreamingBackend(stream)) {
@@ -83,7 +99,12 @@ export class StreamBusTransport implements BusTransport {
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.#stream.streamAdd(channel, [['m', message]], { maxLen: this.#maxLen });
+    try {
+      await this.#stream.streamAdd(channel, [['m', message]], { maxLen: this.#maxLen });
+    } catch (error) {
+      this.#checkPosition = true;
+      throw error;
+    }
   }
 
   async subscribe(
@@ -127,6 +148,7 @@ export class StreamBusTransport implements BusTransport {
     let delay = this.#retryMin;
     let down = false;
     let replayed = 0;
+    let emptyReads = 0;
     while (!signal.aborted) {
       let entries: Awaited<ReturnType<StreamingBackend['streamRead']>>;
       try {
@@ -159,7 +181,38 @@ export class StreamBusTransport implements BusTransport {
         onStatus({ kind: 'replayed', count: entries.length });
         replayed = 0;
       }
+      if (entries.length > 0) emptyReads = 0;
+      else if (++emptyReads >= POSITION_CHECK_READS || this.#checkPosition) {
+        emptyReads = 0;
+        this.#checkPosition = false;
+        lastId = await this.#follow(channel, lastId, onStatus);
+      }
     }
+  }
+
+  /**
+   * The position to read from: `lastId`, or the stream's newest entry when that is behind
+   * `lastId` (then reported as `resync`). A failed check keeps `lastId`; the next read reports
+   * a connection problem, and the check runs again later.
+   */
+  async #follow(
+    channel: string,
+    lastId: string,
+    onStatus: (status: BusTransportStatus) => void,
+  ): Promise<string> {
+    let newest: unknown;
+    try {
+      const latest = await this.#stream.streamReadLatest(channel, 1);
+      newest = Array.isArray(latest) ? latest[0]?.id : undefined;
+      if (typeof newest !== 'string' || compareStreamIds(newest, lastId) >= 0) return lastId;
+    } catch {
+      return lastId;
+    }
+    onStatus({
+      kind: 'resync',
+      reason: `the newest entry of stream "${channel}" (${newest}) is behind this reader's position (${lastId}): the stream was deleted, recreated or trimmed, or an entry id was forged; reading on from the newest entry`,
+    });
+    return newest;
   }
 }
 

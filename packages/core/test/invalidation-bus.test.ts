@@ -111,6 +111,73 @@ function cuttable(inner: StreamingBackend) {
   return { backend, state };
 }
 
+describe("a stream reader's position", () => {
+  it('is checked against the newest entry once per 5 empty reads, not per read, and is left alone when the stream is sound', async () => {
+    const stream = new MemoryStream();
+    const calls = { read: 0, latest: 0 };
+    const counted: StreamingBackend = {
+      name: 'counted',
+      streamAdd: (s, f, o) => stream.streamAdd(s, f, o),
+      streamReadLatest: (s, c) => {
+        calls.latest++;
+        return stream.streamReadLatest(s, c);
+      },
+      streamRead: (s, id, c, o) => {
+        calls.read++;
+        return stream.streamRead(s, id, c, o);
+      },
+    };
+    const cache = new TieredCache({
+      tiers: [new MemoryBackend()],
+      bus: { transport: new StreamBusTransport(counted, { blockMs: 5 }) },
+    });
+    await cache.ready();
+    await cache.invalidate('k'); // one entry, so the reader has a position to check
+    await until(() => calls.read >= 60);
+    await cache.close();
+    // One streamReadLatest at subscribe, then one per 5 empty reads.
+    expect(calls.latest).toBeGreaterThan(1);
+    expect(calls.latest).toBeLessThanOrEqual(1 + Math.ceil(calls.read / 5));
+    expect(cache.stats().bus.resyncs).toBe(0);
+  });
+});
+
+describe('the size of what the bus sends', () => {
+  it('stays within maxMessageBytes for batches of tags and keys, and a key too long for it goes out as a clear', async () => {
+    const hub = new MemoryBusHub();
+    const sizes: number[] = [];
+    await hub.transport().subscribe('tiercache-bus', (m) => sizes.push(Buffer.byteLength(m)));
+    const make = () =>
+      new TieredCache({
+        tiers: [new MemoryBackend()],
+        maxKeyLength: 20_000,
+        bus: {
+          transport: hub.transport(),
+          maxMessageBytes: 16 * 1024,
+          secret: 'a secret of at least 16 bytes',
+        },
+      });
+    const a = make();
+    const b = make();
+    await Promise.all([a.ready(), b.ready()]);
+    const tagCalls = Array.from({ length: 80 }, (_, j) =>
+      a.invalidateTags(Array.from({ length: 64 }, (_, i) => `t${j}-${i}`)),
+    );
+    await Promise.all(tagCalls);
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => a.invalidate(`k${i}`)));
+    await b.set('long', 'old', { broadcast: false });
+    await a.invalidate('x'.repeat(17_000));
+    await until(
+      () => b.stats().bus.received >= 3 && b.stats().bus.queued === 0 && a.stats().bus.queued === 0,
+    );
+    await until(async () => (await b.get('long')) === undefined); // the clear arrived
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(16 * 1024);
+    expect(b.stats().bus.rejected).toBe(0);
+    expect(b.stats().bus.resyncs).toBe(0);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
 describe('replay after a cut bus connection', () => {
   it('B catches up on 100 invalidations published while it was cut off', async () => {
     const stream = new MemoryStream();

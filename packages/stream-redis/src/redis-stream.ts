@@ -2,11 +2,13 @@ import {
   boundedCall,
   InvalidOptionError,
   parseStreamId,
+  redactSecrets,
   type StreamAddOptions,
   type StreamEntry,
   type StreamFields,
   type StreamingBackend,
   type StreamReadOptions,
+  TierError,
   toTierError,
 } from '@tiercache/core';
 import {
@@ -40,6 +42,25 @@ import {
 } from './redis-stream-options.js';
 import { toEntries, toReadEntries } from './stream-reply.js';
 import { XADD_MANY } from './xadd-many.js';
+
+/** Redis's reply to an add once the stream's last id is the largest id there is. */
+const EXHAUSTED = /exhausted the last possible ID/i;
+
+/**
+ * The error for an add to a stream whose last id is `18446744073709551615-18446744073709551615`:
+ * no add can succeed until the stream is deleted, and only an entry added by hand with that id
+ * gets a stream there, so the message says what to do.
+ */
+function exhausted(name: string, key: string, error: Error): TierError {
+  return new TierError(
+    name,
+    'streamAdd',
+    new Error(
+      `stream "${key}" holds the largest possible entry id, so Redis refuses every add to it ("${error.message}"). Only an entry added with that id by hand gets a stream there: delete the stream (DEL ${key}; readers of a StreamBusTransport resync and follow the new one) and keep untrusted clients off the stream key (Redis ACLs, see docs/security.md)`,
+      { cause: redactSecrets(error) },
+    ),
+  );
+}
 
 /**
  * A {@link StreamingBackend} on Redis Streams through ioredis: XADD with `MAXLEN ~`,
@@ -133,6 +154,7 @@ export class RedisStream implements StreamingBackend {
       if (id instanceof Error) throw id;
       return String(id);
     } catch (error) {
+      if (error instanceof Error && EXHAUSTED.test(error.message)) throw exhausted(this.name, key, error);
       throw toTierError(this.name, 'streamAdd', this.#timeoutMs, error, isIoredisTimeout);
     }
   }
