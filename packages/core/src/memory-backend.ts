@@ -17,10 +17,17 @@ export interface MemoryBackendOptions {
   clone?: boolean;
   /**
    * How long a deleted key is remembered as deleted, for guarded writes
-   * (`setIfUnchanged` with a token read before the delete fails). Default 1 min.
+   * (`setIfUnchanged` with a token read before the delete fails). Default 1 min. Marks are
+   * bounded in count too: at most `maxEntries` of them (100 000 when `maxEntries` is
+   * unbounded), the oldest dropped first.
    */
   deletionMark?: Duration;
 }
+
+/** Most deletion marks kept when `maxEntries` is unbounded. */
+const DEFAULT_MAX_DELETION_MARKS = 100_000;
+/** Buckets of the forgotten-versions table (a power of two; 8 KiB). */
+const FORGOTTEN_BUCKETS = 1024;
 
 interface Slot<V> {
   value: V;
@@ -42,6 +49,14 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
   /** Deleted keys, oldest first (all marks live equally long, so insertion order is expiry order). */
   readonly #marks = new Map<string, { version: number; expiresAt: number }>();
   readonly #maxEntries: number;
+  readonly #maxMarks: number;
+  /**
+   * Per bucket of keys (a hash of the key), the newest version this backend forgot before its
+   * time: a deletion mark dropped because there were too many, or a value evicted by
+   * `maxEntries`. Folded into the token of a key that holds nothing, so that forgetting never
+   * makes a key look "never written" again (see {@link MemoryBackend.#token}). Fixed size.
+   */
+  readonly #forgotten = new Float64Array(FORGOTTEN_BUCKETS);
   readonly #clone: boolean;
   readonly #markMs: number;
   readonly #closed: ClosedGuard;
@@ -60,6 +75,7 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
     this.name = read.string('name', 'memory');
     this.#closed = new ClosedGuard(`MemoryBackend "${this.name}"`);
     this.#maxEntries = read.integer('maxEntries', 1) ?? Number.POSITIVE_INFINITY;
+    this.#maxMarks = Number.isFinite(this.#maxEntries) ? this.#maxEntries : DEFAULT_MAX_DELETION_MARKS;
     this.#clone = read.boolean('clone', false);
     this.#markMs = read.duration('deletionMark', 60_000);
   }
@@ -193,12 +209,26 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
     });
     this.#marks.delete(key);
     if (this.#map.size > this.#maxEntries) {
-      const oldest = this.#map.keys().next().value;
-      if (oldest !== undefined) this.#map.delete(oldest);
+      const [oldest, slot] = this.#map.entries().next().value as [string, Slot<V>];
+      this.#map.delete(oldest);
+      this.#forget(oldest, slot.version);
     }
   }
 
-  /** Remember `key` as deleted for the mark's time; forget marks past theirs. */
+  /**
+   * Remember `key` as deleted for the mark's time; forget marks past theirs, and the oldest
+   * marks past {@link MemoryBackend.#maxMarks} (so 300 000 deletes of distinct keys hold at most
+   * that many marks, not 300 000 for a minute).
+   *
+   * Dropping a mark early is safe because the dropped version goes into `#forgotten`: a token
+   * read before the delete named the value (`v…`) or the mark (`d…`), and a token read while
+   * the key held nothing named that key's bucket of `#forgotten` as it was then. After the drop
+   * the key's token names its bucket as it is now, which holds the dropped mark's version,
+   * newer than anything any earlier token saw: every token read before the delete differs, and
+   * the stale `setIfUnchanged` is refused. The cost is the other way round: a token of another
+   * absent key in the same bucket, read before the drop, is refused too (a guarded write that
+   * stores nothing, which is always safe; 1 in 1024 keys share a bucket).
+   */
   #mark(key: string): void {
     const now = Date.now();
     for (const [k, m] of this.#marks) {
@@ -207,6 +237,17 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
     }
     this.#marks.delete(key);
     this.#marks.set(key, { version: ++this.#version, expiresAt: now + this.#markMs });
+    if (this.#marks.size > this.#maxMarks) {
+      const [oldest, mark] = this.#marks.entries().next().value as [string, { version: number }];
+      this.#marks.delete(oldest);
+      this.#forget(oldest, mark.version);
+    }
+  }
+
+  /** Record that what `key` held at `version` was forgotten before its time (a dropped mark, an evicted value). */
+  #forget(key: string, version: number): void {
+    const bucket = bucketOf(key);
+    if (version > this.#forgotten[bucket]!) this.#forgotten[bucket] = version;
   }
 
   /**
@@ -218,6 +259,9 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
     if (slot) return `${this.#epoch}:v${slot.version}`;
     const mark = this.#marks.get(key);
     if (mark && mark.expiresAt > Date.now()) return `${this.#epoch}:d${mark.version}`;
+    // Nothing here: name what was forgotten in the key's bucket (a dropped mark, an evicted value).
+    const forgotten = this.#forgotten[bucketOf(key)]!;
+    if (forgotten > 0) return `${this.#epoch}:f${forgotten}`;
     return this.#epoch === 0 ? '' : `${this.#epoch}:`;
   }
 
@@ -230,4 +274,11 @@ export class MemoryBackend<V = unknown> implements L2CacheBackend<V> {
     }
     return slot;
   }
+}
+
+/** FNV-1a of `key`'s UTF-16 code units, reduced to a bucket of `#forgotten`. */
+function bucketOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) & (FORGOTTEN_BUCKETS - 1);
 }

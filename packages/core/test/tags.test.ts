@@ -216,15 +216,22 @@ describe('a stored entry that claims to be tagged is checked like any stored byt
     ['tags that are not a list', { '\u0000tc': 1, v: 'x', t: 'shelf', at: 1 }],
     ['a tag that is not a string', { '\u0000tc': 1, v: 'x', t: [7], at: 1 }],
     ['a write time that is not a number', { '\u0000tc': 1, v: 'x', t: ['shelf'], at: 'now' }],
-  ])('%s: the read rejects with DeserializationError, not a TypeError', async (_name, forged) => {
-    const { a, shared } = twoInstances(false);
-    await shared.mem.setWithTtl('forged', forged as unknown as string, 60_000);
-    await expect(a.cache.get('forged')).rejects.toBeInstanceOf(DeserializationError);
-    await expect(a.cache.getMany(['forged'])).rejects.toBeInstanceOf(DeserializationError);
-    // The cache still works for other keys.
-    await a.cache.set('ok', 'fine', { tags: ['shelf'] });
-    expect(await a.cache.get('ok')).toBe('fine');
-  });
+  ])(
+    '%s: a miss reported as tier:error with DeserializationError, not a rejection or a TypeError',
+    async (_name, forged) => {
+      const { a, shared } = twoInstances(false);
+      const errors: unknown[] = [];
+      a.cache.on('tier:error', (e) => errors.push(e.error));
+      await shared.mem.setWithTtl('forged', forged as unknown as string, 60_000);
+      await expect(a.cache.get('forged')).resolves.toBeUndefined();
+      await expect(a.cache.getMany(['forged'])).resolves.toEqual([undefined]);
+      expect(errors).toHaveLength(2);
+      for (const error of errors) expect(error).toBeInstanceOf(DeserializationError);
+      // The cache still works for other keys.
+      await a.cache.set('ok', 'fine', { tags: ['shelf'] });
+      expect(await a.cache.get('ok')).toBe('fine');
+    },
+  );
 });
 
 describe('a value shaped like the stored form of a tagged entry', () => {

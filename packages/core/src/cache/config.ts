@@ -1,12 +1,12 @@
 import { hasMethods, OptionReader, rejectUnknownKeys, shown } from '../adapter-kit/options.js';
 import type { CacheBackend, StreamingBackend } from '../contracts.js';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, InvalidTtlError } from '../errors.js';
 import type { BusOptions } from '../invalidation-bus.js';
 import { DEFAULT_MAX_KEY_LENGTH } from '../key.js';
 import { MemoryBackend } from '../memory-backend.js';
 import { type CacheStrategy, Strategy } from '../strategies.js';
 import { isStreamingBackend } from '../stream-transport.js';
-import { parseTtl } from '../ttl.js';
+import { MAX_TTL_MS, parseTtl } from '../ttl.js';
 import type { LockOptions, TieredCacheOptions } from './options.js';
 import type { TierOptions } from './tier.js';
 
@@ -96,20 +96,29 @@ export function resolveConfig<V>(options: TieredCacheOptions<V> | undefined): Ca
       eagerRefresh,
     );
   }
+  const defaultTtlMs =
+    raw.ttl !== undefined
+      ? (parseTtl(raw.ttl, 'ttl') as number)
+      : ((strategy as CacheStrategy | undefined) ?? Strategy.ShortTerm).ttlMs;
+  // Tiers keep every entry for its TTL + grace, and a fail-safe backoff for graceBackoff + grace.
+  const graceMs = addedToTtl(read.duration('grace') ?? 0, 'grace', defaultTtlMs, 'the default ttl');
+  const graceBackoffMs = addedToTtl(
+    parseTtl(raw.graceBackoff ?? 5000, 'graceBackoff') as number,
+    'graceBackoff',
+    graceMs,
+    'grace',
+  );
   return {
     name: read.string('name', 'tiercache'),
     tiers: resolveTiers(raw.tiers),
-    defaultTtlMs:
-      raw.ttl !== undefined
-        ? (parseTtl(raw.ttl, 'ttl') as number)
-        : ((strategy as CacheStrategy | undefined) ?? Strategy.ShortTerm).ttlMs,
+    defaultTtlMs,
     maxKeyLength: read.integer('maxKeyLength', 1, DEFAULT_MAX_KEY_LENGTH),
     raiseWrites: read.oneOf('writeFailures', ['tolerate', 'raise'] as const, 'tolerate') === 'raise',
     jitter: read.number('jitter', { min: 0, max: 0.5 }, 0),
     factoryTimeoutMs: optionalTtl(raw.factoryTimeout, 'factoryTimeout'),
     softTimeoutMs: optionalTtl(raw.factorySoftTimeout, 'factorySoftTimeout'),
-    graceMs: read.duration('grace') ?? 0,
-    graceBackoffMs: parseTtl(raw.graceBackoff ?? 5000, 'graceBackoff') as number,
+    graceMs,
+    graceBackoffMs,
     eagerRefresh,
     lock: resolveLock(raw.lock),
     stream,
@@ -117,6 +126,20 @@ export function resolveConfig<V>(options: TieredCacheOptions<V> | undefined): Ca
     broadcastSets: read.boolean('broadcastSets'),
     closeTimeoutMs: read.duration('closeTimeout', 5000),
   };
+}
+
+/**
+ * `ms`, a duration option the cache adds to `baseMs` (another option) to get a TTL it stores:
+ * refused with `InvalidTtlError` when the sum is past `MAX_TTL_MS`, the longest TTL every tier
+ * can store and read back (else every write would fail at the tiers).
+ */
+function addedToTtl(ms: number, what: string, baseMs: number, baseWhat: string): number {
+  if (ms + baseMs > MAX_TTL_MS) {
+    throw new InvalidTtlError(
+      `TieredCache: ${what} (${ms} ms) plus ${baseWhat} (${baseMs} ms) is longer than the longest TTL every tier can store and read back (MAX_TTL_MS, ${MAX_TTL_MS} ms); the tiers keep entries for that sum, so pass a shorter ${what}`,
+    );
+  }
+  return ms;
 }
 
 function resolveTiers<V>(input: TieredCacheOptions<V>['tiers']): TierOptions<V>[] {

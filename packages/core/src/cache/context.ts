@@ -8,7 +8,7 @@ import { parseEntryTtl, parseTtl } from '../ttl.js';
 import type { CacheConfig } from './config.js';
 import type { GetOrSetOptions, SetOptions } from './options.js';
 import { SEPARATOR_CODE } from './scope.js';
-import { isTagged, TagTimes } from './tags.js';
+import { hasTaggedMark, TagTimes } from './tags.js';
 import { Tier } from './tier.js';
 import { WriteClock } from './write-clock.js';
 
@@ -119,9 +119,9 @@ export class CacheContext<V> {
     const tags = this.tags;
     return (key) => {
       const value = peek(key);
-      if (value === undefined || !isTagged(value)) return value;
+      if (value === undefined || !hasTaggedMark(value)) return value;
       if (key.charCodeAt(0) === SEPARATOR_CODE) return undefined;
-      return tags.freshValue(value) as V | undefined;
+      return tags.visible(value) as V | undefined;
     };
   }
 

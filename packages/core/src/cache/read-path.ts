@@ -2,7 +2,7 @@ import type { ValueWithTtl } from '../contracts.js';
 import { InvalidOptionError } from '../errors.js';
 import type { CacheContext } from './context.js';
 import { Scope } from './scope.js';
-import { isTagged } from './tags.js';
+import { checkStored, hasTaggedMark, isTagged, unreadableEntry } from './tags.js';
 import type { Tier } from './tier.js';
 import type { ReadTicket } from './write-clock.js';
 
@@ -53,7 +53,8 @@ export class ReadPath<V> {
     let l1 = ctx.l1PeekWithTtl?.(key);
     const tiers = ctx.tiers;
     // A tagged L1 entry the tag table cannot vouch for is checked below like any other.
-    if (l1 !== undefined && isTagged(l1.value) && ctx.tags.freshValue(l1.value) === undefined) l1 = undefined;
+    if (l1 !== undefined && hasTaggedMark(l1.value) && ctx.tags.visible(l1.value) === undefined)
+      l1 = undefined;
     if (l1 !== undefined && (l1.ttlMs === undefined || l1.ttlMs > ctx.staleBelow[0]!)) {
       return logicalLeft(l1.ttlMs, ctx.staleBelow[0]!, tiers[0]!.ttlScale);
     }
@@ -65,6 +66,7 @@ export class ReadPath<V> {
         const since = performance.now();
         try {
           hit = await tier.run('get', () => tier.read(key));
+          if (hit !== undefined) checkStored(hit.value);
         } catch (error) {
           ctx.tierError(tier, 'get', error);
           continue;
@@ -104,9 +106,11 @@ export class ReadPath<V> {
         try {
           if (ticket.tokens !== undefined && tier.caps.guardedWrites) {
             const guarded = await tier.run('get', () => tier.l2.getWithToken!(key));
+            // The token is kept for an unreadable value too: the write over it stays guarded.
             ticket.tokens[t] = guarded.token;
             hit = guarded.entry;
           } else hit = await tier.run('get', () => tier.read(key));
+          if (hit !== undefined) checkStored(hit.value);
         } catch (error) {
           ctx.tierError(tier, 'get', error);
           continue;
@@ -158,7 +162,7 @@ export class ReadPath<V> {
     let missing: number[] = [];
     for (let i = 0; i < keys.length; i++) {
       let value = ctx.l1Peek?.(keys[i]!);
-      if (value !== undefined && isTagged(value)) value = ctx.tags.freshValue(value) as V | undefined;
+      if (value !== undefined && hasTaggedMark(value)) value = ctx.tags.visible(value) as V | undefined;
       if (value !== undefined) {
         out[i] = value;
         ctx.countHit(keys[i]!, 0);
@@ -187,6 +191,13 @@ export class ReadPath<V> {
           const index = missing[j]!;
           const pending = tier.pending.size > 0 ? tier.pending.lookup(keys[index]!) : undefined;
           const hit = pending === 'removed' ? undefined : (pending ?? found[j]);
+          // An unreadable value is a miss of this key alone, reported (the others are still hits).
+          const unreadable = hit === undefined ? undefined : unreadableEntry(hit.value);
+          if (unreadable !== undefined) {
+            ctx.tierError(tier, 'getMany', unreadable);
+            still.push(index);
+            continue;
+          }
           // Entries kept only for grace are not values for getMany (as for get).
           if (
             hit === undefined ||

@@ -47,22 +47,43 @@ export interface TaggedEntry<V> {
 }
 
 /**
- * `true` for a stored value that is a {@link TaggedEntry}. Stored bytes are untrusted: a value
- * that carries the mark but not the shape (tags not a list of strings, a write time not a
- * finite number) is unreadable, and the read rejects with `DeserializationError` rather than
- * serving it or failing with a `TypeError` later.
+ * `true` for a stored value that is a well-formed {@link TaggedEntry}: the mark `1`, a value
+ * `v` that is not itself marked, a non-empty list of string tags, a finite write time >= 0, and
+ * no other field. Never throws. A value read from a tier goes through {@link checkStored}
+ * first, so past that a marked value is a well-formed entry.
  */
 export function isTagged(value: unknown): value is TaggedEntry<unknown> {
-  if (typeof value !== 'object' || value === null || (value as Record<string, unknown>)[MARK] !== 1) {
-    return false;
-  }
-  const { t, at } = value as Partial<TaggedEntry<unknown>>;
-  if (!Array.isArray(t) || !t.every((tag) => typeof tag === 'string') || !Number.isFinite(at)) {
-    throw new DeserializationError(
-      'stored value is marked as a tagged entry but is not one (tags must be a list of strings, the write time a number)',
-    );
-  }
-  return true;
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, MARK)) return false;
+  const entry = value as Record<string, unknown>;
+  if (entry[MARK] !== 1 || entry.v === undefined || hasTaggedMark(entry.v)) return false;
+  const { t, at } = entry;
+  if (!Array.isArray(t) || t.length === 0 || !t.every((tag) => typeof tag === 'string')) return false;
+  if (typeof at !== 'number' || !Number.isFinite(at) || at < 0) return false;
+  // Count the fields without allocating (this runs on every tagged L1 hit).
+  let fields = 0;
+  for (const _ in entry) fields++;
+  return fields === 4;
+}
+
+/**
+ * Check a value read from a tier. Stored bytes are untrusted: a value that carries
+ * {@link TAGGED_MARK} but is not a well-formed tagged entry ({@link isTagged}; a mark without
+ * `v`, an envelope inside an envelope, tags not a list of strings...) is unreadable, and this
+ * throws `DeserializationError`, which the read paths handle as contracts.ts says for every
+ * unreadable value: `tier:error`, a miss, breaker closed. Never serves it, never lets it reach
+ * the caller as a rejection or a `TypeError` later.
+ */
+export function checkStored(value: unknown): void {
+  const error = unreadableEntry(value);
+  if (error !== undefined) throw error;
+}
+
+/** The `DeserializationError` {@link checkStored} throws for `value`, or `undefined` when it is readable. */
+export function unreadableEntry(value: unknown): DeserializationError | undefined {
+  if (!hasTaggedMark(value) || isTagged(value)) return undefined;
+  return new DeserializationError(
+    `stored value carries tiercache's tagged-entry mark ${JSON.stringify(MARK)} but is not a tagged entry (a mark 1, a value v, a non-empty list of string tags t, a write time at, nothing else)`,
+  );
 }
 
 /** The stored form of a value with `tags` (the value itself when there are none). */
@@ -180,6 +201,17 @@ export class TagTimes<V> {
       if (time === undefined || at <= time) return undefined;
     }
     return entry.v;
+  }
+
+  /**
+   * An in-process (L1) value as a fast path serves it: a plain value as it is, a tagged entry's
+   * value while its tags are fresh ({@link freshValue}), `undefined` for a stale entry and for a
+   * marked value that is not a well-formed entry (the fast path declines it; a tier read checks
+   * it with {@link checkStored}).
+   */
+  visible(value: unknown): unknown {
+    if (!hasTaggedMark(value)) return value;
+    return isTagged(value) ? this.freshValue(value) : undefined;
   }
 
   /**

@@ -14,7 +14,7 @@ import {
 } from '../primitives/circuit-breaker.js';
 import { withTimeout } from '../primitives/deadline.js';
 import { PendingWrites } from '../primitives/pending-writes.js';
-import { type Duration, parseDuration, parseTtl } from '../ttl.js';
+import { type Duration, MAX_TTL_MS, parseDuration, parseTtl } from '../ttl.js';
 
 /**
  * Whether a value found in a lower tier is copied into this tier: `"always"`, `"never"`, or
@@ -105,6 +105,8 @@ export class Tier<V> {
   readonly #onRecovered: (tier: Tier<V>) => void;
   readonly #promoteAlways: boolean;
   readonly #promoteProbability: number;
+  /** The longest TTL written here: `maxTtlMs`, at most `MAX_TTL_MS`. */
+  readonly #cap: number;
 
   constructor(
     readonly index: number,
@@ -120,6 +122,7 @@ export class Tier<V> {
     this.ttlScale = options.ttlScale ?? 1;
     this.maxTtlMs =
       options.maxTtl === undefined ? backend.maxTtlMs : parseTtl(options.maxTtl, `tier ${index} maxTtl`);
+    this.#cap = this.maxTtlMs !== undefined && this.maxTtlMs < MAX_TTL_MS ? this.maxTtlMs : MAX_TTL_MS;
     // Local tiers never wait; backends that bound their own calls need no second timer.
     this.timeoutMs =
       options.timeout === undefined
@@ -179,12 +182,14 @@ export class Tier<V> {
 
   /**
    * This tier's TTL for an entry whose TTL is `ttlMs` at scale 1 (`undefined` = never expires),
-   * capped by `maxTtlMs`.
+   * capped by `maxTtlMs` and by `MAX_TTL_MS`: a valid TTL that grace (added to it) or a
+   * `ttlScale` > 1 takes past the longest TTL every tier stores is stored for `MAX_TTL_MS`
+   * (the entry is then fresh for `MAX_TTL_MS` − grace, still over 31 000 years), not refused.
    */
   scaleTtl(ttlMs: number | undefined): number | undefined {
     if (ttlMs === undefined) return this.maxTtlMs;
     const scaled = this.ttlScale === 1 ? ttlMs : Math.max(1, Math.round(ttlMs * this.ttlScale));
-    return this.maxTtlMs !== undefined && scaled > this.maxTtlMs ? this.maxTtlMs : scaled;
+    return Math.min(scaled, this.#cap);
   }
 
   /**

@@ -3,7 +3,7 @@ import { parseTtl } from '../../ttl.js';
 import type { CacheContext } from '../context.js';
 import type { Factory, GetOrSetOptions, GetOrSetResult } from '../options.js';
 import { Scope, SEPARATOR_CODE } from '../scope.js';
-import { isTagged } from '../tags.js';
+import { hasTaggedMark } from '../tags.js';
 import { isCallerError } from '../tier.js';
 import { readTokens } from '../write-back.js';
 import type { ReadTicket } from '../write-clock.js';
@@ -119,10 +119,10 @@ export class FailSafe<V> {
     const entry = ctx.l1PeekWithTtl!(key);
     if (entry === undefined) return undefined;
     let value = entry.value;
-    if (ctx.tagsSeen && isTagged(value)) {
+    if (ctx.tagsSeen && hasTaggedMark(value)) {
       // The root fast path never serves a namespace's entries (their keys start with the separator).
       if (key.charCodeAt(0) === SEPARATOR_CODE) return undefined;
-      const fresh = ctx.tags.freshValue(value);
+      const fresh = ctx.tags.visible(value);
       if (fresh === undefined) return undefined;
       value = fresh as V;
     }
