@@ -8,7 +8,10 @@ export interface CacheEvents {
   miss: { key: string };
   /** A value found in a lower tier was written into an upper one with its remaining TTL. */
   promote: { key: string; from: number; to: number; ttlMs: number | undefined };
-  /** A value was written. */
+  /**
+   * A value was written by `set` or `setMany` (one event per key). A `getOrSet` factory's
+   * result is reported by `factory:end` instead.
+   */
   set: { key: string; ttlMs: number | undefined };
   /** A key was removed (locally or by a bus message). */
   delete: { key: string; source: 'local' | 'bus' };

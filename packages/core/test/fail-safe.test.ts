@@ -86,6 +86,41 @@ describe('grace and fail-safe', () => {
 });
 
 describe('eager refresh', () => {
+  it('with grace, a failing factory is retried once per graceBackoff, not on every hit', async () => {
+    // Found from outside: each hit on the value fail-safe kept for the backoff started an eager
+    // refresh, so the failing factory ran on every call (10 of 10) instead of once.
+    const { cache } = cacheWith({ eagerRefresh: 0.5, grace: '10s', graceBackoff: 2000 });
+    await cache.set('k', 'old', { ttl: 50 });
+    await wait(80);
+    let calls = 0;
+    const failing = async (): Promise<string> => {
+      calls++;
+      throw new Error('db down');
+    };
+    expect(await cache.getOrSetResult('k', failing)).toEqual({ value: 'old', stale: true });
+    for (let i = 0; i < 10; i++) {
+      expect(await cache.getOrSet('k', failing)).toBe('old');
+      await wait(20);
+    }
+    expect(calls).toBe(1);
+  });
+
+  it('a failing eager refresh of a fresh entry is not retried on every hit', async () => {
+    const { cache } = cacheWith({ eagerRefresh: 0.1, grace: '10s', graceBackoff: 2000 });
+    await cache.set('k', 'v1', { ttl: 2000 });
+    await wait(300); // past the refresh point (10 % of the TTL), still fresh
+    let calls = 0;
+    const failing = async (): Promise<string> => {
+      calls++;
+      throw new Error('db down');
+    };
+    for (let i = 0; i < 10; i++) {
+      expect(await cache.getOrSet('k', failing, { ttl: 2000 })).toBe('v1');
+      await wait(20);
+    }
+    expect(calls).toBe(1);
+  });
+
   it('a hit past the refresh point triggers exactly one background refresh and keeps serving', async () => {
     const { cache } = cacheWith({ eagerRefresh: 0.5 });
     await cache.set('hot', 'v1', { ttl: 200 });

@@ -216,7 +216,7 @@ export class ReadPath<V> {
     } finally {
       for (const ticket of tickets) ctx.clock.end(ticket);
     }
-    ctx.stats.misses += missing.length;
+    for (const index of missing) ctx.countMiss(keys[index]!);
     return out;
   }
 

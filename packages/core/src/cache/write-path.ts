@@ -193,6 +193,8 @@ export class WritePath<V> {
     } finally {
       for (const done of written) done();
     }
+    if (ctx.events.has('set'))
+      for (const e of prepared) ctx.events.emit('set', { key: e.key, ttlMs: e.ttlMs });
     const broadcast = prepared.filter((e) => ctx.broadcasts(e.broadcast)).map((e) => e.key);
     if (broadcast.length > 0) ctx.publish({ op: 'set', keys: broadcast });
   }

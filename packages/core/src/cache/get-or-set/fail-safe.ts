@@ -13,6 +13,9 @@ import { DecidedFailure, type FactoryRunner, StoreError } from './factory-runner
 /** What the soft-timeout timer resolves with (a factory may return any value, strings included). */
 const SOFT_TIMEOUT: unique symbol = Symbol('soft timeout');
 
+/** Keys whose factory failed, remembered for `graceBackoff` so eager refresh skips them; oldest dropped past this. */
+const MAX_BACKING_OFF = 10_000;
+
 /**
  * Fail-safe and refresh-ahead: serving a stale value (within `grace`) when the factory fails
  * or is slow, and refreshing hot entries in the background before they expire.
@@ -23,6 +26,11 @@ export class FailSafe<V> {
   readonly #runner: FactoryRunner<V>;
   /** Background refreshes (eager or past a soft timeout) by key: at most one per key. */
   readonly #refreshing = new Map<string, Promise<unknown>>();
+  /**
+   * Until when (ms) an eager refresh of a key waits after its factory failed: `graceBackoff`
+   * says the factory is retried later, not on every hit. At most {@link MAX_BACKING_OFF} keys.
+   */
+  readonly #backingOff = new Map<string, number>();
 
   constructor(context: CacheContext<V>, lock: DistributedLock<V>, runner: FactoryRunner<V>) {
     this.#ctx = context;
@@ -86,6 +94,7 @@ export class FailSafe<V> {
         throw error;
       }
       const reason = hasCode(error, 'TIERCACHE_FACTORY_TIMEOUT') ? 'factory-timeout' : 'factory-error';
+      this.#backOff(key);
       // Keep the stale value fresh in the local tiers for a while: retry the factory later, not
       // on every call. Not when a write of the key came meanwhile: it wins over the stale value.
       if (!ctx.clock.superseded(ticket)) {
@@ -133,7 +142,7 @@ export class FailSafe<V> {
     if (left !== undefined && left <= 0) return undefined; // stale: the slow path decides
     ctx.stats.requests++;
     ctx.countHit(key, 0);
-    if (left !== undefined && !ctx.closed && !this.#refreshing.has(key)) {
+    if (left !== undefined && !ctx.closed && !this.#refreshing.has(key) && !this.#isBackingOff(key)) {
       const ttlMs = ctx.ttlFor(options);
       // Compare with the life L1 actually gives an entry (its maxTtl may cut the TTL short).
       const cap = l1.maxTtlMs === undefined ? Number.POSITIVE_INFINITY : (l1.maxTtlMs - staleBelow) / scale;
@@ -161,10 +170,36 @@ export class FailSafe<V> {
             ? readTokens(ctx, key, ticket).then((read) => (read ? refresh() : stale))
             : refresh()
         ).finally(() => ctx.clock.end(ticket));
-        this.refreshInBackground(key, run);
+        this.refreshInBackground(
+          key,
+          run.catch((error: unknown) => {
+            this.#backOff(key);
+            throw error;
+          }),
+        );
       }
     }
     return value;
+  }
+
+  /** Remember that `key`'s factory just failed: eager refresh leaves it alone for `graceBackoff`. */
+  #backOff(key: string): void {
+    const backoff = this.#ctx.config.graceBackoffMs;
+    if (backoff <= 0) return;
+    this.#backingOff.delete(key);
+    if (this.#backingOff.size >= MAX_BACKING_OFF) {
+      const oldest = this.#backingOff.keys().next().value;
+      if (oldest !== undefined) this.#backingOff.delete(oldest);
+    }
+    this.#backingOff.set(key, Date.now() + backoff);
+  }
+
+  #isBackingOff(key: string): boolean {
+    const until = this.#backingOff.get(key);
+    if (until === undefined) return false;
+    if (Date.now() < until) return true;
+    this.#backingOff.delete(key);
+    return false;
   }
 
   /** Track a factory run that finishes after its callers got an answer; one per key. */
