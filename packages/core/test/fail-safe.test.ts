@@ -86,6 +86,31 @@ describe('grace and fail-safe', () => {
 });
 
 describe('eager refresh', () => {
+  it('many refreshes at once print no MaxListenersExceededWarning', async () => {
+    // Each background run listens on the cache's close signal; past 10 at once Node warned
+    // (found from outside), though every listener is removed when its run ends.
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const { cache } = cacheWith({ eagerRefresh: 0.1 });
+      const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+      for (const k of keys) await cache.set(k, 'v1', { ttl: 2000 });
+      await wait(300);
+      const slow = async () => {
+        await wait(100);
+        return 'v2';
+      };
+      for (const k of keys) expect(await cache.getOrSet(k, slow, { ttl: 2000 })).toBe('v1');
+      await wait(200);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w === 'MaxListenersExceededWarning')).toEqual([]);
+      expect(cache.stats().refreshes).toBe(20);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('with grace, a failing factory is retried once per graceBackoff, not on every hit', async () => {
     // Found from outside: each hit on the value fail-safe kept for the backoff started an eager
     // refresh, so the failing factory ran on every call (10 of 10) instead of once.

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ValueWithTtl } from '../contracts.js';
 import { ClosedError, InvalidOptionError } from '../errors.js';
 import type { CacheEventEmitter } from '../events.js';
@@ -48,6 +49,9 @@ export class CacheContext<V> {
     readonly events: CacheEventEmitter,
     onRecovered: (tier: Tier<V>) => void,
   ) {
+    // Every factory run listens on this signal until it ends (removed then), so many at once
+    // are normal, not a leak: no MaxListenersExceededWarning past 10.
+    setMaxListeners(0, this.closing.signal);
     this.tiers = config.tiers.map(
       (options, index) =>
         new Tier<V>(
