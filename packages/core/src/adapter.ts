@@ -28,7 +28,7 @@ export {
   MAX_BLOCK_MS,
 } from './adapter-kit/stream-args.js';
 export { checkSerializer, isSerializer, ValueCodec } from './adapter-kit/value-codec.js';
-export { hasTaggedMark, TAGGED_MARK } from './cache/tags.js';
+export { hasTaggedMark, TAGGED_MARK } from './cache/tagged-entry.js';
 export {
   type BackendCapabilities,
   CAPABILITY_METHODS,

@@ -13,7 +13,8 @@ export type {
   TieredCacheOptions,
   TierHealth,
 } from './cache/options.js';
-export { hasTaggedMark, MAX_TAG_LENGTH, MAX_TAGS, TAGGED_MARK } from './cache/tags.js';
+export { hasTaggedMark, TAGGED_MARK } from './cache/tagged-entry.js';
+export { MAX_TAG_LENGTH, MAX_TAGS } from './cache/tags.js';
 export { isCallerError, type PromotionPolicy, type TierOptions } from './cache/tier.js';
 export { TieredCache } from './cache/tiered-cache.js';
 export { CAPABILITY_METHODS, type CacheCapability } from './capabilities.js';

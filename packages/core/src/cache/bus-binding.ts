@@ -1,7 +1,7 @@
 import { type BusOperation, type BusOptions, InvalidationBus } from '../invalidation-bus.js';
 import { redactSecrets } from '../redact.js';
 import type { CacheContext } from './context.js';
-import { wallNow } from './tags.js';
+import { wallNow } from './tagged-entry.js';
 
 /**
  * Connect `ctx` to the bus (`ctx.bus`) as instance `instanceId`; resolves once the subscription

@@ -1,7 +1,8 @@
 import { InvalidOptionError, InvalidValueError } from '../errors.js';
 import { parseEntryTtl } from '../ttl.js';
 import type { Factory, GetOrSetCall, GetOrSetOptions, GetOrSetResult } from './options.js';
-import { checkTags, hasTaggedMark, TAGGED_MARK } from './tags.js';
+import { hasTaggedMark, TAGGED_MARK } from './tagged-entry.js';
+import { checkTags } from './tags.js';
 
 /** The per-call argument checks of the public methods, kept off the public class. */
 

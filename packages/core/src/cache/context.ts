@@ -9,7 +9,8 @@ import { parseEntryTtl, parseTtl } from '../ttl.js';
 import type { CacheConfig } from './config.js';
 import type { GetOrSetOptions, SetOptions } from './options.js';
 import { SEPARATOR_CODE } from './scope.js';
-import { hasTaggedMark, TagTimes } from './tags.js';
+import { hasTaggedMark } from './tagged-entry.js';
+import { TagTimes } from './tags.js';
 import { Tier } from './tier.js';
 import { WriteClock } from './write-clock.js';
 

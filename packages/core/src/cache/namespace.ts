@@ -18,7 +18,7 @@ import type {
 } from './options.js';
 import type { ReadPath } from './read-path.js';
 import { SCOPE_SEPARATOR, type Scope } from './scope.js';
-import { isTagged } from './tags.js';
+import { isTagged } from './tagged-entry.js';
 import type { WritePath } from './write-path.js';
 
 /** The parts of a `TieredCache` a namespace view calls (the same objects: one cache underneath). */

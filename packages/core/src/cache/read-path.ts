@@ -2,7 +2,7 @@ import type { ValueWithTtl } from '../contracts.js';
 import { InvalidOptionError } from '../errors.js';
 import type { CacheContext } from './context.js';
 import { Scope } from './scope.js';
-import { checkStored, hasTaggedMark, isTagged, unreadableEntry } from './tags.js';
+import { checkStored, hasTaggedMark, isTagged, unreadableEntry } from './tagged-entry.js';
 import type { Tier } from './tier.js';
 import type { ReadTicket } from './write-clock.js';
 

@@ -7,7 +7,7 @@ import type { SetManyEntry, SetOptions } from './options.js';
 import type { ReadResult } from './read-path.js';
 import { pendingSet, type Replayer } from './replay.js';
 import { Scope } from './scope.js';
-import { tagged, wallNow } from './tags.js';
+import { tagged, wallNow } from './tagged-entry.js';
 import { isCallerError, type Tier } from './tier.js';
 import { TierWrites } from './tier-writes.js';
 import { writeBack } from './write-back.js';

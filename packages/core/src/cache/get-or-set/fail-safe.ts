@@ -3,7 +3,7 @@ import { parseTtl } from '../../ttl.js';
 import type { CacheContext } from '../context.js';
 import type { Factory, GetOrSetOptions, GetOrSetResult } from '../options.js';
 import { Scope, SEPARATOR_CODE } from '../scope.js';
-import { hasTaggedMark } from '../tags.js';
+import { hasTaggedMark } from '../tagged-entry.js';
 import { isCallerError } from '../tier.js';
 import { readTokens } from '../write-back.js';
 import type { ReadTicket } from '../write-clock.js';
