@@ -26,7 +26,10 @@ export async function recordCommands(url: string, connectionName: string) {
   const admin = adminClient(url);
   const sources = await clientAddresses(admin, connectionName);
   if (sources.size === 0) throw new Error(`no client named ${connectionName} is connected`);
-  const monitor = await admin.duplicate().monitor();
+  // ioredis' monitor() opens its own connection. Calling it on a duplicate left that duplicate
+  // open, and its ready-check INFO could reach the MONITOR feed before MONITOR's own reply
+  // ("Command queue state error" in CI on Node 24).
+  const monitor = await admin.monitor();
   const seen: string[][] = [];
   const markers = new Set<string>();
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
