@@ -44,6 +44,8 @@ export interface BackendCapabilities {
   peek: boolean;
   /** A synchronous `peekWithTtl`. */
   peekWithTtl: boolean;
+  /** `peekResolved` (a speed hook of in-process tiers, not a capability of the list). */
+  peekResolved: boolean;
   /** `getWithTtl` (an L2 backend). */
   getWithTtl: boolean;
   /** `acquireLock` and `releaseLock`. */
@@ -66,6 +68,7 @@ export function capabilitiesOf(backend: CacheBackend<unknown>): BackendCapabilit
     clear: has('clear'),
     peek: has('peek'),
     peekWithTtl: has('peekWithTtl'),
+    peekResolved: has('peek') && has('peekResolved'),
     getWithTtl: has('getWithTtl'),
     lock: has('acquireLock') && has('releaseLock'),
     guardedWrites: has('getWithToken') && has('setIfUnchanged'),

@@ -76,6 +76,16 @@ export interface CacheBackend<V = unknown> {
   peek?(key: string): V | undefined;
   /** Synchronous read with remaining TTL for in-process tiers. */
   peekWithTtl?(key: string): ValueWithTtl<V> | undefined;
+  /**
+   * Optional, for in-process tiers that have `peek`: a hit as an already-resolved promise of
+   * what `peek(key)` returns, or `undefined` on a miss (synchronously, never a promise of
+   * `undefined`). The backend may hand out one promise per stored entry to every reader (frozen,
+   * so no reader can change it for the others); a write, removal or expiry of the entry must
+   * end it, so a read after a write never gets the promise of the value it replaced. The
+   * manager's L1 fast path uses it to answer a hit without allocating a promise per call; it
+   * is not a capability of {@link CacheCapability} (without it the manager wraps `peek`).
+   */
+  peekResolved?(key: string): Promise<V> | undefined;
   /** Values for `keys`, in order; `undefined` at the index of each miss. */
   getMany?(keys: readonly string[]): Promise<(V | undefined)[]>;
   /** Store several entries (ideally in one round trip). */

@@ -77,6 +77,11 @@ export class CacheStats {
   staleServed = 0;
   refreshes = 0;
   supersededWrites = 0;
+  /**
+   * Hits of the root cache's L1 fast path: each is one request and one L1 hit, counted with a
+   * single increment and added to both in {@link CacheStats.snapshot}.
+   */
+  fastL1Hits = 0;
   readonly tierHits: number[];
   readonly tierErrors: number[];
   readonly tierPromotions: number[];
@@ -102,23 +107,26 @@ export class CacheStats {
   snapshot(
     live: readonly Pick<TierStats, 'breaker' | 'pendingWrites' | 'droppedWrites' | 'refusedWrites'>[],
   ): CacheStatsSnapshot {
-    const hits = this.tierHits.reduce((a, b) => a + b, 0);
-    const rate = (n: number): number => (this.requests === 0 ? 0 : n / this.requests);
+    const fast = this.fastL1Hits;
+    const tierHits = this.tierHits.map((n, i) => (i === 0 ? n + fast : n));
+    const requests = this.requests + fast;
+    const hits = tierHits.reduce((a, b) => a + b, 0);
+    const rate = (n: number): number => (requests === 0 ? 0 : n / requests);
     return {
-      requests: this.requests,
+      requests,
       hits,
       misses: this.misses,
       hitRate: rate(hits),
       tiers: this.tierNames.map((name, i) => ({
         name,
-        hits: this.tierHits[i]!,
+        hits: tierHits[i]!,
         errors: this.tierErrors[i]!,
         promotions: this.tierPromotions[i]!,
         breaker: live[i]?.breaker ?? 'closed',
         pendingWrites: live[i]?.pendingWrites ?? 0,
         droppedWrites: live[i]?.droppedWrites ?? 0,
         refusedWrites: live[i]?.refusedWrites ?? 0,
-        hitRate: rate(this.tierHits[i]!),
+        hitRate: rate(tierHits[i]!),
       })),
       promotions: this.tierPromotions.reduce((a, b) => a + b, 0),
       factoryRuns: this.factoryRuns,
@@ -135,7 +143,7 @@ export class CacheStats {
   /** Zero every counter except `inFlight` (which describes work still running). */
   reset(): void {
     this.requests = this.misses = this.factoryRuns = this.factoryErrors = 0;
-    this.coalesced = this.staleServed = this.refreshes = this.supersededWrites = 0;
+    this.coalesced = this.staleServed = this.refreshes = this.supersededWrites = this.fastL1Hits = 0;
     this.tierHits.fill(0);
     this.tierErrors.fill(0);
     this.tierPromotions.fill(0);

@@ -10,11 +10,9 @@ import {
 import { ClosedGuard } from '@tiercache/core/adapter';
 import { LRUCache } from 'lru-cache';
 import { deepFreeze } from './deep-freeze.js';
+import { CoarseClock, ExpiryQueue, type ExpiryTarget, monotonicNow, Slot } from './expiry.js';
 import { type LruBackendOptions, type LruCloneMode, resolveLruOptions } from './lru-options.js';
 import { estimateEntrySize } from './size-estimate.js';
-
-/** lru-cache's value type excludes `null`; the backend stores `null` as a value all the same. */
-type Stored = NonNullable<unknown>;
 
 const DONE: Promise<void> = Promise.resolve();
 
@@ -22,6 +20,10 @@ const DONE: Promise<void> = Promise.resolve();
  * The in-process tier on `lru-cache`: bounded by entries and/or bytes, per-entry TTL, and a
  * synchronous `peek` that costs one `lru-cache` `get`. It reports remaining TTLs, so it can sit
  * at any level of a `TieredCache`, though it is meant as L1.
+ *
+ * Expiry does not cost the hit path a clock check: each entry records when it expires, and one
+ * unref'd timer per backend removes entries as they fall due (see `ttlResolutionMs` for how
+ * late that can be; `ttlResolutionMs: 0` checks the clock on every read instead).
  *
  * Reads never throw and never allocate in the default `clone: 'none'` mode. Writes validate
  * the TTL (`InvalidTtlError`) and reject `undefined` values (`InvalidValueError`); after
@@ -41,9 +43,12 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   readonly maxTtlMs?: number;
   /** How values are protected from mutation (`clone` option). */
   readonly clone: LruCloneMode;
-  /** How long lru-cache may reuse one clock reading, in ms (`ttlResolutionMs` option). */
+  /** How precisely entries expire, in ms (`ttlResolutionMs` option). */
   readonly ttlResolutionMs: number;
-  readonly #lru: LRUCache<string, Stored>;
+  readonly #lru: LRUCache<string, Slot<V>>;
+  /** The entries with a TTL, by expiry; its timer removes them as they fall due. */
+  readonly #expiry: ExpiryQueue;
+  readonly #clock: CoarseClock;
   readonly #defaultTtlMs: number | undefined;
   /** Set when entries carry a size (maxBytes or maxEntryBytes); otherwise sizes are never computed. */
   readonly #sizeOf: ((value: V, key: string) => number) | undefined;
@@ -59,31 +64,31 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
     this.ttlResolutionMs = o.ttlResolutionMs;
     const sized = o.maxBytes !== undefined || o.maxEntryBytes !== undefined;
     this.#sizeOf = sized ? (o.sizeOf ?? estimateEntrySize) : undefined;
-    this.#lru = new LRUCache<string, Stored>({
+    this.#lru = new LRUCache<string, Slot<V>>({
       max: o.maxEntries ?? 0,
       ...(o.maxBytes !== undefined && { maxSize: o.maxBytes }),
       ...(o.maxEntryBytes !== undefined && { maxEntrySize: o.maxEntryBytes }),
-      // Expired entries are dropped when touched; no timer per entry.
-      ttlAutopurge: false,
+      // No lru-cache TTLs: its per-read expiry check is what the slots and the queue replace.
       allowStale: false,
       updateAgeOnGet: false,
       updateAgeOnHas: false,
-      // Above 0, lru-cache reuses one clock reading until a timer clears it, which halves the
-      // cost of a hit on an entry with a TTL. The reading can be older than a later write's
-      // start, which peekWithTtl corrects for.
-      ttlResolution: o.ttlResolutionMs,
     });
-    if (o.clone === 'structured') {
-      // An own property instead of a branch in peek, so the default mode's hot path stays a
-      // single lru-cache get.
-      this.peek = (key: string): V | undefined => {
-        const value = this.#lru.get(key) as V | undefined;
-        return value === undefined ? undefined : structuredClone(value);
-      };
-    }
+    this.#clock = new CoarseClock(o.ttlResolutionMs);
+    const lru = this.#lru;
+    const target: ExpiryTarget = {
+      isLive: (slot) => lru.peek(slot.key) === slot,
+      drop: (slot) => lru.delete(slot.key),
+      get size() {
+        return lru.size;
+      },
+    };
+    this.#expiry = new ExpiryQueue(target, o.ttlResolutionMs);
+    this.peek = peekFor(lru, o.ttlResolutionMs === 0, o.clone === 'structured');
+    // A copy per read cannot be shared, so structured mode has no peekResolved.
+    if (o.clone !== 'structured') this.peekResolved = resolvedFor(lru, o.ttlResolutionMs === 0);
   }
 
-  /** Entries held (expired ones count until they are touched or evicted). */
+  /** Entries held (expired ones count until the expiry timer or an eviction removes them). */
   get size(): number {
     return this.#lru.size;
   }
@@ -93,28 +98,37 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
     return this.#lru.calculatedSize;
   }
 
-  /** The value under `key`, synchronously; `undefined` on a miss or after expiry. */
-  peek(key: string): V | undefined {
-    return this.#lru.get(key) as V | undefined;
-  }
+  /**
+   * The value under `key`, synchronously; `undefined` on a miss or after expiry (with
+   * `ttlResolutionMs` above 0, once the expiry timer has run: see that option).
+   */
+  peek: (key: string) => V | undefined;
+
+  /**
+   * A hit as an already-resolved, frozen promise of its value (the same promise for every read
+   * of one write), or `undefined` on a miss: what `TieredCache` returns for an L1 hit, with no
+   * allocation per read. Not offered with `clone: 'structured'` (each read needs its own copy).
+   */
+  peekResolved?: (key: string) => Promise<V> | undefined;
 
   /**
    * The value and its remaining TTL (`undefined` = never expires), synchronously. The TTL is
-   * never more than was written: the clock reading lru-cache reuses (see `ttlResolutionMs`) may
-   * predate the write, so the figure is cut to the TTL written and lowered by the resolution; an
+   * never more than was written: it is taken from a clock reading that may be reused for up to
+   * `ttlResolutionMs` (never one older than the last write) and lowered by that resolution; an
    * entry with nothing left after that reads as a miss.
    */
   peekWithTtl(key: string): ValueWithTtl<V> | undefined {
-    // One lookup that also reports the entry's TTL and start, instead of get + getRemainingTTL.
-    const status: LRUCache.Status<string, Stored> = {};
-    const stored = this.#lru.get(key, { status }) as V | undefined;
-    if (stored === undefined) return undefined;
-    const value = this.clone === 'structured' ? structuredClone(stored) : stored;
-    const { ttl, remainingTTL } = status;
-    if (ttl === undefined || remainingTTL === undefined) return { value, ttlMs: undefined };
-    const remaining = Math.min(ttl, remainingTTL - this.ttlResolutionMs);
-    // TTLs are stored in whole ms, so rounding up never reports more than was written.
-    return remaining > 0 ? { value, ttlMs: Math.ceil(remaining) } : undefined;
+    const slot = this.#lru.get(key);
+    if (slot === undefined) return undefined;
+    const expiresAt = slot.expiresAt;
+    if (expiresAt !== Number.POSITIVE_INFINITY) {
+      const remaining = expiresAt - this.#clock.now() - this.ttlResolutionMs;
+      // TTLs are stored in whole ms from a reading no later than this one, so rounding up
+      // never reports more than was written.
+      if (remaining <= 0) return undefined;
+      return { value: this.#read(slot), ttlMs: Math.ceil(remaining) };
+    }
+    return { value: this.#read(slot), ttlMs: undefined };
   }
 
   get(key: string): Promise<V | undefined> {
@@ -157,17 +171,25 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   removePattern(pattern: string): Promise<number> {
     if (this.#guard.closed) return this.#closedCall();
     const re = globToRegExp(pattern);
-    // Expired entries go first so they are neither counted nor left behind.
-    this.#lru.purgeStale();
+    // Expired entries are removed too, but not counted.
+    const now = monotonicNow();
     const matches: string[] = [];
-    for (const key of this.#lru.keys()) if (re.test(key)) matches.push(key);
+    let live = 0;
+    for (const [key, slot] of this.#lru.entries()) {
+      if (slot.expiresAt <= now) matches.push(key);
+      else if (re.test(key)) {
+        matches.push(key);
+        live++;
+      }
+    }
     for (const key of matches) this.#lru.delete(key);
-    return Promise.resolve(matches.length);
+    return Promise.resolve(live);
   }
 
   clear(): Promise<void> {
     if (this.#guard.closed) return this.#closedCall();
     this.#lru.clear();
+    this.#expiry.clear();
     return DONE;
   }
 
@@ -177,7 +199,10 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
 
   /** Drop every entry; later calls reject with `ClosedError` (`peek` misses). Idempotent. */
   close(): Promise<void> {
-    return this.#guard.close(() => this.#lru.clear());
+    return this.#guard.close(() => {
+      this.#lru.clear();
+      this.#expiry.clear();
+    });
   }
 
   /** What every call but `close()` answers after `close()`. */
@@ -193,16 +218,24 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
       );
     }
     const ttl = this.#ttl(ttlMs);
-    const stored = this.#toStored(key, value);
+    const now = ttl === 0 ? 0 : this.#clock.read();
+    const slot = new Slot<V>(key, this.#toStored(key, value), ttl === 0 ? Number.POSITIVE_INFINITY : now + ttl);
     const sizeOf = this.#sizeOf;
     if (sizeOf === undefined) {
-      this.#lru.set(key, stored, { ttl });
+      this.#lru.set(key, slot);
+      if (ttl !== 0) this.#expiry.add(slot, now);
       return;
     }
-    this.#lru.set(key, stored, { ttl, size: measure(sizeOf, stored as V, key) });
+    this.#lru.set(key, slot, { size: measure(sizeOf, slot.value, key) });
+    // A write lru-cache refused (larger than maxEntryBytes) is not queued.
+    if (ttl !== 0 && this.#lru.peek(key) === slot) this.#expiry.add(slot, now);
   }
 
-  /** lru-cache's TTL for a write: whole ms >= 1, or 0 for "never expires". */
+  #read(slot: Slot<V>): V {
+    return this.clone === 'structured' ? structuredClone(slot.value) : slot.value;
+  }
+
+  /** The TTL of a write: whole ms >= 1, or 0 for "never expires". */
   #ttl(ttlMs: number | undefined): number {
     let ttl = ttlMs === undefined ? (this.#defaultTtlMs ?? this.maxTtlMs) : parseTtl(ttlMs, 'ttlMs');
     if (ttl === undefined) return 0;
@@ -211,17 +244,67 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
     return Math.max(1, Math.floor(ttl));
   }
 
-  #toStored(key: string, value: V): Stored {
-    if (this.clone === 'none') return value as Stored;
-    if (this.clone === 'freeze') return deepFreeze(value) as Stored;
+  #toStored(key: string, value: V): V {
+    if (this.clone === 'none') return value;
+    if (this.clone === 'freeze') return deepFreeze(value);
     try {
-      return structuredClone(value) as Stored;
+      return structuredClone(value);
     } catch (error) {
       throw new InvalidValueError(
         `value for "${key}" cannot be copied with structuredClone (${(error as Error).message}); cache plain data or use clone: 'none'`,
       );
     }
   }
+}
+
+/**
+ * The synchronous read for a backend's mode: by default one lru-cache get and the slot's value
+ * (expired slots are removed by the expiry timer); `exact` (`ttlResolutionMs: 0`) also checks
+ * the clock; `structured` returns a copy.
+ */
+function peekFor<V>(lru: LRUCache<string, Slot<V>>, exact: boolean, structured: boolean): (key: string) => V | undefined {
+  if (!exact && !structured) {
+    return (key) => {
+      const slot = lru.get(key);
+      return slot === undefined ? undefined : slot.value;
+    };
+  }
+  return (key) => {
+    const slot = lru.get(key);
+    if (slot === undefined) return undefined;
+    if (exact && slot.expiresAt <= monotonicNow()) {
+      lru.delete(key);
+      return undefined;
+    }
+    return structured ? structuredClone(slot.value) : slot.value;
+  };
+}
+
+/** {@link LruBackend.peekResolved} for a backend's mode (`exact`: `ttlResolutionMs: 0`). */
+function resolvedFor<V>(lru: LRUCache<string, Slot<V>>, exact: boolean): (key: string) => Promise<V> | undefined {
+  return (key) => {
+    const slot = lru.get(key);
+    if (slot === undefined) return undefined;
+    if (exact && slot.expiresAt <= monotonicNow()) {
+      lru.delete(key);
+      return undefined;
+    }
+    const resolved = slot.resolved;
+    if (resolved !== undefined) return resolved;
+    const value = slot.value;
+    // A value with a `then` method would be adopted as a promise: it gets a new promise per
+    // read, as `Promise.resolve(peek(key))` would give, instead of one shared result.
+    if (isThenable(value)) return Promise.resolve(value);
+    return (slot.resolved = Object.freeze(Promise.resolve(value)));
+  };
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function measure<V>(sizeOf: (value: V, key: string) => number, value: V, key: string): number {

@@ -27,6 +27,11 @@ export class CacheContext<V> {
   readonly l1PeekWithTtl: ((key: string) => ValueWithTtl<V> | undefined) | undefined;
   /** The first tier's synchronous read of a *fresh* value, when it has one: the hot path. */
   readonly l1Peek: ((key: string) => V | undefined) | undefined;
+  /**
+   * The first tier's `peekResolved` when the plain `l1Peek` is its `peek` (no grace): a hit as a
+   * promise the tier keeps, for the root cache's untagged fast path.
+   */
+  readonly l1PeekResolved: ((key: string) => Promise<V> | undefined) | undefined;
   /** The first tier the slow path reads (1 when the L1 fast path already looked). */
   readonly firstSlowTier: number;
   /** `true` when some remote tier has guarded writes (`getWithToken` / `setIfUnchanged`). */
@@ -77,8 +82,10 @@ export class CacheContext<V> {
     const first = this.tiers[0]!;
     const l1 = first.backend;
     this.l1PeekWithTtl = first.caps.peekWithTtl ? l1.peekWithTtl!.bind(l1) : undefined;
+    this.l1PeekResolved = undefined;
     if (graceMs === 0) {
       this.l1Peek = first.caps.peek ? l1.peek!.bind(l1) : undefined;
+      if (first.caps.peekResolved) this.l1PeekResolved = l1.peekResolved!.bind(l1);
     } else if (this.l1PeekWithTtl !== undefined) {
       // With grace, L1 holds entries past their TTL: the fast path serves fresh ones only.
       const peekWithTtl = this.l1PeekWithTtl;

@@ -63,10 +63,10 @@ export class TieredCache<V = unknown> {
    * tagged entry was written or read here, the one that checks tagged entries (see constructor).
    */
   #l1Peek: ((key: string) => V | undefined) | undefined;
+  /** The same hot path as a promise the first tier keeps per entry (until the first tag). */
+  #l1Resolved: ((key: string) => Promise<V> | undefined) | undefined;
   readonly #eager: boolean;
   readonly #stats: CacheStats;
-  /** `stats.tierHits`, held directly for the L1 fast path (reset() zeroes it in place). */
-  readonly #l1Hits: number[];
   readonly #events = new CacheEventEmitter();
   readonly #reads: ReadPath<V>;
   readonly #writes: WritePath<V>;
@@ -85,11 +85,11 @@ export class TieredCache<V = unknown> {
     const config = resolveConfig(options);
     this.name = config.name;
     this.#stats = new CacheStats(config.tiers.map((t) => t.backend.name));
-    this.#l1Hits = this.#stats.tierHits;
     let replayer: Replayer<V> | undefined;
     const ctx = new CacheContext<V>(config, this.#stats, this.#events, (tier) => replayer?.replay(tier));
     this.#ctx = ctx;
     this.#l1Peek = ctx.l1Peek;
+    this.#l1Resolved = ctx.l1PeekResolved;
     this.#eager = config.eagerRefresh > 0;
     replayer = new Replayer(ctx);
     this.#replayer = replayer;
@@ -101,7 +101,12 @@ export class TieredCache<V = unknown> {
     this.#loader = new Loader(ctx, this.#reads, lock, this.#failSafe);
     this.#parts = { ctx, reads: this.#reads, writes: this.#writes, loader: this.#loader };
     // Untagged entries keep the plain peek until the first tagged entry shows up here.
-    if (ctx.l1Peek !== undefined) ctx.onFirstTag = () => (this.#l1Peek = ctx.taggedL1Peek());
+    if (ctx.l1Peek !== undefined) {
+      ctx.onFirstTag = () => {
+        this.#l1Peek = ctx.taggedL1Peek();
+        this.#l1Resolved = undefined;
+      };
+    }
     if (config.bus) this.#busReady = bindBus(ctx, config.bus, this.instanceId);
   }
 
@@ -147,8 +152,7 @@ export class TieredCache<V = unknown> {
    * tier is copied into the upper tiers with its remaining TTL. A failing tier is skipped.
    */
   get(key: string): Promise<V | undefined> {
-    const value = this.#l1Hit(key);
-    return value !== undefined ? Promise.resolve(value) : this.#reads.get(key);
+    return this.#l1HitPromise(key) ?? this.#reads.get(key);
   }
 
   /** `true` when some tier has `key` (a read like `get`, promotion included). */
@@ -240,10 +244,13 @@ export class TieredCache<V = unknown> {
   getOrSet(keyOrCall: string | GetOrSetCall<V>, factory?: Factory<V>, options?: GetOrSetOptions): Promise<V> {
     if (options === undefined && typeof keyOrCall !== 'object') {
       // The hot path, inline: `(key, factory)` answered from L1 with no further call.
-      const value = this.#eager
-        ? this.#failSafe.eagerHit(keyOrCall, factory!, undefined)
-        : this.#l1Hit(keyOrCall);
-      if (value !== undefined) return Promise.resolve(value);
+      if (this.#eager) {
+        const value = this.#failSafe.eagerHit(keyOrCall, factory!, undefined);
+        if (value !== undefined) return Promise.resolve(value);
+      } else {
+        const hit = this.#l1HitPromise(keyOrCall);
+        if (hit !== undefined) return hit;
+      }
       return this.#loader.getOrSet(keyOrCall, factory!, undefined).then(resultValue);
     }
     return getOrSetCall(keyOrCall, factory, options, this.#hit, this.#load).then(resultValue);
@@ -323,18 +330,34 @@ export class TieredCache<V = unknown> {
     return this.#closePromise;
   }
 
-  /** The one L1 hit path (`get`, `getOrSet`, `getOrSetResult`): a fresh L1 value, counted. */
+  /**
+   * The L1 hit path of `get` and `getOrSet(key, factory)`: the promise the first tier keeps for
+   * the entry when it has one (no allocation per hit), else {@link TieredCache.#l1Hit}'s value.
+   */
+  #l1HitPromise(key: string): Promise<V> | undefined {
+    const resolved = this.#l1Resolved;
+    if (resolved === undefined) {
+      const value = this.#l1Hit(key);
+      return value === undefined ? undefined : Promise.resolve(value);
+    }
+    const hit = resolved(key);
+    if (hit !== undefined) this.#countL1Hit(key);
+    return hit;
+  }
+
+  /** The one L1 hit path as a value (`getOrSetResult`, and the promise path's fallback), counted. */
   #l1Hit(key: string): V | undefined {
     const peek = this.#l1Peek;
     if (peek === undefined) return undefined;
     const value = peek(key);
-    if (value !== undefined) {
-      // Counted here rather than through the context: this is the hottest path there is.
-      this.#stats.requests++;
-      this.#l1Hits[0]!++;
-      if (this.#events.listenerCount > 0) this.#ctx.emitHit(key, 0);
-    }
+    if (value !== undefined) this.#countL1Hit(key);
     return value;
+  }
+
+  /** Counted here rather than through the context: this is the hottest path there is. */
+  #countL1Hit(key: string): void {
+    this.#stats.fastL1Hits++;
+    if (this.#events.listenerCount > 0) this.#ctx.emitHit(key, 0);
   }
 
   #streamBackend(): StreamingBackend {
