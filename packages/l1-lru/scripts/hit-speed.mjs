@@ -1,4 +1,4 @@
-// Ops/s of a tight `await backend.get` and `peek` loop on 1000 keys with a TTL.
+// Ops/s of a tight `await backend.get`, `await backend.peekResolved` and `peek` loop on 1000 keys with a TTL.
 // Run after a build: node packages/l1-lru/scripts/hit-speed.mjs [ttlResolutionMs, default 1]
 import { LruBackend } from '../dist/index.js';
 
@@ -20,6 +20,15 @@ async function getRound() {
   return ROUND_OPS / (ms / 1000);
 }
 
+async function resolvedRound() {
+  let hits = 0;
+  const start = performance.now();
+  for (let i = 0; i < ROUND_OPS; i++) if ((await backend.peekResolved(KEYS[i % 1000])) !== undefined) hits++;
+  const ms = performance.now() - start;
+  if (hits !== ROUND_OPS) throw new Error(`expected ${ROUND_OPS} hits, got ${hits}`);
+  return ROUND_OPS / (ms / 1000);
+}
+
 function peekRound() {
   let hits = 0;
   const start = performance.now();
@@ -32,12 +41,15 @@ function peekRound() {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gets = [];
 const peeks = [];
+const resolveds = [];
 for (let r = 0; r < ROUNDS; r++) {
   gets.push(await getRound());
+  resolveds.push(await resolvedRound());
   peeks.push(peekRound());
   // Let timers run between rounds, as a real process would.
   await new Promise((resolve) => setTimeout(resolve, 5));
 }
 const m = (x) => `${(x / 1e6).toFixed(1)} M/s`;
 console.log(`await get: median ${m(median(gets))} (${gets.map(m).join(', ')})`);
+console.log(`await peekResolved: median ${m(median(resolveds))} (${resolveds.map(m).join(', ')})`);
 console.log(`peek:      median ${m(median(peeks))} (${peeks.map(m).join(', ')})`);

@@ -13,8 +13,6 @@ export const monotonicNow = (): number => clock.now();
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Most entries one timer run removes, so a mass expiry never holds the event loop long. */
 const MAX_PER_SWEEP = 10_000;
-/** Dead slots (overwritten, deleted, evicted) tolerated in the queue beyond twice the live entries. */
-const SLACK = 1_024;
 
 /**
  * One stored value, its key, and when it expires (`performance.now()` ms; `Infinity`: never).
@@ -23,6 +21,8 @@ const SLACK = 1_024;
  */
 export class Slot<V> {
   resolved: Promise<V> | undefined = undefined;
+  /** Where the slot is in its {@link ExpiryQueue} (-1: not queued). */
+  queueIndex = -1;
 
   constructor(
     readonly key: string,
@@ -69,50 +69,61 @@ export class CoarseClock {
   }
 }
 
-/** What the queue asks of its cache: is a slot still the stored one, drop it, how many are stored. */
-export interface ExpiryTarget {
-  isLive(slot: Slot<unknown>): boolean;
-  drop(slot: Slot<unknown>): void;
-  readonly size: number;
-}
-
 /**
- * The slots that expire, in a binary min-heap on `expiresAt`, and one unref'd timer set for the
- * earliest (never sooner than `resolutionMs` from now, so close deadlines share a run). A run
- * drops every due slot that is still stored (at most {@link MAX_PER_SWEEP}, then runs again).
- * Slots that were overwritten, deleted or evicted stay until they fall due or the queue holds
- * more than twice the stored entries plus {@link SLACK}; it is then rebuilt from the live ones,
- * so it never grows with the number of writes.
+ * The slots that expire, in a binary min-heap on `expiresAt` where each slot knows its index,
+ * and one unref'd timer set for the earliest (never sooner than `resolutionMs` from now, so
+ * close deadlines share a run). A slot leaves the queue when it is overwritten, deleted or
+ * evicted (`remove`, from lru-cache's dispose hook), so the queue holds the stored slots with a
+ * TTL and nothing else: no dead slot keeps a replaced value alive. A run hands every due slot
+ * to `expire` (at most {@link MAX_PER_SWEEP}, then it runs again).
  */
 export class ExpiryQueue {
   #heap: Slot<unknown>[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the timer fires (`Infinity` without one). */
   #dueAt = Number.POSITIVE_INFINITY;
-  readonly #target: ExpiryTarget;
+  readonly #expire: (slot: Slot<unknown>) => void;
   readonly #minDelayMs: number;
   readonly #run = (): void => this.#sweep();
 
-  constructor(target: ExpiryTarget, resolutionMs: number) {
-    this.#target = target;
+  constructor(expire: (slot: Slot<unknown>) => void, resolutionMs: number) {
+    this.#expire = expire;
     this.#minDelayMs = Math.max(1, resolutionMs);
   }
 
-  /** Slots queued, live or dead. */
+  /** Slots queued. */
   get length(): number {
     return this.#heap.length;
   }
 
   /** Queue a slot with a finite `expiresAt`; `now` is the reading it was computed from. */
   add(slot: Slot<unknown>, now: number): void {
-    if (this.#heap.length >= 2 * this.#target.size + SLACK) this.#compact();
-    this.#heap.push(slot);
-    this.#siftUp(this.#heap.length - 1);
-    if (slot.expiresAt < this.#dueAt) this.#schedule(slot.expiresAt, now);
+    const heap = this.#heap;
+    slot.queueIndex = heap.length;
+    heap.push(slot);
+    this.#siftUp(slot.queueIndex);
+    // A slot due less than the minimum delay before the timer is swept by it, that late at
+    // most; only an earlier one moves the timer (a burst of short TTLs moves it once).
+    if (slot.expiresAt + this.#minDelayMs <= this.#dueAt) this.#schedule(slot.expiresAt, now);
+  }
+
+  /** Take `slot` out of the queue; a slot that is not in it is ignored. */
+  remove(slot: Slot<unknown>): void {
+    const heap = this.#heap;
+    const i = slot.queueIndex;
+    if (i < 0 || heap[i] !== slot) return;
+    slot.queueIndex = -1;
+    const last = heap.pop()!;
+    if (last === slot) return;
+    heap[i] = last;
+    last.queueIndex = i;
+    this.#siftDown(i);
+    this.#siftUp(last.queueIndex);
   }
 
   /** Forget every slot and the timer. */
   clear(): void {
+    for (const slot of this.#heap) slot.queueIndex = -1;
     this.#heap = [];
     if (this.#timer !== undefined) stopTimer(this.#timer);
     this.#timer = undefined;
@@ -124,10 +135,10 @@ export class ExpiryQueue {
     this.#dueAt = Number.POSITIVE_INFINITY;
     const now = clock.now();
     const heap = this.#heap;
-    const target = this.#target;
     for (let n = 0; n < MAX_PER_SWEEP && heap.length > 0 && heap[0]!.expiresAt <= now; n++) {
-      const slot = this.#pop();
-      if (target.isLive(slot)) target.drop(slot);
+      const slot = heap[0]!;
+      this.remove(slot);
+      this.#expire(slot);
     }
     if (heap.length > 0) this.#schedule(heap[0]!.expiresAt, now);
   }
@@ -140,35 +151,20 @@ export class ExpiryQueue {
     this.#dueAt = now + delay;
   }
 
-  /** Keep the live slots only, as a heap again (bottom-up, linear time). */
-  #compact(): void {
-    const target = this.#target;
-    this.#heap = this.#heap.filter((slot) => target.isLive(slot));
-    for (let i = (this.#heap.length >> 1) - 1; i >= 0; i--) this.#siftDown(i);
-  }
-
-  #pop(): Slot<unknown> {
-    const heap = this.#heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      this.#siftDown(0);
-    }
-    return top;
-  }
-
   #siftUp(index: number): void {
     const heap = this.#heap;
     const slot = heap[index]!;
     let i = index;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (heap[parent]!.expiresAt <= slot.expiresAt) break;
-      heap[i] = heap[parent]!;
+      const above = heap[parent]!;
+      if (above.expiresAt <= slot.expiresAt) break;
+      heap[i] = above;
+      above.queueIndex = i;
       i = parent;
     }
     heap[i] = slot;
+    slot.queueIndex = i;
   }
 
   #siftDown(index: number): void {
@@ -180,10 +176,13 @@ export class ExpiryQueue {
       let child = 2 * i + 1;
       if (child >= n) break;
       if (child + 1 < n && heap[child + 1]!.expiresAt < heap[child]!.expiresAt) child++;
-      if (heap[child]!.expiresAt >= slot.expiresAt) break;
-      heap[i] = heap[child]!;
+      const below = heap[child]!;
+      if (below.expiresAt >= slot.expiresAt) break;
+      heap[i] = below;
+      below.queueIndex = i;
       i = child;
     }
     heap[i] = slot;
+    slot.queueIndex = i;
   }
 }

@@ -10,7 +10,7 @@ import {
 import { ClosedGuard } from '@tiercache/core/adapter';
 import { LRUCache } from 'lru-cache';
 import { deepFreeze } from './deep-freeze.js';
-import { CoarseClock, ExpiryQueue, type ExpiryTarget, monotonicNow, Slot } from './expiry.js';
+import { CoarseClock, ExpiryQueue, monotonicNow, Slot } from './expiry.js';
 import { type LruBackendOptions, type LruCloneMode, resolveLruOptions } from './lru-options.js';
 import { estimateEntrySize } from './size-estimate.js';
 
@@ -64,6 +64,12 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
     this.ttlResolutionMs = o.ttlResolutionMs;
     const sized = o.maxBytes !== undefined || o.maxEntryBytes !== undefined;
     this.#sizeOf = sized ? (o.sizeOf ?? estimateEntrySize) : undefined;
+    // Set before the cache, whose dispose hook (an overwrite, a delete, an eviction) takes the
+    // replaced slot out of the queue.
+    const expiry = new ExpiryQueue((slot) => {
+      if (this.#lru.peek(slot.key) === slot) this.#lru.delete(slot.key);
+    }, o.ttlResolutionMs);
+    this.#expiry = expiry;
     this.#lru = new LRUCache<string, Slot<V>>({
       max: o.maxEntries ?? 0,
       ...(o.maxBytes !== undefined && { maxSize: o.maxBytes }),
@@ -72,17 +78,10 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
       allowStale: false,
       updateAgeOnGet: false,
       updateAgeOnHas: false,
+      dispose: (slot) => expiry.remove(slot),
     });
     this.#clock = new CoarseClock(o.ttlResolutionMs);
     const lru = this.#lru;
-    const target: ExpiryTarget = {
-      isLive: (slot) => lru.peek(slot.key) === slot,
-      drop: (slot) => lru.delete(slot.key),
-      get size() {
-        return lru.size;
-      },
-    };
-    this.#expiry = new ExpiryQueue(target, o.ttlResolutionMs);
     this.peek = peekFor(lru, o.ttlResolutionMs === 0, o.clone === 'structured');
     // A copy per read cannot be shared, so structured mode has no peekResolved.
     if (o.clone !== 'structured') this.peekResolved = resolvedFor(lru, o.ttlResolutionMs === 0);
@@ -188,8 +187,9 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
 
   clear(): Promise<void> {
     if (this.#guard.closed) return this.#closedCall();
-    this.#lru.clear();
+    // The queue first: the cache's dispose hook then finds nothing to take out.
     this.#expiry.clear();
+    this.#lru.clear();
     return DONE;
   }
 
@@ -200,8 +200,8 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   /** Drop every entry; later calls reject with `ClosedError` (`peek` misses). Idempotent. */
   close(): Promise<void> {
     return this.#guard.close(() => {
-      this.#lru.clear();
       this.#expiry.clear();
+      this.#lru.clear();
     });
   }
 
@@ -219,7 +219,10 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
     }
     const ttl = this.#ttl(ttlMs);
     const now = ttl === 0 ? 0 : this.#clock.read();
-    const slot = new Slot<V>(key, this.#toStored(key, value), ttl === 0 ? Number.POSITIVE_INFINITY : now + ttl);
+    // Whole ms from the reading rounded down: never later than asked, and a small integer,
+    // which V8 keeps in the slot's field instead of a boxed double.
+    const expiresAt = ttl === 0 ? Number.POSITIVE_INFINITY : Math.floor(now) + ttl;
+    const slot = new Slot<V>(key, this.#toStored(key, value), expiresAt);
     const sizeOf = this.#sizeOf;
     if (sizeOf === undefined) {
       this.#lru.set(key, slot);

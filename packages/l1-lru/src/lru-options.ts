@@ -45,8 +45,8 @@ export interface LruBackendOptions<V = unknown> {
    * entry can be served up to this long past its expiry, and longer while the event loop is
    * blocked or only runs promise callbacks (the timer cannot run). Remaining TTLs (`peekWithTtl`)
    * come from a clock reading reused for up to this long and are lowered by this much, so they
-   * never exceed what was written. `0` checks the clock on every read (a hit costs about 10%
-   * more), and the timer only frees memory.
+   * never exceed what was written. `0` checks the clock on every read (one `performance.now()`
+   * per hit: about a third fewer awaited hits per second), and the timer only frees memory.
    */
   ttlResolutionMs?: number;
   /**
