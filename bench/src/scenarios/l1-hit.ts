@@ -80,10 +80,10 @@ async function runL1(options: BenchOptions, servers: Servers, mode: Mode): Promi
             return value;
           }, ms);
     // tiercache is called as an application calls it, at a call site of its own, as the raw
-    // rows call lru-cache: through the shared wrapper call site below, which sees four
-    // libraries, V8 cannot inline the call, and that cost (a few ns, 5-8% of an L1 hit here) is
-    // the harness's. The peers go through their wrappers (at 18-25x slower the extra call is
-    // under 0.5% of theirs).
+    // rows call lru-cache: through the shared wrapper call site below, which sees several
+    // libraries, V8 cannot inline the call, and that cost (a few ns, 5-8% of tiercache's L1
+    // hit) is the harness's. The peers go through their wrappers (at 20x slower and more, the
+    // extra call is under 0.5% of theirs).
     const direct = tiercache.cache;
     const contenders: Contender[] = caches.map((cache, c) => ({
       name: cache.name,
