@@ -37,9 +37,8 @@ async function runL1(options: BenchOptions, servers: Servers, mode: Mode): Promi
   const keys = makeKeys(`bench:${RUN_ID}:s${id}:`, HOT_KEYS);
   const values = keys.map((_, i) => makeValue(i));
   const factoryFor = (i: number) => async (): Promise<BenchValue> => values[i % HOT_KEYS]!;
-  const tiercache = createTiercache<BenchValue>(servers.redisUrl, `bench:${RUN_ID}:tc${id}:`);
   const caches: CacheUnderTest<BenchValue>[] = [
-    tiercache,
+    createTiercache<BenchValue>(servers.redisUrl, `bench:${RUN_ID}:tc${id}:`),
     ...PEERS.map((name) => createPeer<BenchValue>(name, servers.redisUrl, `bench-${RUN_ID}-${name}-${id}`)),
   ];
   const raw = new LRUCache<string, BenchValue>({ max: L1_MAX_ENTRIES });
@@ -79,25 +78,13 @@ async function runL1(options: BenchOptions, servers: Servers, mode: Mode): Promi
             }
             return value;
           }, ms);
-    // tiercache is called as an application calls it, at a call site of its own, as the raw
-    // rows call lru-cache: through the shared wrapper call site below, which sees several
-    // libraries, V8 cannot inline the call, and that cost (a few ns, 5-8% of tiercache's L1
-    // hit) is the harness's. The peers go through their wrappers (at 20x slower and more, the
-    // extra call is under 0.5% of theirs).
-    const direct = tiercache.cache;
     const contenders: Contender[] = caches.map((cache, c) => ({
       name: cache.name,
       kind: c === 0 ? 'tiercache' : 'peer',
-      run:
-        c === 0
-          ? () =>
-              mode === 'get'
-                ? opsSequential((i) => direct.get(key(i)), ms)
-                : opsSequential((i) => direct.getOrSet(key(i), factoryFor(i)), ms)
-          : () =>
-              mode === 'get'
-                ? opsSequential((i) => cache.get(key(i)), ms)
-                : opsSequential((i) => cache.getOrSet(key(i), factoryFor(i)), ms),
+      run: () =>
+        mode === 'get'
+          ? opsSequential((i) => cache.get(key(i)), ms)
+          : opsSequential((i) => cache.getOrSet(key(i), factoryFor(i)), ms),
     }));
     contenders.push(
       {
