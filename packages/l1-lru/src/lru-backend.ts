@@ -273,25 +273,25 @@ function peekFor<V>(lru: LRUCache<string, Slot<V>>, exact: boolean, structured: 
     };
   }
   return (key) => {
-    const slot = lru.get(key);
+    const slot = liveSlot(lru, key, exact);
     if (slot === undefined) return undefined;
-    if (exact && slot.expiresAt <= monotonicNow()) {
-      lru.delete(key);
-      return undefined;
-    }
     return structured ? structuredClone(slot.value) : slot.value;
   };
+}
+
+/** The slot under `key`; with `exact`, an expired one is removed and reads as a miss. */
+function liveSlot<V>(lru: LRUCache<string, Slot<V>>, key: string, exact: boolean): Slot<V> | undefined {
+  const slot = lru.get(key);
+  if (slot === undefined || !exact || slot.expiresAt > monotonicNow()) return slot;
+  lru.delete(key);
+  return undefined;
 }
 
 /** {@link LruBackend.peekResolved} for a backend's mode (`exact`: `ttlResolutionMs: 0`). */
 function resolvedFor<V>(lru: LRUCache<string, Slot<V>>, exact: boolean): (key: string) => Promise<V> | undefined {
   return (key) => {
-    const slot = lru.get(key);
+    const slot = liveSlot(lru, key, exact);
     if (slot === undefined) return undefined;
-    if (exact && slot.expiresAt <= monotonicNow()) {
-      lru.delete(key);
-      return undefined;
-    }
     const resolved = slot.resolved;
     if (resolved !== undefined) return resolved;
     const value = slot.value;
