@@ -3,11 +3,16 @@
 // (ExpiryQueue). A hit is then one lru-cache get of a TTL-less cache plus one field read, and
 // through peekResolved not even a promise allocation.
 
-/** The timers and clock of the process as it started, so a test's fake timers cannot stop expiry. */
-const { setTimeout: startTimer, clearTimeout: stopTimer, performance: clock } = globalThis;
+/**
+ * The timers and clock of the process as it started, so a test's fake timers cannot stop or
+ * skew expiry: the functions themselves are kept, since some fake-timer libraries replace
+ * `now` on the original `performance` object.
+ */
+const { setTimeout: startTimer, clearTimeout: stopTimer } = globalThis;
+const readClock: () => number = performance.now.bind(performance);
 
-/** Milliseconds from the monotonic clock (`performance.now()` of the real clock). */
-export const monotonicNow = (): number => clock.now();
+/** Milliseconds from the real monotonic clock (`performance.now()` as the module loaded). */
+export const monotonicNow = (): number => readClock();
 
 /** setTimeout's longest delay; a later deadline is reached in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -29,44 +34,6 @@ export class Slot<V> {
     readonly value: V,
     readonly expiresAt: number,
   ) {}
-}
-
-/**
- * A clock reading that may be reused for up to `resolutionMs` (until a timer clears it), so
- * reads that need the time (remaining TTLs) do not each pay for `performance.now()`. Every
- * exact reading (`read`) refreshes it, so a reused reading is never older than the last write.
- * `resolutionMs` 0: every call reads the clock.
- */
-export class CoarseClock {
-  readonly #resolutionMs: number;
-  #reading = 0;
-  #armed = false;
-  readonly #forget = (): void => {
-    this.#reading = 0;
-    this.#armed = false;
-  };
-
-  constructor(resolutionMs: number) {
-    this.#resolutionMs = resolutionMs;
-  }
-
-  /** The reused reading, or a fresh one. */
-  now(): number {
-    return this.#reading || this.read();
-  }
-
-  /** A fresh reading, kept for reuse. */
-  read(): number {
-    const now = clock.now();
-    if (this.#resolutionMs > 0) {
-      this.#reading = now;
-      if (!this.#armed) {
-        this.#armed = true;
-        startTimer(this.#forget, this.#resolutionMs).unref();
-      }
-    }
-    return now;
-  }
 }
 
 /**
@@ -133,7 +100,7 @@ export class ExpiryQueue {
   #sweep(): void {
     this.#timer = undefined;
     this.#dueAt = Number.POSITIVE_INFINITY;
-    const now = clock.now();
+    const now = readClock();
     const heap = this.#heap;
     for (let n = 0; n < MAX_PER_SWEEP && heap.length > 0 && heap[0]!.expiresAt <= now; n++) {
       const slot = heap[0]!;

@@ -10,7 +10,7 @@ import {
 import { ClosedGuard } from '@tiercache/core/adapter';
 import { LRUCache } from 'lru-cache';
 import { deepFreeze } from './deep-freeze.js';
-import { CoarseClock, ExpiryQueue, monotonicNow, Slot } from './expiry.js';
+import { ExpiryQueue, monotonicNow, Slot } from './expiry.js';
 import { type LruBackendOptions, type LruCloneMode, resolveLruOptions } from './lru-options.js';
 import { estimateEntrySize } from './size-estimate.js';
 
@@ -48,7 +48,6 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   readonly #lru: LRUCache<string, Slot<V>>;
   /** The entries with a TTL, by expiry; its timer removes them as they fall due. */
   readonly #expiry: ExpiryQueue;
-  readonly #clock: CoarseClock;
   readonly #defaultTtlMs: number | undefined;
   /** Set when entries carry a size (maxBytes or maxEntryBytes); otherwise sizes are never computed. */
   readonly #sizeOf: ((value: V, key: string) => number) | undefined;
@@ -80,7 +79,6 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
       updateAgeOnHas: false,
       dispose: (slot) => expiry.remove(slot),
     });
-    this.#clock = new CoarseClock(o.ttlResolutionMs);
     const lru = this.#lru;
     this.peek = peekFor(lru, o.ttlResolutionMs === 0, o.clone === 'structured');
     // A copy per read cannot be shared, so structured mode has no peekResolved.
@@ -111,23 +109,20 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   peekResolved?: (key: string) => Promise<V> | undefined;
 
   /**
-   * The value and its remaining TTL (`undefined` = never expires), synchronously. The TTL is
-   * never more than was written: it is taken from a clock reading that may be reused for up to
-   * `ttlResolutionMs` (never one older than the last write) and lowered by that resolution; an
-   * entry with nothing left after that reads as a miss.
+   * The value and its remaining TTL (`undefined` = never expires), synchronously, from a fresh
+   * clock reading: never more than was written, nor than is left, even while the event loop is
+   * held (which would keep the expiry timer from removing the entry). An entry past its expiry
+   * reads as a miss here, whatever `ttlResolutionMs`.
    */
   peekWithTtl(key: string): ValueWithTtl<V> | undefined {
     const slot = this.#lru.get(key);
     if (slot === undefined) return undefined;
     const expiresAt = slot.expiresAt;
-    if (expiresAt !== Number.POSITIVE_INFINITY) {
-      const remaining = expiresAt - this.#clock.now() - this.ttlResolutionMs;
-      // TTLs are stored in whole ms from a reading no later than this one, so rounding up
-      // never reports more than was written.
-      if (remaining <= 0) return undefined;
-      return { value: this.#read(slot), ttlMs: Math.ceil(remaining) };
-    }
-    return { value: this.#read(slot), ttlMs: undefined };
+    if (expiresAt === Number.POSITIVE_INFINITY) return { value: this.#read(slot), ttlMs: undefined };
+    const remaining = expiresAt - monotonicNow();
+    // Rounded down, so a copy made from it never outlives this entry; under 1 ms left is a miss.
+    if (remaining < 1) return undefined;
+    return { value: this.#read(slot), ttlMs: Math.floor(remaining) };
   }
 
   get(key: string): Promise<V | undefined> {
@@ -218,10 +213,9 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
       );
     }
     const ttl = this.#ttl(ttlMs);
-    const now = ttl === 0 ? 0 : this.#clock.read();
-    // Whole ms from the reading rounded down: never later than asked, and a small integer,
-    // which V8 keeps in the slot's field instead of a boxed double.
-    const expiresAt = ttl === 0 ? Number.POSITIVE_INFINITY : Math.floor(now) + ttl;
+    const now = ttl === 0 ? 0 : monotonicNow();
+    // From the exact reading: an entry expires neither early nor late by the clock's rounding.
+    const expiresAt = ttl === 0 ? Number.POSITIVE_INFINITY : now + ttl;
     const slot = new Slot<V>(key, this.#toStored(key, value), expiresAt);
     const sizeOf = this.#sizeOf;
     if (sizeOf === undefined) {

@@ -43,10 +43,10 @@ export interface LruBackendOptions<V = unknown> {
    * How precisely entries expire, in ms. Above 0 (default `1`), a read does not check the clock:
    * one timer per backend removes entries as they fall due, at most once per this many ms, so an
    * entry can be served up to this long past its expiry, and longer while the event loop is
-   * blocked or only runs promise callbacks (the timer cannot run). Remaining TTLs (`peekWithTtl`)
-   * come from a clock reading reused for up to this long and are lowered by this much, so they
-   * never exceed what was written. `0` checks the clock on every read (one `performance.now()`
-   * per hit: about a third fewer awaited hits per second), and the timer only frees memory.
+   * blocked or only runs promise callbacks (the timer cannot run). `peekWithTtl`/`getWithTtl`
+   * always read the clock, so they never report more time than is left. `0` checks the clock on
+   * every read (one `performance.now()` per hit: about a third fewer awaited hits per second),
+   * and the timer only frees memory.
    */
   ttlResolutionMs?: number;
   /**

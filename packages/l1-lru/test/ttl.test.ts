@@ -71,13 +71,37 @@ describe('clock resolution (ttlResolutionMs)', () => {
     },
   );
 
-  it('reports the remaining TTL lowered by the resolution', async () => {
-    const l1 = new LruBackend({ maxEntries: 10, ttlResolutionMs: 50 });
-    await l1.setWithTtl('k', 1, 10_000);
-    expect(l1.peekWithTtl('k')?.ttlMs).toBeLessThanOrEqual(10_000 - 50);
-    // An entry with no more left than the resolution reads as a miss through peekWithTtl.
-    await l1.setWithTtl('short', 1, 40);
-    expect(l1.peekWithTtl('short')).toBeUndefined();
+  it.each([1, 0, 50])(
+    'reports no more TTL than is left, even while the event loop is held (resolution %i)',
+    async (ttlResolutionMs) => {
+      const l1 = new LruBackend({ maxEntries: 10, ttlResolutionMs });
+      await l1.setWithTtl('k', 1, 100);
+      const started = performance.now();
+      blockFor(50);
+      const read = l1.peekWithTtl('k');
+      const left = 100 - (performance.now() - started);
+      expect(read?.ttlMs).toBeLessThanOrEqual(left);
+      expect(read?.ttlMs).toBeGreaterThan(0);
+      blockFor(60);
+      // Past its expiry with the timer unable to run: a miss for remaining-TTL reads.
+      expect(l1.peekWithTtl('k')).toBeUndefined();
+      await expect(l1.getWithTtl('k')).resolves.toBeUndefined();
+    },
+  );
+
+  it('a copy promoted from an LruBackend below never outlives it, even after the loop was held', async () => {
+    const { TieredCache } = await import('@tiercache/core');
+    const upper = new LruBackend<string>({ name: 'upper', maxEntries: 10, ttlResolutionMs: 0 });
+    const lower = new LruBackend<string>({ name: 'lower', maxEntries: 10 });
+    const cache = new TieredCache<string>({ tiers: [upper, lower] });
+    await lower.setWithTtl('k', 'v', 100);
+    blockFor(60);
+    await expect(cache.get('k')).resolves.toBe('v');
+    const promoted = upper.peekWithTtl('k');
+    const source = lower.peekWithTtl('k');
+    expect(promoted?.ttlMs).toBeLessThanOrEqual(source?.ttlMs ?? 0);
+    expect(promoted?.ttlMs).toBeLessThanOrEqual(40);
+    await cache.close();
   });
 
   it('still expires entries once timers run (bounded polling)', async () => {
