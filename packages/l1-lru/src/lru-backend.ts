@@ -10,7 +10,7 @@ import {
 import { ClosedGuard } from '@tiercache/core/adapter';
 import { LRUCache } from 'lru-cache';
 import { deepFreeze } from './deep-freeze.js';
-import { ExpiryQueue, monotonicNow, Slot } from './expiry.js';
+import { Entry, monotonicNow, realPerf, resolvedOf } from './entry.js';
 import { type LruBackendOptions, type LruCloneMode, resolveLruOptions } from './lru-options.js';
 import { estimateEntrySize } from './size-estimate.js';
 
@@ -21,9 +21,8 @@ const DONE: Promise<void> = Promise.resolve();
  * synchronous `peek` that costs one `lru-cache` `get`. It reports remaining TTLs, so it can sit
  * at any level of a `TieredCache`, though it is meant as L1.
  *
- * Expiry does not cost the hit path a clock check: each entry records when it expires, and one
- * unref'd timer per backend removes entries as they fall due (see `ttlResolutionMs` for how
- * late that can be; `ttlResolutionMs: 0` checks the clock on every read instead).
+ * `peekResolved` returns a hit as a frozen promise kept with the entry (one per write), which
+ * `TieredCache` hands out for an L1 hit without allocating.
  *
  * Reads never throw and never allocate in the default `clone: 'none'` mode. Writes validate
  * the TTL (`InvalidTtlError`) and reject `undefined` values (`InvalidValueError`); after
@@ -43,11 +42,9 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   readonly maxTtlMs?: number;
   /** How values are protected from mutation (`clone` option). */
   readonly clone: LruCloneMode;
-  /** How precisely entries expire, in ms (`ttlResolutionMs` option). */
+  /** How long lru-cache may reuse one clock reading, in ms (`ttlResolutionMs` option). */
   readonly ttlResolutionMs: number;
-  readonly #lru: LRUCache<string, Slot<V>>;
-  /** The entries with a TTL, by expiry; its timer removes them as they fall due. */
-  readonly #expiry: ExpiryQueue;
+  readonly #lru: LRUCache<string, Entry<V>>;
   readonly #defaultTtlMs: number | undefined;
   /** Set when entries carry a size (maxBytes or maxEntryBytes); otherwise sizes are never computed. */
   readonly #sizeOf: ((value: V, key: string) => number) | undefined;
@@ -63,29 +60,32 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
     this.ttlResolutionMs = o.ttlResolutionMs;
     const sized = o.maxBytes !== undefined || o.maxEntryBytes !== undefined;
     this.#sizeOf = sized ? (o.sizeOf ?? estimateEntrySize) : undefined;
-    // Set before the cache, whose dispose hook (an overwrite, a delete, an eviction) takes the
-    // replaced slot out of the queue.
-    const expiry = new ExpiryQueue((slot) => {
-      if (this.#lru.peek(slot.key) === slot) this.#lru.delete(slot.key);
-    }, o.ttlResolutionMs);
-    this.#expiry = expiry;
-    this.#lru = new LRUCache<string, Slot<V>>({
+    this.#lru = new LRUCache<string, Entry<V>>({
       max: o.maxEntries ?? 0,
       ...(o.maxBytes !== undefined && { maxSize: o.maxBytes }),
       ...(o.maxEntryBytes !== undefined && { maxEntrySize: o.maxEntryBytes }),
-      // No lru-cache TTLs: its per-read expiry check is what the slots and the queue replace.
+      // Expired entries are dropped when touched; no timer per entry.
+      ttlAutopurge: false,
       allowStale: false,
       updateAgeOnGet: false,
       updateAgeOnHas: false,
-      dispose: (slot) => expiry.remove(slot),
+      // Above 0, lru-cache reuses one clock reading until a timer clears it, which halves the
+      // cost of a hit on an entry with a TTL. peekWithTtl reads the clock itself.
+      ttlResolution: o.ttlResolutionMs,
+      perf: realPerf,
     });
     const lru = this.#lru;
-    this.peek = peekFor(lru, o.ttlResolutionMs === 0, o.clone === 'structured');
+    this.peek = peekFor(lru, o.clone === 'structured');
     // A copy per read cannot be shared, so structured mode has no peekResolved.
-    if (o.clone !== 'structured') this.peekResolved = resolvedFor(lru, o.ttlResolutionMs === 0);
+    if (o.clone !== 'structured') {
+      this.peekResolved = (key) => {
+        const entry = lru.get(key);
+        return entry === undefined ? undefined : resolvedOf(entry);
+      };
+    }
   }
 
-  /** Entries held (expired ones count until the expiry timer or an eviction removes them). */
+  /** Entries held (expired ones count until they are touched or evicted). */
   get size(): number {
     return this.#lru.size;
   }
@@ -95,10 +95,7 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
     return this.#lru.calculatedSize;
   }
 
-  /**
-   * The value under `key`, synchronously; `undefined` on a miss or after expiry (with
-   * `ttlResolutionMs` above 0, once the expiry timer has run: see that option).
-   */
+  /** The value under `key`, synchronously; `undefined` on a miss or after expiry. */
   peek: (key: string) => V | undefined;
 
   /**
@@ -111,18 +108,21 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   /**
    * The value and its remaining TTL (`undefined` = never expires), synchronously, from a fresh
    * clock reading: never more than was written, nor than is left, even while the event loop is
-   * held (which would keep the expiry timer from removing the entry). An entry past its expiry
-   * reads as a miss here, whatever `ttlResolutionMs`.
+   * held (when lru-cache's reused reading is old). An entry past its expiry, or with less than
+   * 1 ms left, reads as a miss here, whatever `ttlResolutionMs`.
    */
   peekWithTtl(key: string): ValueWithTtl<V> | undefined {
-    const slot = this.#lru.get(key);
-    if (slot === undefined) return undefined;
-    const expiresAt = slot.expiresAt;
-    if (expiresAt === Number.POSITIVE_INFINITY) return { value: this.#read(slot), ttlMs: undefined };
-    const remaining = expiresAt - monotonicNow();
-    // Rounded down, so a copy made from it never outlives this entry; under 1 ms left is a miss.
+    // One lookup that also reports the entry's TTL and start, instead of get + getRemainingTTL.
+    const status: LRUCache.Status<string, Entry<V>> = {};
+    const entry = this.#lru.get(key, { status });
+    if (entry === undefined) return undefined;
+    const { ttl, start } = status;
+    if (ttl === undefined || start === undefined) return { value: this.#read(entry), ttlMs: undefined };
+    // From a fresh reading (lru-cache's may be reused while the event loop is held), rounded
+    // down: never more than was written nor than is left, so a copy never outlives this entry.
+    const remaining = start + ttl - monotonicNow();
     if (remaining < 1) return undefined;
-    return { value: this.#read(slot), ttlMs: Math.floor(remaining) };
+    return { value: this.#read(entry), ttlMs: Math.floor(remaining) };
   }
 
   get(key: string): Promise<V | undefined> {
@@ -165,25 +165,16 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   removePattern(pattern: string): Promise<number> {
     if (this.#guard.closed) return this.#closedCall();
     const re = globToRegExp(pattern);
-    // Expired entries are removed too, but not counted.
-    const now = monotonicNow();
+    // Expired entries go first so they are neither counted nor left behind.
+    this.#lru.purgeStale();
     const matches: string[] = [];
-    let live = 0;
-    for (const [key, slot] of this.#lru.entries()) {
-      if (slot.expiresAt <= now) matches.push(key);
-      else if (re.test(key)) {
-        matches.push(key);
-        live++;
-      }
-    }
+    for (const key of this.#lru.keys()) if (re.test(key)) matches.push(key);
     for (const key of matches) this.#lru.delete(key);
-    return Promise.resolve(live);
+    return Promise.resolve(matches.length);
   }
 
   clear(): Promise<void> {
     if (this.#guard.closed) return this.#closedCall();
-    // The queue first: the cache's dispose hook then finds nothing to take out.
-    this.#expiry.clear();
     this.#lru.clear();
     return DONE;
   }
@@ -195,7 +186,6 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   /** Drop every entry; later calls reject with `ClosedError` (`peek` misses). Idempotent. */
   close(): Promise<void> {
     return this.#guard.close(() => {
-      this.#expiry.clear();
       this.#lru.clear();
     });
   }
@@ -213,26 +203,20 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
       );
     }
     const ttl = this.#ttl(ttlMs);
-    const now = ttl === 0 ? 0 : monotonicNow();
-    // From the exact reading: an entry expires neither early nor late by the clock's rounding.
-    const expiresAt = ttl === 0 ? Number.POSITIVE_INFINITY : now + ttl;
-    const slot = new Slot<V>(key, this.#toStored(key, value), expiresAt);
+    const entry = new Entry<V>(this.#toStored(key, value));
     const sizeOf = this.#sizeOf;
     if (sizeOf === undefined) {
-      this.#lru.set(key, slot);
-      if (ttl !== 0) this.#expiry.add(slot, now);
+      this.#lru.set(key, entry, { ttl });
       return;
     }
-    this.#lru.set(key, slot, { size: measure(sizeOf, slot.value, key) });
-    // A write lru-cache refused (larger than maxEntryBytes) is not queued.
-    if (ttl !== 0 && this.#lru.peek(key) === slot) this.#expiry.add(slot, now);
+    this.#lru.set(key, entry, { ttl, size: measure(sizeOf, entry.value, key) });
   }
 
-  #read(slot: Slot<V>): V {
-    return this.clone === 'structured' ? structuredClone(slot.value) : slot.value;
+  #read(entry: Entry<V>): V {
+    return this.clone === 'structured' ? structuredClone(entry.value) : entry.value;
   }
 
-  /** The TTL of a write: whole ms >= 1, or 0 for "never expires". */
+  /** lru-cache's TTL for a write: whole ms >= 1, or 0 for "never expires". */
   #ttl(ttlMs: number | undefined): number {
     let ttl = ttlMs === undefined ? (this.#defaultTtlMs ?? this.maxTtlMs) : parseTtl(ttlMs, 'ttlMs');
     if (ttl === undefined) return 0;
@@ -254,54 +238,18 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   }
 }
 
-/**
- * The synchronous read for a backend's mode: by default one lru-cache get and the slot's value
- * (expired slots are removed by the expiry timer); `exact` (`ttlResolutionMs: 0`) also checks
- * the clock; `structured` returns a copy.
- */
-function peekFor<V>(lru: LRUCache<string, Slot<V>>, exact: boolean, structured: boolean): (key: string) => V | undefined {
-  if (!exact && !structured) {
+/** The synchronous read for a backend's mode: the entry's value, or a copy (`structured`). */
+function peekFor<V>(lru: LRUCache<string, Entry<V>>, structured: boolean): (key: string) => V | undefined {
+  if (structured) {
     return (key) => {
-      const slot = lru.get(key);
-      return slot === undefined ? undefined : slot.value;
+      const entry = lru.get(key);
+      return entry === undefined ? undefined : structuredClone(entry.value);
     };
   }
   return (key) => {
-    const slot = liveSlot(lru, key, exact);
-    if (slot === undefined) return undefined;
-    return structured ? structuredClone(slot.value) : slot.value;
+    const entry = lru.get(key);
+    return entry === undefined ? undefined : entry.value;
   };
-}
-
-/** The slot under `key`; with `exact`, an expired one is removed and reads as a miss. */
-function liveSlot<V>(lru: LRUCache<string, Slot<V>>, key: string, exact: boolean): Slot<V> | undefined {
-  const slot = lru.get(key);
-  if (slot === undefined || !exact || slot.expiresAt > monotonicNow()) return slot;
-  lru.delete(key);
-  return undefined;
-}
-
-/** {@link LruBackend.peekResolved} for a backend's mode (`exact`: `ttlResolutionMs: 0`). */
-function resolvedFor<V>(lru: LRUCache<string, Slot<V>>, exact: boolean): (key: string) => Promise<V> | undefined {
-  return (key) => {
-    const slot = liveSlot(lru, key, exact);
-    if (slot === undefined) return undefined;
-    const resolved = slot.resolved;
-    if (resolved !== undefined) return resolved;
-    const value = slot.value;
-    // A value with a `then` method would be adopted as a promise: it gets a new promise per
-    // read, as `Promise.resolve(peek(key))` would give, instead of one shared result.
-    if (isThenable(value)) return Promise.resolve(value);
-    return (slot.resolved = Object.freeze(Promise.resolve(value)));
-  };
-}
-
-function isThenable(value: unknown): boolean {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function measure<V>(sizeOf: (value: V, key: string) => number, value: V, key: string): number {

@@ -40,13 +40,12 @@ export interface LruBackendOptions<V = unknown> {
    */
   maxTtlMs?: number;
   /**
-   * How precisely entries expire, in ms. Above 0 (default `1`), a read does not check the clock:
-   * one timer per backend removes entries as they fall due, at most once per this many ms, so an
-   * entry can be served up to this long past its expiry, and longer while the event loop is
-   * blocked or only runs promise callbacks (the timer cannot run). `peekWithTtl`/`getWithTtl`
-   * always read the clock, so they never report more time than is left. `0` checks the clock on
-   * every read (one `performance.now()` per hit: about a third fewer awaited hits per second),
-   * and the timer only frees memory.
+   * How long, in ms, lru-cache may reuse one clock reading for its expiry checks. `1` (default)
+   * halves the cost of a hit on an entry with a TTL; the price is that an entry can be served up
+   * to this long past its expiry, and longer while the event loop is blocked or only runs
+   * promise callbacks (the reading is cleared by a timer, so a test's fake timers hold it too).
+   * `0` reads the clock on every check. `peekWithTtl`/`getWithTtl` always read the clock, so
+   * they never report more time than is left.
    */
   ttlResolutionMs?: number;
   /**
