@@ -10,7 +10,7 @@ import {
 import { ClosedGuard } from '@tiercache/core/adapter';
 import { LRUCache } from 'lru-cache';
 import { deepFreeze } from './deep-freeze.js';
-import { Entry, monotonicNow, realPerf, resolvedOf } from './entry.js';
+import { CoarseClock, Entry, monotonicNow, resolvedOf } from './entry.js';
 import { type LruBackendOptions, type LruCloneMode, resolveLruOptions } from './lru-options.js';
 import { estimateEntrySize } from './size-estimate.js';
 
@@ -42,9 +42,10 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   readonly maxTtlMs?: number;
   /** How values are protected from mutation (`clone` option). */
   readonly clone: LruCloneMode;
-  /** How long lru-cache may reuse one clock reading, in ms (`ttlResolutionMs` option). */
+  /** How long a clock reading may be reused for expiry checks, in ms (`ttlResolutionMs` option). */
   readonly ttlResolutionMs: number;
   readonly #lru: LRUCache<string, Entry<V>>;
+  readonly #clock: CoarseClock;
   readonly #defaultTtlMs: number | undefined;
   /** Set when entries carry a size (maxBytes or maxEntryBytes); otherwise sizes are never computed. */
   readonly #sizeOf: ((value: V, key: string) => number) | undefined;
@@ -64,22 +65,20 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
       max: o.maxEntries ?? 0,
       ...(o.maxBytes !== undefined && { maxSize: o.maxBytes }),
       ...(o.maxEntryBytes !== undefined && { maxEntrySize: o.maxEntryBytes }),
-      // Expired entries are dropped when touched; no timer per entry.
-      ttlAutopurge: false,
+      // No lru-cache TTLs: entries carry their expiry, checked by peek against this.#clock.
+      // Expired entries are dropped when touched or evicted; no timer per entry.
       allowStale: false,
       updateAgeOnGet: false,
       updateAgeOnHas: false,
-      // Above 0, lru-cache reuses one clock reading until a timer clears it, which halves the
-      // cost of a hit on an entry with a TTL. peekWithTtl reads the clock itself.
-      ttlResolution: o.ttlResolutionMs,
-      perf: realPerf,
     });
+    this.#clock = new CoarseClock(o.ttlResolutionMs);
+    const clock = this.#clock;
     const lru = this.#lru;
-    this.peek = peekFor(lru, o.clone === 'structured');
+    this.peek = peekFor(lru, clock, o.clone === 'structured');
     // A copy per read cannot be shared, so structured mode has no peekResolved.
     if (o.clone !== 'structured') {
       this.peekResolved = (key) => {
-        const entry = lru.get(key);
+        const entry = fresh(lru, clock, key);
         return entry === undefined ? undefined : resolvedOf(entry);
       };
     }
@@ -112,15 +111,13 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
    * 1 ms left, reads as a miss here, whatever `ttlResolutionMs`.
    */
   peekWithTtl(key: string): ValueWithTtl<V> | undefined {
-    // One lookup that also reports the entry's TTL and start, instead of get + getRemainingTTL.
-    const status: LRUCache.Status<string, Entry<V>> = {};
-    const entry = this.#lru.get(key, { status });
+    const entry = this.#lru.get(key);
     if (entry === undefined) return undefined;
-    const { ttl, start } = status;
-    if (ttl === undefined || start === undefined) return { value: this.#read(entry), ttlMs: undefined };
-    // From a fresh reading (lru-cache's may be reused while the event loop is held), rounded
+    const expiresAt = entry.expiresAt;
+    if (expiresAt === Number.POSITIVE_INFINITY) return { value: this.#read(entry), ttlMs: undefined };
+    // From a fresh reading (the reused one may be old while the event loop is held), rounded
     // down: never more than was written nor than is left, so a copy never outlives this entry.
-    const remaining = start + ttl - monotonicNow();
+    const remaining = expiresAt - monotonicNow();
     if (remaining < 1) return undefined;
     return { value: this.#read(entry), ttlMs: Math.floor(remaining) };
   }
@@ -165,12 +162,19 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   removePattern(pattern: string): Promise<number> {
     if (this.#guard.closed) return this.#closedCall();
     const re = globToRegExp(pattern);
-    // Expired entries go first so they are neither counted nor left behind.
-    this.#lru.purgeStale();
+    // Expired entries are removed too, but not counted.
+    const now = monotonicNow();
     const matches: string[] = [];
-    for (const key of this.#lru.keys()) if (re.test(key)) matches.push(key);
+    let live = 0;
+    for (const [key, entry] of this.#lru.entries()) {
+      if (entry.expiresAt <= now) matches.push(key);
+      else if (re.test(key)) {
+        matches.push(key);
+        live++;
+      }
+    }
     for (const key of matches) this.#lru.delete(key);
-    return Promise.resolve(matches.length);
+    return Promise.resolve(live);
   }
 
   clear(): Promise<void> {
@@ -203,20 +207,19 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
       );
     }
     const ttl = this.#ttl(ttlMs);
-    const entry = new Entry<V>(this.#toStored(key, value));
+    // From an exact reading, which the clock keeps for reuse: never seen expired early.
+    const expiresAt = ttl === 0 ? Number.POSITIVE_INFINITY : this.#clock.read() + ttl;
+    const entry = new Entry<V>(this.#toStored(key, value), expiresAt);
     const sizeOf = this.#sizeOf;
-    if (sizeOf === undefined) {
-      this.#lru.set(key, entry, { ttl });
-      return;
-    }
-    this.#lru.set(key, entry, { ttl, size: measure(sizeOf, entry.value, key) });
+    if (sizeOf === undefined) this.#lru.set(key, entry);
+    else this.#lru.set(key, entry, { size: measure(sizeOf, entry.value, key) });
   }
 
   #read(entry: Entry<V>): V {
     return this.clone === 'structured' ? structuredClone(entry.value) : entry.value;
   }
 
-  /** lru-cache's TTL for a write: whole ms >= 1, or 0 for "never expires". */
+  /** The TTL of a write: whole ms >= 1, or 0 for "never expires". */
   #ttl(ttlMs: number | undefined): number {
     let ttl = ttlMs === undefined ? (this.#defaultTtlMs ?? this.maxTtlMs) : parseTtl(ttlMs, 'ttlMs');
     if (ttl === undefined) return 0;
@@ -238,16 +241,31 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   }
 }
 
+/**
+ * The entry under `key` if it has not expired by `clock` (a reading it may reuse); an expired
+ * one is removed and reads as a miss.
+ */
+function fresh<V>(lru: LRUCache<string, Entry<V>>, clock: CoarseClock, key: string): Entry<V> | undefined {
+  const entry = lru.get(key);
+  if (entry === undefined || entry.expiresAt > clock.now()) return entry;
+  lru.delete(key);
+  return undefined;
+}
+
 /** The synchronous read for a backend's mode: the entry's value, or a copy (`structured`). */
-function peekFor<V>(lru: LRUCache<string, Entry<V>>, structured: boolean): (key: string) => V | undefined {
+function peekFor<V>(
+  lru: LRUCache<string, Entry<V>>,
+  clock: CoarseClock,
+  structured: boolean,
+): (key: string) => V | undefined {
   if (structured) {
     return (key) => {
-      const entry = lru.get(key);
+      const entry = fresh(lru, clock, key);
       return entry === undefined ? undefined : structuredClone(entry.value);
     };
   }
   return (key) => {
-    const entry = lru.get(key);
+    const entry = fresh(lru, clock, key);
     return entry === undefined ? undefined : entry.value;
   };
 }

@@ -40,12 +40,12 @@ export interface LruBackendOptions<V = unknown> {
    */
   maxTtlMs?: number;
   /**
-   * How long, in ms, lru-cache may reuse one clock reading for its expiry checks. `1` (default)
-   * halves the cost of a hit on an entry with a TTL; the price is that an entry can be served up
-   * to this long past its expiry, and longer while the event loop is blocked or only runs
-   * promise callbacks (the reading is cleared by a timer, so a test's fake timers hold it too).
-   * `0` reads the clock on every check. `peekWithTtl`/`getWithTtl` always read the clock, so
-   * they never report more time than is left.
+   * How long, in ms, one clock reading may be reused for expiry checks (every write takes a
+   * fresh one). `1` (default) halves the cost of a hit on an entry with a TTL; the price is that
+   * an entry can be served up to this long past its expiry, and longer while the event loop is
+   * blocked or only runs promise callbacks (the reading is cleared by a timer). `0` reads the
+   * clock on every check. `peekWithTtl`/`getWithTtl` always read the clock, so they never
+   * report more time than is left.
    */
   ttlResolutionMs?: number;
   /**

@@ -41,9 +41,9 @@ const TWO_BYTE = /[\u0100-\uffff]/;
 
 /**
  * What one `LruBackend` entry costs besides its key and value: its slot in lru-cache's key
- * `Map` (with the table's spare capacity), one slot in each of the seven index arrays lru-cache
- * grows as it fills (keys, values, next, prev, TTLs, start times, sizes), with their spare
- * capacity, and the backend's entry object (the value and its kept promise: 40 bytes). 152
+ * `Map` (with the table's spare capacity), one slot in each of the five index arrays lru-cache
+ * grows as it fills (keys, values, next, prev, sizes), with their spare capacity, and the
+ * backend's entry object (the value, its expiry as a boxed double, its kept promise). 152
  * is calibrated so the benchmark's record (which shares literal strings that
  * {@link estimateSize} cannot see) stays within 10% of the bound; values that share nothing
  * are undercounted. The README has the measurements.
