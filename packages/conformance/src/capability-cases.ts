@@ -237,36 +237,40 @@ export function defineCapabilityCases(ctx: SuiteContext<CacheBackend>, o: Resolv
           }
         });
 
-        it('peekResolved (when offered) resolves to what peek reads; a write, a removal or expiry ends a shared promise', async () => {
-          const b = ctx.backend;
-          if (typeof b.peekResolved !== 'function') {
-            expect(b.peekResolved, 'peekResolved is optional: absent or a function').toBeUndefined();
-            return;
-          }
-          const key = ctx.key('peek-resolved');
-          const nul = ctx.key('peek-resolved-null');
-          await b.setWithTtl(key, { r: 1 }, LONG_TTL_MS);
-          await b.setWithTtl(nul, null, LONG_TTL_MS);
-          const first = b.peekResolved(key);
-          expect(first).toBeInstanceOf(Promise);
-          await expect(first).resolves.toStrictEqual(b.peek!(key));
-          await expect(b.peekResolved(nul)).resolves.toBeNull();
-          // A miss is undefined itself, never a promise of undefined.
-          expect(b.peekResolved(ctx.key('peek-resolved-miss'))).toBeUndefined();
-          const second = b.peekResolved(key);
-          // One promise handed to every reader must be frozen: no reader can change it for the others.
-          if (second === first) expect(Object.isFrozen(first)).toBe(true);
-          await b.setWithTtl(key, { r: 2 }, LONG_TTL_MS);
-          const afterWrite = b.peekResolved(key);
-          expect(afterWrite, 'the promise of the replaced value after a write').not.toBe(first);
-          await expect(afterWrite).resolves.toStrictEqual({ r: 2 });
-          await b.remove(key);
-          expect(b.peekResolved(key)).toBeUndefined();
-          const short = ctx.key('peek-resolved-expiry');
-          await b.setWithTtl(short, 'x', o.shortTtlMs);
-          expect(b.peekResolved(short)).toBeInstanceOf(Promise);
-          expect(await pollUntil(() => b.peekResolved!(short) === undefined, o.expiryBoundMs)).toBe(true);
-        }, o.ttlCaseTimeoutMs);
+        it(
+          'peekResolved (when offered) resolves to what peek reads; a write, a removal or expiry ends a shared promise',
+          async () => {
+            const b = ctx.backend;
+            if (typeof b.peekResolved !== 'function') {
+              expect(b.peekResolved, 'peekResolved is optional: absent or a function').toBeUndefined();
+              return;
+            }
+            const key = ctx.key('peek-resolved');
+            const nul = ctx.key('peek-resolved-null');
+            await b.setWithTtl(key, { r: 1 }, LONG_TTL_MS);
+            await b.setWithTtl(nul, null, LONG_TTL_MS);
+            const first = b.peekResolved(key);
+            expect(first).toBeInstanceOf(Promise);
+            await expect(first).resolves.toStrictEqual(b.peek!(key));
+            await expect(b.peekResolved(nul)).resolves.toBeNull();
+            // A miss is undefined itself, never a promise of undefined.
+            expect(b.peekResolved(ctx.key('peek-resolved-miss'))).toBeUndefined();
+            const second = b.peekResolved(key);
+            // One promise handed to every reader must be frozen: no reader can change it for the others.
+            if (second === first) expect(Object.isFrozen(first)).toBe(true);
+            await b.setWithTtl(key, { r: 2 }, LONG_TTL_MS);
+            const afterWrite = b.peekResolved(key);
+            expect(afterWrite, 'the promise of the replaced value after a write').not.toBe(first);
+            await expect(afterWrite).resolves.toStrictEqual({ r: 2 });
+            await b.remove(key);
+            expect(b.peekResolved(key)).toBeUndefined();
+            const short = ctx.key('peek-resolved-expiry');
+            await b.setWithTtl(short, 'x', o.shortTtlMs);
+            expect(b.peekResolved(short)).toBeInstanceOf(Promise);
+            expect(await pollUntil(() => b.peekResolved!(short) === undefined, o.expiryBoundMs)).toBe(true);
+          },
+          o.ttlCaseTimeoutMs,
+        );
       },
     );
   });

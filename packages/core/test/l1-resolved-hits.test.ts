@@ -50,7 +50,7 @@ function setup(options: { grace?: number } = {}) {
 }
 
 describe('L1 hits answered with the promise the first tier keeps (peekResolved)', () => {
-  it('get and getOrSet(key, factory) return the tier\'s promise, counted and reported as L1 hits', async () => {
+  it("get and getOrSet(key, factory) return the tier's promise, counted and reported as L1 hits", async () => {
     const { cache, l1 } = setup();
     await cache.set('k', { v: 1 });
     const hits: number[] = [];
@@ -111,7 +111,7 @@ describe('L1 hits answered with the promise the first tier keeps (peekResolved)'
     expect(l1.resolvedCalls).toBe(0);
   });
 
-  it('a miss in L1 is read below and promoted; the next hit is the tier\'s promise', async () => {
+  it("a miss in L1 is read below and promoted; the next hit is the tier's promise", async () => {
     const { cache, l1, l2 } = setup();
     await l2.setWithTtl('k', 'from-l2', 60_000);
     await expect(cache.get('k')).resolves.toBe('from-l2');

@@ -77,7 +77,9 @@ export function resolvedOf<V>(entry: Entry<V>): Promise<V> {
   if (resolved !== undefined) return resolved;
   const value = entry.value;
   if (isThenable(value)) return Promise.resolve(value);
-  return (entry.resolved = Object.freeze(Promise.resolve(value)));
+  const kept = Object.freeze(Promise.resolve(value));
+  entry.resolved = kept;
+  return kept;
 }
 
 function isThenable(value: unknown): boolean {

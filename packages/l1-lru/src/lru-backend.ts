@@ -24,7 +24,8 @@ const DONE: Promise<void> = Promise.resolve();
  * `peekResolved` returns a hit as a frozen promise kept with the entry (one per write), which
  * `TieredCache` hands out for an L1 hit without allocating.
  *
- * Reads never throw and never allocate in the default `clone: 'none'` mode. Writes validate
+ * Reads never throw; in the default `clone: 'none'` mode `peek` never allocates and
+ * `peekResolved` allocates once per write (the promise it keeps). Writes validate
  * the TTL (`InvalidTtlError`) and reject `undefined` values (`InvalidValueError`); after
  * `close()` every call rejects with `ClosedError` (the synchronous `peek`/`peekWithTtl` miss).
  *
