@@ -108,7 +108,7 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
   /**
    * The value and its remaining TTL (`undefined` = never expires), synchronously, from a fresh
    * clock reading: never more than was written, nor than is left, even while the event loop is
-   * held (when lru-cache's reused reading is old). An entry past its expiry, or with less than
+   * held (when the reused reading is old). An entry past its expiry, or with less than
    * 1 ms left, reads as a miss here, whatever `ttlResolutionMs`.
    */
   peekWithTtl(key: string): ValueWithTtl<V> | undefined {
@@ -190,9 +190,7 @@ export class LruBackend<V = unknown> implements L2CacheBackend<V> {
 
   /** Drop every entry; later calls reject with `ClosedError` (`peek` misses). Idempotent. */
   close(): Promise<void> {
-    return this.#guard.close(() => {
-      this.#lru.clear();
-    });
+    return this.#guard.close(() => this.#lru.clear());
   }
 
   /** What every call but `close()` answers after `close()`. */

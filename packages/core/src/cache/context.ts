@@ -82,10 +82,9 @@ export class CacheContext<V> {
     const first = this.tiers[0]!;
     const l1 = first.backend;
     this.l1PeekWithTtl = first.caps.peekWithTtl ? l1.peekWithTtl!.bind(l1) : undefined;
-    this.l1PeekResolved = undefined;
+    this.l1PeekResolved = graceMs === 0 && first.caps.peekResolved ? l1.peekResolved!.bind(l1) : undefined;
     if (graceMs === 0) {
       this.l1Peek = first.caps.peek ? l1.peek!.bind(l1) : undefined;
-      if (first.caps.peekResolved) this.l1PeekResolved = l1.peekResolved!.bind(l1);
     } else if (this.l1PeekWithTtl !== undefined) {
       // With grace, L1 holds entries past their TTL: the fast path serves fresh ones only.
       const peekWithTtl = this.l1PeekWithTtl;
